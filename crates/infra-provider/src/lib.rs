@@ -1,0 +1,30 @@
+//! # infra-provider: the provider protocol
+//!
+//! Everything the engine and a provider share, and nothing else: no HTTP, no SDK, no configuration
+//! language. Both sides depend on this crate; neither depends on the other.
+//!
+//! - [`Value`]: the dynamic value of configuration and state (null, unknown, sensitive marks included).
+//! - [`Type`] and [`convert`]: type constraints and Terraform's assignment conversions.
+//! - [`Schema`], [`Block`], [`Attribute`], [`NestedBlock`]: what a resource type accepts and computes, and
+//!   which changes force replacement.
+//! - [`Provider`] and [`ProviderClient`]: the engine-facing traits, with [`OpContext`] for each
+//!   create/update/delete (ownership tags, client token, timeout, slot-free sleeping).
+//! - [`ResourceType`], [`DataSourceType`], [`Registry`]: how a provider is written, one type per file.
+//! - [`wait_for`]: readiness polling with backoff.
+
+pub mod provider;
+pub mod resource;
+pub mod schema;
+pub mod types;
+pub mod value;
+pub mod wait;
+
+pub use provider::{
+    default_poll_interval, ErrorKind, OpContext, Pauser, PlanRequest, Provider, ProviderClient, ProviderError, Result,
+    TAG_ADDRESS, TAG_LINEAGE,
+};
+pub use resource::{DataSourceType, Registry, ResourceType};
+pub use schema::{Attribute, Block, NestedBlock, Nesting, ProviderSchema, Schema, Timeouts};
+pub use types::{convert, ConversionError, ObjectAttr, Type};
+pub use value::{Number, Path, PathStep, Value};
+pub use wait::{wait_for, Poll};

@@ -1,0 +1,155 @@
+//! Writing a provider: one [`ResourceType`] per resource type (one file each), one [`DataSourceType`] per data
+//! source, gathered in a [`Registry`] that implements [`ProviderClient`] for a provider-specific client `C`
+//! (the configured SDK clients, region, default tags...).
+
+use crate::provider::{OpContext, PlanRequest, ProviderClient, ProviderError, Result};
+use crate::schema::{ProviderSchema, Schema};
+use crate::value::Value;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One resource type of a provider. `C` is the provider's configured client.
+#[async_trait]
+pub trait ResourceType<C: Send + Sync>: Send + Sync {
+    /// The Terraform type name, e.g. `aws_vpc`.
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+
+    /// Custom diff rules on top of the engine's generic diff. No I/O.
+    fn plan(&self, _client: &C, _req: &mut PlanRequest<'_>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Reads one object; `Ok(None)` when it is gone.
+    async fn read(&self, client: &C, prior: &Value) -> Result<Option<Value>>;
+
+    /// Reads many objects. Override with the API's batch form (many IDs per call, filters, pagination);
+    /// the default reads one at a time, a few in flight.
+    async fn read_many(&self, client: &C, priors: &[Value]) -> Vec<Result<Option<Value>>> {
+        let mut out = Vec::with_capacity(priors.len());
+        for chunk in priors.chunks(8) {
+            let reads: Vec<_> = chunk.iter().map(|p| self.read(client, p)).collect();
+            out.extend(futures::future::join_all(reads).await);
+        }
+        out
+    }
+
+    async fn create(&self, client: &C, ctx: &OpContext, planned: &Value) -> Result<Value>;
+
+    async fn update(&self, _client: &C, _ctx: &OpContext, _prior: &Value, _planned: &Value) -> Result<Value> {
+        Err(ProviderError::new(format!("{} does not support in-place update", self.name())))
+    }
+
+    async fn delete(&self, client: &C, ctx: &OpContext, prior: &Value) -> Result<()>;
+
+    /// Reads an existing object by import ID. The default treats the ID as the `id` attribute.
+    async fn import(&self, client: &C, id: &str) -> Result<Option<Value>> {
+        self.read(client, &Value::map([("id", Value::string(id))])).await
+    }
+
+    /// Finds what an interrupted create made. The default finds nothing: override for every type whose
+    /// create is not naturally idempotent.
+    async fn find_created(&self, _client: &C, _ctx: &OpContext, _planned: &Value) -> Result<Option<Value>> {
+        Ok(None)
+    }
+}
+
+/// One data source of a provider.
+#[async_trait]
+pub trait DataSourceType<C: Send + Sync>: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn read(&self, client: &C, config: &Value) -> Result<Value>;
+}
+
+/// All resource types and data sources of a provider.
+pub struct Registry<C: Send + Sync + 'static> {
+    resources: BTreeMap<&'static str, Arc<dyn ResourceType<C>>>,
+    data_sources: BTreeMap<&'static str, Arc<dyn DataSourceType<C>>>,
+}
+
+impl<C: Send + Sync + 'static> Default for Registry<C> {
+    fn default() -> Self {
+        Registry { resources: BTreeMap::new(), data_sources: BTreeMap::new() }
+    }
+}
+
+impl<C: Send + Sync + 'static> Registry<C> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn resource(mut self, r: impl ResourceType<C> + 'static) -> Self {
+        self.resources.insert(r.name(), Arc::new(r));
+        self
+    }
+    pub fn data_source(mut self, d: impl DataSourceType<C> + 'static) -> Self {
+        self.data_sources.insert(d.name(), Arc::new(d));
+        self
+    }
+    /// The provider schema, given the provider block's own schema.
+    pub fn schema(&self, provider: crate::schema::Block) -> ProviderSchema {
+        ProviderSchema {
+            provider,
+            resources: self.resources.iter().map(|(k, r)| (k.to_string(), r.schema())).collect(),
+            data_sources: self.data_sources.iter().map(|(k, d)| (k.to_string(), d.schema())).collect(),
+        }
+    }
+    pub fn get(&self, type_name: &str) -> Result<&Arc<dyn ResourceType<C>>> {
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| ProviderError::invalid(format!("resource type {type_name:?} is not supported by this provider")))
+    }
+    pub fn get_data(&self, type_name: &str) -> Result<&Arc<dyn DataSourceType<C>>> {
+        self.data_sources
+            .get(type_name)
+            .ok_or_else(|| ProviderError::invalid(format!("data source {type_name:?} is not supported by this provider")))
+    }
+    /// A [`ProviderClient`] over this registry and a configured client.
+    pub fn client(self: &Arc<Self>, client: C) -> Arc<dyn ProviderClient> {
+        Arc::new(Configured { registry: self.clone(), client })
+    }
+}
+
+struct Configured<C: Send + Sync + 'static> {
+    registry: Arc<Registry<C>>,
+    client: C,
+}
+
+#[async_trait]
+impl<C: Send + Sync + 'static> ProviderClient for Configured<C> {
+    fn plan(&self, mut req: PlanRequest<'_>) -> Result<()> {
+        self.registry.get(req.type_name)?.plan(&self.client, &mut req)
+    }
+
+    async fn read(&self, type_name: &str, priors: &[Value]) -> Vec<Result<Option<Value>>> {
+        match self.registry.get(type_name) {
+            Ok(r) => r.read_many(&self.client, priors).await,
+            Err(e) => priors.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    async fn create(&self, ctx: &OpContext, type_name: &str, planned: &Value) -> Result<Value> {
+        self.registry.get(type_name)?.create(&self.client, ctx, planned).await
+    }
+
+    async fn update(&self, ctx: &OpContext, type_name: &str, prior: &Value, planned: &Value) -> Result<Value> {
+        self.registry.get(type_name)?.update(&self.client, ctx, prior, planned).await
+    }
+
+    async fn delete(&self, ctx: &OpContext, type_name: &str, prior: &Value) -> Result<()> {
+        self.registry.get(type_name)?.delete(&self.client, ctx, prior).await
+    }
+
+    async fn import(&self, type_name: &str, id: &str) -> Result<Option<Value>> {
+        self.registry.get(type_name)?.import(&self.client, id).await
+    }
+
+    async fn find_created(&self, ctx: &OpContext, type_name: &str, planned: &Value) -> Result<Option<Value>> {
+        self.registry.get(type_name)?.find_created(&self.client, ctx, planned).await
+    }
+
+    async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value> {
+        self.registry.get_data(type_name)?.read(&self.client, config).await
+    }
+}
