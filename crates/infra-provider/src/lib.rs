@@ -20,11 +20,11 @@ pub mod value;
 pub mod wait;
 
 pub use provider::{
-    default_poll_interval, ErrorKind, OpContext, Pauser, PlanRequest, Provider, ProviderClient, ProviderError, Result,
-    TAG_ADDRESS, TAG_LINEAGE,
+    ErrorKind, OpContext, Pauser, PlanRequest, Provider, ProviderClient, ProviderError, Result, TAG_ADDRESS,
+    TAG_LINEAGE, default_poll_interval,
 };
 pub use resource::{DataSourceType, Registry, ResourceType};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, ProviderSchema, Schema, Timeouts};
-pub use types::{convert, ConversionError, ObjectAttr, Type};
+pub use types::{ConversionError, ObjectAttr, Type, convert};
 pub use value::{Number, Path, PathStep, Value};
-pub use wait::{wait_for, Poll};
+pub use wait::{Poll, wait_for};

@@ -45,22 +45,43 @@ pub struct ProviderError {
 
 impl ProviderError {
     pub fn new(message: impl Into<String>) -> ProviderError {
-        ProviderError { kind: ErrorKind::Other, code: None, message: message.into(), request_id: None, partial: None }
+        ProviderError {
+            kind: ErrorKind::Other,
+            code: None,
+            message: message.into(),
+            request_id: None,
+            partial: None,
+        }
     }
     pub fn api(code: impl Into<String>, message: impl Into<String>) -> ProviderError {
-        ProviderError { code: Some(code.into()), ..ProviderError::new(message) }
+        ProviderError {
+            code: Some(code.into()),
+            ..ProviderError::new(message)
+        }
     }
     pub fn not_found(message: impl Into<String>) -> ProviderError {
-        ProviderError { kind: ErrorKind::NotFound, ..ProviderError::new(message) }
+        ProviderError {
+            kind: ErrorKind::NotFound,
+            ..ProviderError::new(message)
+        }
     }
     pub fn invalid(message: impl Into<String>) -> ProviderError {
-        ProviderError { kind: ErrorKind::Invalid, ..ProviderError::new(message) }
+        ProviderError {
+            kind: ErrorKind::Invalid,
+            ..ProviderError::new(message)
+        }
     }
     pub fn config(message: impl Into<String>) -> ProviderError {
-        ProviderError { kind: ErrorKind::Config, ..ProviderError::new(message) }
+        ProviderError {
+            kind: ErrorKind::Config,
+            ..ProviderError::new(message)
+        }
     }
     pub fn timeout(message: impl Into<String>) -> ProviderError {
-        ProviderError { kind: ErrorKind::Timeout, ..ProviderError::new(message) }
+        ProviderError {
+            kind: ErrorKind::Timeout,
+            ..ProviderError::new(message)
+        }
     }
     pub fn with_request_id(mut self, id: Option<String>) -> Self {
         self.request_id = id;
@@ -128,12 +149,20 @@ pub struct OpContext {
 
 impl fmt::Debug for OpContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpContext").field("address", &self.address).field("lineage", &self.lineage).finish()
+        f.debug_struct("OpContext")
+            .field("address", &self.address)
+            .field("lineage", &self.lineage)
+            .finish()
     }
 }
 
 impl OpContext {
-    pub fn new(address: impl Into<String>, lineage: impl Into<String>, client_token: impl Into<String>, timeout: Duration) -> OpContext {
+    pub fn new(
+        address: impl Into<String>,
+        lineage: impl Into<String>,
+        client_token: impl Into<String>,
+        timeout: Duration,
+    ) -> OpContext {
         OpContext {
             address: address.into(),
             lineage: lineage.into(),
@@ -150,7 +179,10 @@ impl OpContext {
     }
     /// Tags that identify what infra created, so an interrupted create is found and adopted.
     pub fn ownership_tags(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([(TAG_ADDRESS.to_string(), self.address.clone()), (TAG_LINEAGE.to_string(), self.lineage.clone())])
+        BTreeMap::from([
+            (TAG_ADDRESS.to_string(), self.address.clone()),
+            (TAG_LINEAGE.to_string(), self.lineage.clone()),
+        ])
     }
     /// Sleeps without holding a parallelism slot.
     pub async fn sleep(&self, d: Duration) {

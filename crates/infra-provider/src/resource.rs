@@ -38,7 +38,10 @@ pub trait ResourceType<C: Send + Sync>: Send + Sync {
     async fn create(&self, client: &C, ctx: &OpContext, planned: &Value) -> Result<Value>;
 
     async fn update(&self, _client: &C, _ctx: &OpContext, _prior: &Value, _planned: &Value) -> Result<Value> {
-        Err(ProviderError::new(format!("{} does not support in-place update", self.name())))
+        Err(ProviderError::new(format!(
+            "{} does not support in-place update",
+            self.name()
+        )))
     }
 
     async fn delete(&self, client: &C, ctx: &OpContext, prior: &Value) -> Result<()>;
@@ -71,7 +74,10 @@ pub struct Registry<C: Send + Sync + 'static> {
 
 impl<C: Send + Sync + 'static> Default for Registry<C> {
     fn default() -> Self {
-        Registry { resources: BTreeMap::new(), data_sources: BTreeMap::new() }
+        Registry {
+            resources: BTreeMap::new(),
+            data_sources: BTreeMap::new(),
+        }
     }
 }
 
@@ -91,23 +97,34 @@ impl<C: Send + Sync + 'static> Registry<C> {
     pub fn schema(&self, provider: crate::schema::Block) -> ProviderSchema {
         ProviderSchema {
             provider,
-            resources: self.resources.iter().map(|(k, r)| (k.to_string(), r.schema())).collect(),
-            data_sources: self.data_sources.iter().map(|(k, d)| (k.to_string(), d.schema())).collect(),
+            resources: self
+                .resources
+                .iter()
+                .map(|(k, r)| (k.to_string(), r.schema()))
+                .collect(),
+            data_sources: self
+                .data_sources
+                .iter()
+                .map(|(k, d)| (k.to_string(), d.schema()))
+                .collect(),
         }
     }
     pub fn get(&self, type_name: &str) -> Result<&Arc<dyn ResourceType<C>>> {
-        self.resources
-            .get(type_name)
-            .ok_or_else(|| ProviderError::invalid(format!("resource type {type_name:?} is not supported by this provider")))
+        self.resources.get(type_name).ok_or_else(|| {
+            ProviderError::invalid(format!("resource type {type_name:?} is not supported by this provider"))
+        })
     }
     pub fn get_data(&self, type_name: &str) -> Result<&Arc<dyn DataSourceType<C>>> {
-        self.data_sources
-            .get(type_name)
-            .ok_or_else(|| ProviderError::invalid(format!("data source {type_name:?} is not supported by this provider")))
+        self.data_sources.get(type_name).ok_or_else(|| {
+            ProviderError::invalid(format!("data source {type_name:?} is not supported by this provider"))
+        })
     }
     /// A [`ProviderClient`] over this registry and a configured client.
     pub fn client(self: &Arc<Self>, client: C) -> Arc<dyn ProviderClient> {
-        Arc::new(Configured { registry: self.clone(), client })
+        Arc::new(Configured {
+            registry: self.clone(),
+            client,
+        })
     }
 }
 
@@ -134,7 +151,10 @@ impl<C: Send + Sync + 'static> ProviderClient for Configured<C> {
     }
 
     async fn update(&self, ctx: &OpContext, type_name: &str, prior: &Value, planned: &Value) -> Result<Value> {
-        self.registry.get(type_name)?.update(&self.client, ctx, prior, planned).await
+        self.registry
+            .get(type_name)?
+            .update(&self.client, ctx, prior, planned)
+            .await
     }
 
     async fn delete(&self, ctx: &OpContext, type_name: &str, prior: &Value) -> Result<()> {
@@ -146,7 +166,10 @@ impl<C: Send + Sync + 'static> ProviderClient for Configured<C> {
     }
 
     async fn find_created(&self, ctx: &OpContext, type_name: &str, planned: &Value) -> Result<Option<Value>> {
-        self.registry.get(type_name)?.find_created(&self.client, ctx, planned).await
+        self.registry
+            .get(type_name)?
+            .find_created(&self.client, ctx, planned)
+            .await
     }
 
     async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value> {

@@ -34,23 +34,39 @@ pub struct Attribute {
 
 impl Attribute {
     fn with_type(ty: Type) -> Attribute {
-        Attribute { ty: Some(ty), ..Default::default() }
+        Attribute {
+            ty: Some(ty),
+            ..Default::default()
+        }
     }
     /// An argument the configuration must set.
     pub fn required(ty: Type) -> Attribute {
-        Attribute { required: true, ..Attribute::with_type(ty) }
+        Attribute {
+            required: true,
+            ..Attribute::with_type(ty)
+        }
     }
     /// An argument the configuration may set.
     pub fn optional(ty: Type) -> Attribute {
-        Attribute { optional: true, ..Attribute::with_type(ty) }
+        Attribute {
+            optional: true,
+            ..Attribute::with_type(ty)
+        }
     }
     /// An attribute only the cloud sets.
     pub fn computed(ty: Type) -> Attribute {
-        Attribute { computed: true, ..Attribute::with_type(ty) }
+        Attribute {
+            computed: true,
+            ..Attribute::with_type(ty)
+        }
     }
     /// An argument the configuration may set and the cloud fills in when it does not.
     pub fn optional_computed(ty: Type) -> Attribute {
-        Attribute { optional: true, computed: true, ..Attribute::with_type(ty) }
+        Attribute {
+            optional: true,
+            computed: true,
+            ..Attribute::with_type(ty)
+        }
     }
     pub fn force_new(mut self) -> Self {
         self.force_new = true;
@@ -107,13 +123,28 @@ pub struct NestedBlock {
 
 impl NestedBlock {
     pub fn list(block: Block) -> NestedBlock {
-        NestedBlock { nesting: Nesting::List, block, min_items: 0, max_items: usize::MAX, computed: false, force_new: false, description: "" }
+        NestedBlock {
+            nesting: Nesting::List,
+            block,
+            min_items: 0,
+            max_items: usize::MAX,
+            computed: false,
+            force_new: false,
+            description: "",
+        }
     }
     pub fn set(block: Block) -> NestedBlock {
-        NestedBlock { nesting: Nesting::Set, ..NestedBlock::list(block) }
+        NestedBlock {
+            nesting: Nesting::Set,
+            ..NestedBlock::list(block)
+        }
     }
     pub fn single(block: Block) -> NestedBlock {
-        NestedBlock { nesting: Nesting::Single, max_items: 1, ..NestedBlock::list(block) }
+        NestedBlock {
+            nesting: Nesting::Single,
+            max_items: 1,
+            ..NestedBlock::list(block)
+        }
     }
     pub fn max(mut self, n: usize) -> Self {
         self.max_items = n;
@@ -184,7 +215,11 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { create: Duration::from_secs(20 * 60), update: Duration::from_secs(20 * 60), delete: Duration::from_secs(20 * 60) }
+        Timeouts {
+            create: Duration::from_secs(20 * 60),
+            update: Duration::from_secs(20 * 60),
+            delete: Duration::from_secs(20 * 60),
+        }
     }
 }
 
@@ -210,7 +245,11 @@ pub struct Schema {
 
 impl Schema {
     pub fn new(block: Block) -> Schema {
-        Schema { block, timeouts: None, version: 0 }
+        Schema {
+            block,
+            timeouts: None,
+            version: 0,
+        }
     }
     pub fn timeouts(mut self, t: Timeouts) -> Self {
         self.timeouts = Some(t);

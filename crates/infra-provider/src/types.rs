@@ -53,7 +53,16 @@ impl Type {
         Type::Object(
             attrs
                 .into_iter()
-                .map(|(k, ty)| (k.into(), ObjectAttr { ty, optional: false, default: None }))
+                .map(|(k, ty)| {
+                    (
+                        k.into(),
+                        ObjectAttr {
+                            ty,
+                            optional: false,
+                            default: None,
+                        },
+                    )
+                })
                 .collect(),
         )
     }
@@ -121,7 +130,10 @@ pub fn convert(v: Value, ty: &Type) -> Result<Value, ConversionError> {
 }
 
 fn err(path: &str, message: String) -> ConversionError {
-    ConversionError { path: path.to_string(), message }
+    ConversionError {
+        path: path.to_string(),
+        message,
+    }
 }
 
 fn describe(v: &Value) -> String {
@@ -166,14 +178,21 @@ fn convert_at(v: Value, ty: &Type, path: &str) -> Result<Value, ConversionError>
                 Value::List(items) | Value::Set(items) => items,
                 other => {
                     let what = if matches!(ty, Type::List(_)) { "list" } else { "set" };
-                    return Err(err(path, format!("{what} of {elem} required, but have {}", describe(&other))));
+                    return Err(err(
+                        path,
+                        format!("{what} of {elem} required, but have {}", describe(&other)),
+                    ));
                 }
             };
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
                 out.push(convert_at(item, elem, &format!("{path}[{i}]"))?);
             }
-            Ok(if matches!(ty, Type::Set(_)) { Value::set(out) } else { Value::List(out) })
+            Ok(if matches!(ty, Type::Set(_)) {
+                Value::set(out)
+            } else {
+                Value::List(out)
+            })
         }
         Type::Map(elem) => match v {
             Value::Map(m) => {
@@ -184,12 +203,18 @@ fn convert_at(v: Value, ty: &Type, path: &str) -> Result<Value, ConversionError>
                 }
                 Ok(Value::Map(out))
             }
-            other => Err(err(path, format!("map of {elem} required, but have {}", describe(&other)))),
+            other => Err(err(
+                path,
+                format!("map of {elem} required, but have {}", describe(&other)),
+            )),
         },
         Type::Tuple(elems) => match v {
             Value::List(items) | Value::Set(items) => {
                 if items.len() != elems.len() {
-                    return Err(err(path, format!("tuple of {} elements required, but have {}", elems.len(), items.len())));
+                    return Err(err(
+                        path,
+                        format!("tuple of {} elements required, but have {}", elems.len(), items.len()),
+                    ));
                 }
                 let mut out = Vec::with_capacity(items.len());
                 for (i, (item, t)) in items.into_iter().zip(elems).enumerate() {
@@ -203,10 +228,21 @@ fn convert_at(v: Value, ty: &Type, path: &str) -> Result<Value, ConversionError>
             Value::Map(mut m) => {
                 let mut out = BTreeMap::new();
                 for (name, attr) in attrs {
-                    let p = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                    let p = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
                     match m.remove(name) {
                         Some(Value::Null) | None if attr.optional => {
-                            out.insert(name.clone(), attr.default.clone().map(|d| convert_at(d, &attr.ty, &p)).transpose()?.unwrap_or(Value::Null));
+                            out.insert(
+                                name.clone(),
+                                attr.default
+                                    .clone()
+                                    .map(|d| convert_at(d, &attr.ty, &p))
+                                    .transpose()?
+                                    .unwrap_or(Value::Null),
+                            );
                         }
                         Some(item) => {
                             out.insert(name.clone(), convert_at(item, &attr.ty, &p)?);
@@ -236,8 +272,22 @@ mod tests {
     #[test]
     fn optional_object_attributes_take_defaults() {
         let ty = Type::Object(BTreeMap::from([
-            ("cpu".to_string(), ObjectAttr { ty: Type::Number, optional: false, default: None }),
-            ("memory".to_string(), ObjectAttr { ty: Type::Number, optional: true, default: Some(Value::int(512)) }),
+            (
+                "cpu".to_string(),
+                ObjectAttr {
+                    ty: Type::Number,
+                    optional: false,
+                    default: None,
+                },
+            ),
+            (
+                "memory".to_string(),
+                ObjectAttr {
+                    ty: Type::Number,
+                    optional: true,
+                    default: Some(Value::int(512)),
+                },
+            ),
         ]));
         let v = convert(Value::map([("cpu", Value::int(256))]), &ty).unwrap();
         assert_eq!(v.get_i64("memory"), Some(512));

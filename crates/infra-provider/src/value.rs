@@ -165,7 +165,12 @@ impl Value {
     }
     /// A `map(string)` value from pairs.
     pub fn string_map<K: Into<String>, V: Into<String>>(items: impl IntoIterator<Item = (K, V)>) -> Value {
-        Value::Map(items.into_iter().map(|(k, v)| (k.into(), Value::String(v.into()))).collect())
+        Value::Map(
+            items
+                .into_iter()
+                .map(|(k, v)| (k.into(), Value::String(v.into())))
+                .collect(),
+        )
     }
     /// `Some(v)` as a string value, `None` as null.
     pub fn opt_string(s: Option<impl Into<String>>) -> Value {
@@ -338,13 +343,20 @@ impl Value {
     }
     /// A list/set of strings attribute (non-strings skipped).
     pub fn get_strings(&self, key: &str) -> Vec<String> {
-        self.get_list(key).iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
+        self.get_list(key)
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
     }
     /// A map(string) attribute as pairs (non-strings skipped).
     pub fn get_string_map(&self, key: &str) -> BTreeMap<String, String> {
         self.get(key)
             .and_then(Value::as_map)
-            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect()
+            })
             .unwrap_or_default()
     }
     /// The first element of a single-nested block written as a list (`foo { ... }` → `foo[0]`).
@@ -434,7 +446,9 @@ impl Value {
             serde_json::Value::Number(n) => Value::Number(Number(n.as_f64().unwrap_or(0.0))),
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
-            serde_json::Value::Object(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+            serde_json::Value::Object(m) => {
+                Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect())
+            }
         }
     }
 
@@ -446,10 +460,14 @@ impl Value {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => match n.as_i64() {
                 Some(i) => serde_json::Value::from(i),
-                None => serde_json::Number::from_f64(n.0).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null),
+                None => serde_json::Number::from_f64(n.0)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null),
             },
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) | Value::Set(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::List(items) | Value::Set(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
             Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
             Value::Sensitive(v) => v.to_json(),
         }
@@ -465,7 +483,10 @@ impl Value {
                 serde_json::Value::Array(items.iter().map(Value::unknown_mask).collect())
             }
             Value::Map(m) if !self.is_wholly_known() => serde_json::Value::Object(
-                m.iter().filter(|(_, v)| !v.is_wholly_known()).map(|(k, v)| (k.clone(), v.unknown_mask())).collect(),
+                m.iter()
+                    .filter(|(_, v)| !v.is_wholly_known())
+                    .map(|(k, v)| (k.clone(), v.unknown_mask()))
+                    .collect(),
             ),
             _ => serde_json::Value::Bool(false),
         }
@@ -479,13 +500,20 @@ impl Value {
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| Value::from_json_with_unknowns(v, masks.get(i).unwrap_or(&serde_json::Value::Bool(false))))
+                    .map(|(i, v)| {
+                        Value::from_json_with_unknowns(v, masks.get(i).unwrap_or(&serde_json::Value::Bool(false)))
+                    })
                     .collect(),
             ),
             (serde_json::Value::Object(m), serde_json::Value::Object(masks)) => {
                 let mut out: BTreeMap<String, Value> = m
                     .iter()
-                    .map(|(k, v)| (k.clone(), Value::from_json_with_unknowns(v, masks.get(k).unwrap_or(&serde_json::Value::Bool(false)))))
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            Value::from_json_with_unknowns(v, masks.get(k).unwrap_or(&serde_json::Value::Bool(false))),
+                        )
+                    })
                     .collect();
                 for (k, mv) in masks {
                     if !out.contains_key(k) && mv == &serde_json::Value::Bool(true) {
@@ -506,7 +534,13 @@ fn strip_at(v: Value, at: &Path, paths: &mut Vec<Path>) -> Value {
             let (inner, _) = inner.unmark_deep();
             inner
         }
-        Value::List(items) => Value::List(items.into_iter().enumerate().map(|(i, v)| strip_at(v, &at.index(i), paths)).collect()),
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| strip_at(v, &at.index(i), paths))
+                .collect(),
+        ),
         Value::Set(items) => {
             // Set elements have no stable path: a marked element marks the whole set.
             let (v, marked) = Value::Set(items).unmark_deep();
@@ -515,10 +549,14 @@ fn strip_at(v: Value, at: &Path, paths: &mut Vec<Path>) -> Value {
             }
             v
         }
-        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| {
-            let p = at.key(&k);
-            (k, strip_at(v, &p, paths))
-        }).collect()),
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let p = at.key(&k);
+                    (k, strip_at(v, &p, paths))
+                })
+                .collect(),
+        ),
         v => v,
     }
 }
@@ -606,7 +644,10 @@ mod tests {
 
     #[test]
     fn marks_are_stripped_with_their_paths_and_restored() {
-        let v = Value::map([("user", Value::from("app")), ("password", Value::from("hunter2").mark())]);
+        let v = Value::map([
+            ("user", Value::from("app")),
+            ("password", Value::from("hunter2").mark()),
+        ]);
         assert!(v.is_marked());
         let (plain, paths) = v.strip_marks();
         assert!(!plain.is_marked());
@@ -638,6 +679,9 @@ mod tests {
     fn paths_display_like_terraform() {
         let p = Path::attr("ingress").index(0).key("cidr_blocks");
         assert_eq!(p.to_string(), "ingress[0].cidr_blocks");
-        assert_eq!(Path::attr("tags").key("infra:address").to_string(), "tags[\"infra:address\"]");
+        assert_eq!(
+            Path::attr("tags").key("infra:address").to_string(),
+            "tags[\"infra:address\"]"
+        );
     }
 }

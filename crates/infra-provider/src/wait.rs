@@ -54,7 +54,13 @@ mod tests {
         let got = wait_for(&ctx, "available", || {
             n += 1;
             let k = n;
-            async move { Ok(if k >= 3 { Poll::Ready(k) } else { Poll::Pending("creating".into()) }) }
+            async move {
+                Ok(if k >= 3 {
+                    Poll::Ready(k)
+                } else {
+                    Poll::Pending("creating".into())
+                })
+            }
         })
         .await
         .unwrap();
@@ -65,7 +71,11 @@ mod tests {
     async fn times_out_with_the_last_status() {
         let mut ctx = OpContext::new("x.y", "l", "t", Duration::from_millis(20));
         ctx.poll_interval = Duration::from_millis(5);
-        let e = wait_for(&ctx, "available", || async { Ok(Poll::<()>::Pending("modifying".into())) }).await.unwrap_err();
+        let e = wait_for(&ctx, "available", || async {
+            Ok(Poll::<()>::Pending("modifying".into()))
+        })
+        .await
+        .unwrap_err();
         assert_eq!(e.kind, crate::provider::ErrorKind::Timeout);
         assert!(e.message.contains("modifying"), "{e}");
     }

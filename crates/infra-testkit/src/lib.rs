@@ -32,7 +32,11 @@ pub fn workspace_root() -> PathBuf {
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0").local_addr().expect("local addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind 127.0.0.1:0")
+        .local_addr()
+        .expect("local addr")
+        .port()
 }
 
 /// Waits until something accepts TCP connections on `port`.
@@ -57,7 +61,11 @@ impl Moto {
     /// Starts a moto server on a free loopback port and waits until it answers.
     pub fn start() -> Moto {
         let bin = tools_dir().join("venv/bin/moto_server");
-        assert!(bin.exists(), "moto server not found at {}: run scripts/tools.sh first", bin.display());
+        assert!(
+            bin.exists(),
+            "moto server not found at {}: run scripts/tools.sh first",
+            bin.display()
+        );
         for _ in 0..5 {
             let port = free_port();
             let child = Command::new(&bin)
@@ -96,11 +104,17 @@ impl Moto {
     pub fn reset(&self) {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
-        write!(s, "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .expect("write reset");
+        write!(
+            s,
+            "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write reset");
         let mut answer = String::new();
         let _ = s.read_to_string(&mut answer);
-        assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "moto reset failed: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+            "moto reset failed: {answer}"
+        );
     }
 }
 

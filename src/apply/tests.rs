@@ -1,0 +1,525 @@
+//! Plan + apply against the in-memory provider: ordering, durability, adoption, failures, parallelism.
+
+use super::*;
+use crate::config::Config;
+use crate::plan::planner::{PlanOptions, plan};
+use crate::plan::{Action, Reason};
+use crate::state::local::LocalStore;
+use crate::testing::FakeProvider;
+use infra_provider::Provider;
+
+struct World {
+    dir: tempfile::TempDir,
+    fake: Arc<FakeProvider>,
+    providers: ProviderSet,
+    store: Arc<LocalStore>,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = FakeProvider::new();
+        let providers = ProviderSet::new(vec![fake.clone()]);
+        let store = Arc::new(LocalStore::new(dir.path().join("state/default.tfstate.json")));
+        World {
+            dir,
+            fake,
+            providers,
+            store,
+        }
+    }
+
+    fn config(&self, text: &str) -> Arc<Config> {
+        let cfg_dir = self.dir.path().join("cfg");
+        std::fs::create_dir_all(&cfg_dir).unwrap();
+        for e in std::fs::read_dir(&cfg_dir).unwrap() {
+            std::fs::remove_file(e.unwrap().path()).unwrap();
+        }
+        std::fs::write(cfg_dir.join("main.tf"), text).unwrap();
+        let (cfg, d) = Config::load(&cfg_dir);
+        assert!(!d.has_errors(), "{d:?}");
+        Arc::new(cfg)
+    }
+
+    fn state(&self) -> State {
+        self.store.load().unwrap().unwrap_or_default()
+    }
+
+    async fn plan_with(&self, text: &str, opts: PlanOptions) -> (Arc<Config>, Result<Plan, Diagnostics>) {
+        let cfg = self.config(text);
+        let (p, d) = plan(
+            cfg.clone(),
+            &self.providers,
+            self.state(),
+            BTreeMap::new(),
+            "default",
+            &opts,
+        )
+        .await;
+        (cfg, p.ok_or(d))
+    }
+
+    async fn plan(&self, text: &str) -> Plan {
+        self.plan_with(text, PlanOptions::default())
+            .await
+            .1
+            .expect("plan succeeds")
+    }
+
+    async fn apply_with(&self, text: &str, opts: PlanOptions, parallelism: usize) -> (Plan, Outcome) {
+        let (cfg, p) = self.plan_with(text, opts).await;
+        let p = p.expect("plan succeeds");
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let aopts = ApplyOptions {
+            parallelism,
+            progress_interval: Duration::from_secs(3600),
+            poll_interval: Duration::from_millis(10),
+            cancel: rx,
+        };
+        let (_, outcome) = apply(
+            p.clone(),
+            cfg,
+            &self.providers,
+            self.store.clone(),
+            aopts,
+            Arc::new(Quiet),
+        )
+        .await
+        .expect("apply runs");
+        (p, outcome)
+    }
+
+    async fn apply(&self, text: &str) -> Outcome {
+        let (_, o) = self.apply_with(text, PlanOptions::default(), 10).await;
+        assert!(o.ok(), "{o:?}");
+        o
+    }
+}
+
+fn actions(p: &Plan) -> Vec<(String, Action)> {
+    p.changes
+        .iter()
+        .filter(|c| !c.is_noop())
+        .map(|c| (c.addr.to_string(), c.action))
+        .collect()
+}
+
+const NET: &str = r#"
+resource "fake_network" "main" {
+  cidr_block = "10.0.0.0/16"
+  name       = "main"
+}
+resource "fake_subnet" "private" {
+  count      = 2
+  network_id = fake_network.main.id
+  cidr_block = cidrsubnet_like(count.index)
+}
+output "subnet_ids" { value = fake_subnet.private[*].id }
+"#;
+
+fn net(cidr: &str, name: &str) -> String {
+    NET.replace("10.0.0.0/16", cidr)
+        .replace("\"main\"\n}", &format!("\"{name}\"\n}}"))
+        .replace("cidrsubnet_like(count.index)", "\"10.0.${count.index}.0/24\"")
+}
+
+#[tokio::test]
+async fn lifecycle_create_noop_update_replace_destroy() {
+    let w = World::new();
+    let p = w.plan(&net("10.0.0.0/16", "main")).await;
+    assert_eq!(p.summary().add, 3);
+    // Unknown IDs flow into dependents.
+    let sub = p
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "fake_subnet.private[0]")
+        .unwrap();
+    assert!(sub.after.as_ref().unwrap().get("network_id").unwrap().is_unknown());
+    let o = w.apply(&net("10.0.0.0/16", "main")).await;
+    assert_eq!(o.added, 3);
+    let st = w.state();
+    assert_eq!(st.resources.len(), 3);
+    let net_id = st.resources[&"fake_network.main".parse().unwrap()]
+        .id()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        st.resources[&"fake_subnet.private[1]".parse().unwrap()]
+            .value
+            .get_str("network_id"),
+        Some(net_id.as_str())
+    );
+    assert_eq!(st.outputs["subnet_ids"].value.as_list().unwrap().len(), 2);
+    // Ownership tags are on the cloud object.
+    let cloud_tags = w.fake.cloud.objects.lock().unwrap()[&net_id].get_string_map("cloud_tags");
+    assert_eq!(
+        cloud_tags.get("infra:address").map(String::as_str),
+        Some("fake_network.main")
+    );
+    assert_eq!(cloud_tags.get("infra:lineage"), Some(&st.lineage));
+
+    // No changes.
+    let p = w.plan(&net("10.0.0.0/16", "main")).await;
+    assert!(!p.has_changes(), "{:?}", actions(&p));
+
+    // In-place update.
+    let p = w.plan(&net("10.0.0.0/16", "renamed")).await;
+    assert_eq!(actions(&p), vec![("fake_network.main".to_string(), Action::Update)]);
+    w.apply(&net("10.0.0.0/16", "renamed")).await;
+    assert_eq!(w.fake.cloud.get(&net_id).unwrap().get_str("name"), Some("renamed"));
+
+    // Replacement names the attribute; dependents with force_new references are replaced too.
+    let p = w.plan(&net("10.1.0.0/16", "renamed")).await;
+    let c = p.change(&"fake_network.main".parse().unwrap()).unwrap();
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(c.replace_paths, vec![infra_provider::Path::attr("cidr_block")]);
+    for i in 0..2 {
+        let s = p.change(&format!("fake_subnet.private[{i}]").parse().unwrap()).unwrap();
+        assert_eq!(s.action, Action::Replace);
+        assert_eq!(s.replace_paths, vec![infra_provider::Path::attr("network_id")]);
+    }
+    let o = w.apply(&net("10.1.0.0/16", "renamed")).await;
+    assert_eq!((o.added, o.destroyed), (3, 3));
+    assert_eq!(w.fake.cloud.count("net-"), 1);
+    assert_eq!(w.fake.cloud.count("subnet-"), 2);
+
+    // Destroy: subnets go before the network (the fake refuses the reverse).
+    let (_, o) = w
+        .apply_with(
+            &net("10.1.0.0/16", "renamed"),
+            PlanOptions {
+                mode: PlanMode::Destroy,
+                ..Default::default()
+            },
+            10,
+        )
+        .await;
+    assert!(o.ok(), "{o:?}");
+    assert_eq!(o.destroyed, 3);
+    assert!(w.fake.cloud.objects.lock().unwrap().is_empty());
+    assert!(w.state().resources.is_empty());
+    assert!(w.state().outputs.is_empty());
+}
+
+#[tokio::test]
+async fn count_decrease_deletes_the_extra_instances() {
+    let w = World::new();
+    w.apply(&net("10.0.0.0/16", "main")).await;
+    let fewer = net("10.0.0.0/16", "main").replace("count      = 2", "count      = 1");
+    let p = w.plan(&fewer).await;
+    let c = p.change(&"fake_subnet.private[1]".parse().unwrap()).unwrap();
+    assert_eq!(
+        (c.action, c.reason.clone()),
+        (Action::Delete, Some(Reason::NoInstanceKey))
+    );
+    w.apply(&fewer).await;
+    assert_eq!(w.fake.cloud.count("subnet-"), 1);
+}
+
+#[tokio::test]
+async fn a_failure_stops_dependents_and_keeps_every_success() {
+    let w = World::new();
+    let cfg = r#"
+resource "fake_network" "bad" {
+  cidr_block = "10.0.0.0/16"
+  name       = "fail"
+}
+resource "fake_subnet" "needs_bad" {
+  network_id = fake_network.bad.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "fake_network" "good" { cidr_block = "10.9.0.0/16" }
+"#;
+    let (_, o) = w.apply_with(cfg, PlanOptions::default(), 10).await;
+    assert!(!o.ok());
+    assert_eq!(o.errors.len(), 1);
+    assert_eq!(o.errors[0].0, "fake_network.bad");
+    assert!(o.errors[0].1.contains("InvalidName"), "{:?}", o.errors);
+    assert_eq!(o.skipped, vec!["fake_subnet.needs_bad".to_string()]);
+    let st = w.state();
+    assert!(st.resources.contains_key(&"fake_network.good".parse().unwrap()));
+    // The refused create left no intent behind.
+    assert!(!st.resources.contains_key(&"fake_network.bad".parse().unwrap()));
+}
+
+#[tokio::test]
+async fn an_interrupted_create_is_adopted_not_duplicated() {
+    let w = World::new();
+    let cfg = r#"resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }"#;
+    // Simulate a process killed after the cloud created the object but before state recorded it:
+    // the intent is in state, the object exists with its ownership tags.
+    let mut st = State::new();
+    let addr: InstanceAddr = "fake_network.main".parse().unwrap();
+    let mut inst = ResourceInstance::ready(
+        crate::addrs::ProviderKey::default_for("fake"),
+        Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+    );
+    inst.status = InstanceStatus::Creating {
+        token: "t1".into(),
+        started: "now".into(),
+    };
+    st.resources.insert(addr.clone(), inst);
+    w.store.persist(&mut st).unwrap();
+    let ctx = OpContext::new("fake_network.main", st.lineage.clone(), "t1", Duration::from_secs(1));
+    let client = w.fake.configure(&Value::empty_map()).await.unwrap();
+    let made = client
+        .create(
+            &ctx,
+            "fake_network",
+            &Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+        )
+        .await
+        .unwrap();
+    let p = w.plan(cfg).await;
+    assert!(!p.has_changes(), "{:?}", actions(&p));
+    assert!(p.notes.iter().any(|n| n.message.contains("adopted")), "{:?}", p.notes);
+    w.apply(cfg).await;
+    assert_eq!(w.fake.cloud.count("net-"), 1);
+    assert_eq!(w.state().resources[&addr].id(), made.get_str("id"));
+    assert_eq!(w.state().resources[&addr].status, InstanceStatus::Ready);
+}
+
+#[tokio::test]
+async fn an_intent_with_nothing_behind_it_is_created() {
+    let w = World::new();
+    let cfg = r#"resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }"#;
+    let mut st = State::new();
+    let mut inst = ResourceInstance::ready(
+        crate::addrs::ProviderKey::default_for("fake"),
+        Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+    );
+    inst.status = InstanceStatus::Creating {
+        token: "t1".into(),
+        started: "now".into(),
+    };
+    st.resources.insert("fake_network.main".parse().unwrap(), inst);
+    w.store.persist(&mut st).unwrap();
+    let p = w.plan(cfg).await;
+    assert_eq!(actions(&p), vec![("fake_network.main".to_string(), Action::Create)]);
+    w.apply(cfg).await;
+    assert_eq!(w.fake.cloud.count("net-"), 1);
+}
+
+#[tokio::test]
+async fn out_of_band_changes_show_as_drift_and_deletions_are_recreated() {
+    let w = World::new();
+    let cfg = net("10.0.0.0/16", "main");
+    w.apply(&cfg).await;
+    let st = w.state();
+    let net_id = st.resources[&"fake_network.main".parse().unwrap()]
+        .id()
+        .unwrap()
+        .to_string();
+    let sub_id = st.resources[&"fake_subnet.private[1]".parse().unwrap()]
+        .id()
+        .unwrap()
+        .to_string();
+    w.fake.cloud.tamper(&net_id, "name", Value::from("hacked"));
+    w.fake.cloud.remove(&sub_id);
+    let p = w.plan(&cfg).await;
+    assert_eq!(p.drift.len(), 2);
+    let c = p.change(&"fake_subnet.private[1]".parse().unwrap()).unwrap();
+    assert_eq!(
+        (c.action, c.reason.clone()),
+        (Action::Create, Some(Reason::GoneInCloud))
+    );
+    assert_eq!(
+        p.change(&"fake_network.main".parse().unwrap()).unwrap().action,
+        Action::Update
+    );
+    // Refresh is batched: one read call per type.
+    assert_eq!(w.fake.cloud.read_calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    w.apply(&cfg).await;
+    assert_eq!(w.fake.cloud.count("subnet-"), 2);
+    assert_eq!(w.fake.cloud.get(&net_id).unwrap().get_str("name"), Some("main"));
+}
+
+#[tokio::test]
+async fn refresh_false_trusts_state() {
+    let w = World::new();
+    let cfg = net("10.0.0.0/16", "main");
+    w.apply(&cfg).await;
+    let before = w.fake.cloud.reads.load(std::sync::atomic::Ordering::SeqCst);
+    let (_, p) = w
+        .plan_with(
+            &cfg,
+            PlanOptions {
+                refresh: false,
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(!p.unwrap().has_changes());
+    assert_eq!(w.fake.cloud.reads.load(std::sync::atomic::Ordering::SeqCst), before);
+}
+
+#[tokio::test]
+async fn waiting_operations_give_their_slot_back() {
+    let w = World::new();
+    let cfg = r#"
+resource "fake_waiter" "a" { polls = 5 }
+resource "fake_waiter" "b" { polls = 5 }
+resource "fake_waiter" "c" { polls = 5 }
+"#;
+    let (_, o) = w.apply_with(cfg, PlanOptions::default(), 1).await;
+    assert!(o.ok(), "{o:?}");
+    assert_eq!(w.fake.cloud.count("waiter-"), 3);
+    // With one slot, the three waits still overlapped.
+    assert_eq!(w.fake.cloud.max_in_flight.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn targets_limit_the_plan_to_a_resource_and_its_dependencies() {
+    let w = World::new();
+    let cfg = format!(
+        "{}\nresource \"fake_network\" \"other\" {{ cidr_block = \"10.5.0.0/16\" }}\n",
+        net("10.0.0.0/16", "main")
+    );
+    let (_, p) = w
+        .plan_with(
+            &cfg,
+            PlanOptions {
+                targets: vec!["fake_subnet.private[0]".parse().unwrap()],
+                ..Default::default()
+            },
+        )
+        .await;
+    let p = p.unwrap();
+    let mut got: Vec<String> = actions(&p).into_iter().map(|(a, _)| a).collect();
+    got.sort();
+    assert_eq!(got, vec!["fake_network.main", "fake_subnet.private[0]"]);
+}
+
+#[tokio::test]
+async fn replace_flag_and_create_before_destroy() {
+    let w = World::new();
+    let cfg = r#"
+resource "fake_network" "main" {
+  cidr_block = "10.0.0.0/16"
+  lifecycle { create_before_destroy = true }
+}
+"#;
+    w.apply(cfg).await;
+    let old = w.state().resources[&"fake_network.main".parse().unwrap()]
+        .id()
+        .unwrap()
+        .to_string();
+    let (p, o) = w
+        .apply_with(
+            cfg,
+            PlanOptions {
+                replace: vec!["fake_network.main".parse().unwrap()],
+                ..Default::default()
+            },
+            10,
+        )
+        .await;
+    assert!(o.ok(), "{o:?}");
+    let c = p.change(&"fake_network.main".parse().unwrap()).unwrap();
+    assert_eq!(
+        (c.action, c.create_before_destroy, c.reason.clone()),
+        (Action::Replace, true, Some(Reason::ReplaceRequested))
+    );
+    let st = w.state();
+    let inst = &st.resources[&"fake_network.main".parse().unwrap()];
+    assert_ne!(inst.id().unwrap(), old);
+    assert!(inst.deposed.is_empty());
+    assert!(w.fake.cloud.get(&old).is_none());
+}
+
+#[tokio::test]
+async fn sensitive_values_are_marked_in_plans_and_outputs_must_say_so() {
+    let w = World::new();
+    let cfg = r#"
+variable "token" {
+  default   = "s3cr3t-value"
+  sensitive = true
+}
+resource "fake_secret" "t" {
+  name  = "token"
+  value = var.token
+}
+output "arn" { value = fake_secret.t.arn }
+"#;
+    let p = w.plan(cfg).await;
+    let c = p.change(&"fake_secret.t".parse().unwrap()).unwrap();
+    assert!(c.after_sensitive.contains(&infra_provider::Path::attr("value")));
+    let text = crate::plan::render::render_plan(&p, &w.providers, crate::plan::render::Style { color: false });
+    assert!(!text.contains("s3cr3t-value"), "{text}");
+    assert!(text.contains("(sensitive value)"), "{text}");
+    let json = crate::plan::json::plan_json(&p).to_string();
+    assert!(!json.contains("s3cr3t-value"), "{json}");
+    // An output of a sensitive attribute must be marked sensitive.
+    let leak = format!("{cfg}\noutput \"v\" {{ value = fake_secret.t.value }}\n");
+    let (_, r) = w.plan_with(&leak, PlanOptions::default()).await;
+    let d = r.expect_err("an error");
+    assert!(
+        d.errors().any(|e| e.summary == "Output refers to sensitive values"),
+        "{d:?}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_count_is_an_error_naming_the_resource() {
+    let w = World::new();
+    let cfg = r#"
+resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }
+resource "fake_subnet" "s" {
+  count      = length(fake_network.main.id)
+  network_id = fake_network.main.id
+  cidr_block = "10.0.0.0/24"
+}
+"#;
+    let (_, r) = w.plan_with(cfg, PlanOptions::default()).await;
+    let d = r.expect_err("an error");
+    let e = d.errors().next().unwrap();
+    assert_eq!(e.summary, "Invalid count argument");
+    assert!(e.detail.contains("fake_subnet.s"), "{}", e.detail);
+}
+
+#[tokio::test]
+async fn for_each_and_data_sources() {
+    let w = World::new();
+    let cfg = r#"
+data "fake_zones" "z" { region = "r1" }
+resource "fake_subnet" "az" {
+  for_each   = toset(data.fake_zones.z.names)
+  network_id = fake_network.main.id
+  cidr_block = "10.0.0.0/24"
+  zone       = each.key
+  name       = "subnet-${each.value}"
+}
+resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }
+"#;
+    w.apply(cfg).await;
+    let st = w.state();
+    assert_eq!(
+        st.resources[&"fake_subnet.az[\"r1a\"]".parse().unwrap()]
+            .value
+            .get_str("name"),
+        Some("subnet-r1a")
+    );
+    assert!(st.resources.contains_key(&"data.fake_zones.z".parse().unwrap()));
+    assert!(!w.plan(cfg).await.has_changes());
+}
+
+#[tokio::test]
+async fn prevent_destroy_blocks_deletion() {
+    let w = World::new();
+    let cfg = r#"
+resource "fake_network" "main" {
+  cidr_block = "10.0.0.0/16"
+  lifecycle { prevent_destroy = true }
+}
+"#;
+    w.apply(cfg).await;
+    let (_, r) = w
+        .plan_with(&cfg.replace("10.0.0.0", "10.1.0.0"), PlanOptions::default())
+        .await;
+    assert!(
+        r.err()
+            .unwrap()
+            .errors()
+            .any(|e| e.summary == "Instance cannot be destroyed")
+    );
+}

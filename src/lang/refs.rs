@@ -1,0 +1,239 @@
+//! Finding what an expression or body refers to (`var.x`, `local.y`, `aws_vpc.main`, `data.t.n`), for the
+//! dependency graph. Names bound by `for` expressions, template `for` directives and `dynamic` block
+//! iterators are not references.
+
+use super::ast::{Body, Expr, ObjKey, Step, TemplatePart};
+use crate::addrs::{Mode, ResourceAddr};
+use crate::diag::Span;
+
+/// Something a configuration object depends on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ref {
+    Var(String),
+    Local(String),
+    Resource(ResourceAddr),
+}
+
+/// References of one expression.
+pub fn expr_refs(e: &Expr) -> Vec<(Ref, Span)> {
+    let mut w = Walker {
+        bound: Vec::new(),
+        out: Vec::new(),
+    };
+    w.expr(e);
+    w.out
+}
+
+/// References of a body, including nested and dynamic blocks; `skip` names arguments to leave out.
+pub fn body_refs(b: &Body, skip: &[&str]) -> Vec<(Ref, Span)> {
+    let mut w = Walker {
+        bound: Vec::new(),
+        out: Vec::new(),
+    };
+    w.body(b, skip);
+    w.out
+}
+
+struct Walker {
+    bound: Vec<String>,
+    out: Vec<(Ref, Span)>,
+}
+
+impl Walker {
+    fn body(&mut self, b: &Body, skip: &[&str]) {
+        for a in &b.attrs {
+            if !skip.contains(&a.name.as_str()) {
+                self.expr(&a.expr);
+            }
+        }
+        for blk in &b.blocks {
+            if blk.kind == "dynamic" {
+                let iterator = match blk.body.attr("iterator").map(|a| &a.expr) {
+                    Some(Expr::Var(n, _)) => n.clone(),
+                    _ => blk.labels.first().map(|l| l.0.clone()).unwrap_or_default(),
+                };
+                if let Some(fe) = blk.body.attr("for_each") {
+                    self.expr(&fe.expr);
+                }
+                self.bound.push(iterator);
+                for c in blk.body.blocks_of("content") {
+                    self.body(&c.body, &[]);
+                }
+                self.bound.pop();
+            } else {
+                self.body(&blk.body, &[]);
+            }
+        }
+    }
+
+    fn root(&mut self, name: &str, span: Span, steps: &[Step]) {
+        if self.bound.iter().any(|b| b == name) {
+            return;
+        }
+        let attr = |i: usize| match steps.get(i) {
+            Some(Step::Attr(n, s)) => Some((n.clone(), *s)),
+            _ => None,
+        };
+        match name {
+            "var" => {
+                if let Some((n, s)) = attr(0) {
+                    self.out.push((Ref::Var(n), span.to(s)));
+                }
+            }
+            "local" => {
+                if let Some((n, s)) = attr(0) {
+                    self.out.push((Ref::Local(n), span.to(s)));
+                }
+            }
+            "count" | "each" | "path" | "terraform" | "self" | "module" => {}
+            "data" => {
+                if let (Some((t, _)), Some((n, s))) = (attr(0), attr(1)) {
+                    self.out.push((
+                        Ref::Resource(ResourceAddr {
+                            mode: Mode::Data,
+                            type_name: t,
+                            name: n,
+                        }),
+                        span.to(s),
+                    ));
+                }
+            }
+            t => {
+                if let Some((n, s)) = attr(0) {
+                    self.out.push((
+                        Ref::Resource(ResourceAddr {
+                            mode: Mode::Managed,
+                            type_name: t.to_string(),
+                            name: n,
+                        }),
+                        span.to(s),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn steps(&mut self, steps: &[Step]) {
+        for s in steps {
+            if let Step::Index(e, _) = s {
+                self.expr(e);
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Literal(..) => {}
+            Expr::Template(parts, _) => self.template(parts),
+            Expr::Tuple(items, _) => items.iter().for_each(|i| self.expr(i)),
+            Expr::Object(items, _) => {
+                for (k, v) in items {
+                    if let ObjKey::Expr(ke) = k {
+                        self.expr(ke);
+                    }
+                    self.expr(v);
+                }
+            }
+            Expr::Var(n, s) => self.root(n, *s, &[]),
+            Expr::Traversal(base, steps, _) => {
+                match base.as_ref() {
+                    Expr::Var(n, s) => self.root(n, *s, steps),
+                    other => self.expr(other),
+                }
+                self.steps(steps);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| self.expr(a)),
+            Expr::Cond(c, t, f, _) => {
+                self.expr(c);
+                self.expr(t);
+                self.expr(f);
+            }
+            Expr::Unary(_, x, _) => self.expr(x),
+            Expr::Binary(_, l, r, _) => {
+                self.expr(l);
+                self.expr(r);
+            }
+            Expr::For(f) => {
+                self.expr(&f.coll);
+                let n = self.bound.len();
+                self.bound.push(f.value_var.clone());
+                if let Some(k) = &f.key_var {
+                    self.bound.push(k.clone());
+                }
+                if let Some(k) = &f.key_expr {
+                    self.expr(k);
+                }
+                self.expr(&f.value_expr);
+                if let Some(c) = &f.cond {
+                    self.expr(c);
+                }
+                self.bound.truncate(n);
+            }
+        }
+    }
+
+    fn template(&mut self, parts: &[TemplatePart]) {
+        for p in parts {
+            match p {
+                TemplatePart::Lit(_) => {}
+                TemplatePart::Interp(e) => self.expr(e),
+                TemplatePart::If { cond, then, otherwise } => {
+                    self.expr(cond);
+                    self.template(then);
+                    self.template(otherwise);
+                }
+                TemplatePart::For {
+                    key_var,
+                    value_var,
+                    coll,
+                    body,
+                } => {
+                    self.expr(coll);
+                    let n = self.bound.len();
+                    self.bound.push(value_var.clone());
+                    if let Some(k) = key_var {
+                        self.bound.push(k.clone());
+                    }
+                    self.template(body);
+                    self.bound.truncate(n);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::ast::parse_expr;
+
+    fn refs(s: &str) -> Vec<Ref> {
+        expr_refs(&parse_expr(0, s).unwrap())
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
+    }
+
+    #[test]
+    fn finds_variables_locals_resources_and_data() {
+        assert_eq!(
+            refs("\"${var.a}-${local.b}\" == aws_subnet.private[*].id[data.aws_region.x.name]"),
+            vec![
+                Ref::Var("a".into()),
+                Ref::Local("b".into()),
+                Ref::Resource(ResourceAddr::managed("aws_subnet", "private")),
+                Ref::Resource(ResourceAddr::data("aws_region", "x")),
+            ]
+        );
+    }
+
+    #[test]
+    fn for_variables_are_not_references() {
+        assert_eq!(
+            refs("[for s in aws_subnet.a : s.id if s.x]"),
+            vec![Ref::Resource(ResourceAddr::managed("aws_subnet", "a"))]
+        );
+        assert_eq!(refs("{ for k, v in var.m : k => v.name }"), vec![Ref::Var("m".into())]);
+        assert!(refs("[count.index, each.key, path.module]").is_empty());
+    }
+}

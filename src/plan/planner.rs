@@ -1,0 +1,1028 @@
+//! Making a plan: configure providers, refresh every object in state (in batches, in parallel), adopt
+//! objects left by interrupted creates, then walk the configuration graph in dependency order, diffing
+//! each resource instance against its refreshed state.
+//!
+//! Architecture invariant: the planner performs no I/O of its own — every cloud call goes through a
+//! provider client, and state is neither read nor written here (the caller passes it in).
+
+use super::diff::{apply_ignore_changes, conform, mark_sensitive, propose, sensitive_paths};
+use super::{Action, Drift, Note, OutputChange, Plan, PlanMode, Reason, ResourceChange};
+use crate::addrs::{InstanceAddr, InstanceKey, Mode, ProviderKey, ResourceAddr};
+use crate::config::{Config, META_ARGS, Resource};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::{ConfigGraph, Node};
+use crate::lang::decode::decode;
+use crate::provider_set::ProviderSet;
+use crate::scope::{InstanceScope, ModuleScope};
+use crate::state::{InstanceStatus, ResourceInstance, State};
+use infra_provider::{OpContext, Path, PlanRequest, ProviderClient, Schema, Timeouts, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to plan.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    pub mode: PlanMode,
+    /// Read every object from the cloud first (`--refresh=false` turns it off).
+    pub refresh: bool,
+    /// `--target`: only these resources (or instances) and what they depend on.
+    pub targets: Vec<InstanceAddr>,
+    /// `--replace`: instances to replace even if unchanged.
+    pub replace: Vec<InstanceAddr>,
+    /// Make no provider calls at all (cost estimates): data sources come from state or are unknown.
+    pub offline: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            mode: PlanMode::Normal,
+            refresh: true,
+            targets: Vec::new(),
+            replace: Vec::new(),
+            offline: false,
+        }
+    }
+}
+
+/// The operation timeouts of an instance: schema defaults overridden by its `timeouts` block.
+pub fn timeouts_for(schema: &Schema, r: Option<&Resource>) -> Timeouts {
+    let mut t = schema.timeouts.unwrap_or_default();
+    if let Some(r) = r {
+        if let Some(d) = r.timeouts.get("create") {
+            t.create = *d;
+        }
+        if let Some(d) = r.timeouts.get("update") {
+            t.update = *d;
+        }
+        if let Some(d) = r.timeouts.get("delete") {
+            t.delete = *d;
+        }
+    }
+    t
+}
+
+/// Configures one provider from its block (or an empty block for an implied default configuration).
+pub async fn configure_provider(
+    cfg: &Config,
+    providers: &ProviderSet,
+    scope: &ModuleScope,
+    key: &ProviderKey,
+) -> Result<Arc<dyn ProviderClient>, Diagnostics> {
+    let Some(p) = providers.get(&key.name) else {
+        let span = cfg.providers.get(key).map(|p| p.span);
+        return Err(Diagnostic::error(
+            span,
+            "Unknown provider",
+            format!(
+                "infra has no provider named {:?} (available: {}).",
+                key.name,
+                providers.names().join(", ")
+            ),
+        )
+        .into());
+    };
+    let mut diags = Diagnostics::new();
+    let value = match cfg.providers.get(key) {
+        Some(pc) => {
+            let mut ev = scope.evaluator();
+            let v = decode(&mut ev, &pc.body, &p.schema().provider, &[], pc.span, &mut diags);
+            if diags.has_errors() {
+                return Err(diags);
+            }
+            if !v.is_wholly_known() {
+                return Err(Diagnostic::error(Some(pc.span), "Provider configuration depends on unknown values", format!("The configuration of provider {key} refers to values that are known only after apply. Provider configurations may use variables, locals and data sources only.")).into());
+            }
+            v.unmark_deep().0
+        }
+        None => {
+            let mut ev = scope.evaluator();
+            decode(
+                &mut ev,
+                &Default::default(),
+                &p.schema().provider,
+                &[],
+                Default::default(),
+                &mut diags,
+            )
+            .unmark_deep()
+            .0
+        }
+    };
+    p.configure(&value).await.map_err(|e| {
+        let span = cfg.providers.get(key).map(|p| p.span);
+        Diagnostics::from(Diagnostic::error(
+            span,
+            format!("Failed to configure provider {key}"),
+            e.to_string(),
+        ))
+    })
+}
+
+struct Planner<'a> {
+    cfg: Arc<Config>,
+    providers: &'a ProviderSet,
+    opts: &'a PlanOptions,
+    scope: ModuleScope,
+    clients: BTreeMap<ProviderKey, Arc<dyn ProviderClient>>,
+    /// The state as loaded.
+    original: State,
+    /// The state after refresh and adoption: what apply starts from.
+    refreshed: State,
+    gone: BTreeSet<InstanceAddr>,
+    changes: Vec<ResourceChange>,
+    notes: Vec<Note>,
+    diags: Diagnostics,
+    failed: BTreeSet<Node>,
+    included: Option<BTreeSet<ResourceAddr>>,
+}
+
+/// Makes a plan. Returns the plan (when there were no errors) and every diagnostic.
+pub async fn plan(
+    cfg: Arc<Config>,
+    providers: &ProviderSet,
+    state: State,
+    raw_vars: BTreeMap<String, Value>,
+    env: &str,
+    opts: &PlanOptions,
+) -> (Option<Plan>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    // Every resource type must exist in its provider.
+    for r in cfg.resources.values() {
+        if let Err(msg) = providers.schema(&r.provider.name, &r.addr) {
+            diags.error(
+                Some(r.decl_span),
+                if r.addr.mode == Mode::Managed {
+                    "Invalid resource type"
+                } else {
+                    "Invalid data source"
+                },
+                msg,
+            );
+        }
+    }
+    let (vars, d) = super::vars::finalize(&cfg, &raw_vars);
+    diags.extend(d);
+    let graph = match ConfigGraph::build(&cfg) {
+        Ok(g) => Some(g),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+    let Some(graph) = graph.filter(|_| !diags.has_errors()) else {
+        return (None, diags);
+    };
+    let mut scope = ModuleScope::new(cfg.clone(), vars, env);
+    scope.impure_unknown = true;
+    let mut p = Planner {
+        cfg: cfg.clone(),
+        providers,
+        opts,
+        scope,
+        clients: BTreeMap::new(),
+        refreshed: state.clone(),
+        original: state,
+        gone: BTreeSet::new(),
+        changes: Vec::new(),
+        notes: Vec::new(),
+        diags,
+        failed: BTreeSet::new(),
+        included: None,
+    };
+    p.normalize_state();
+    p.included = p.target_closure(&graph);
+    let order = graph.order();
+    // Phase 1: providers and what they depend on.
+    let mut pre: BTreeSet<Node> = BTreeSet::new();
+    for n in &order {
+        if let Node::Provider(_) = n {
+            pre.extend(graph.ancestors(n));
+            pre.insert(n.clone());
+        }
+    }
+    for n in order.iter().filter(|n| pre.contains(n)) {
+        if let Node::Resource(a) = n
+            && a.mode == Mode::Managed
+        {
+            let span = cfg.resources.get(a).map(|r| r.decl_span);
+            p.diags.error(span, "Provider configuration depends on a managed resource", format!("A provider configuration refers to {a}, whose values are known only after apply. Provider configurations may use variables, locals and data sources only."));
+            return (None, p.diags);
+        }
+        p.visit(&graph, n).await;
+    }
+    if p.diags.has_errors() {
+        return (None, p.diags);
+    }
+    // Phase 2: refresh and adopt.
+    if !opts.offline {
+        p.configure_state_providers().await;
+        if p.diags.has_errors() {
+            return (None, p.diags);
+        }
+        if opts.refresh {
+            p.refresh().await;
+        }
+        p.adopt_interrupted_creates().await;
+        if p.diags.has_errors() {
+            return (None, p.diags);
+        }
+    }
+    p.register_state_values();
+    // Phase 3: everything else, dependencies first.
+    for n in order.iter().filter(|n| !pre.contains(n)) {
+        p.visit(&graph, n).await;
+    }
+    p.plan_orphans();
+    let outputs = p.outputs();
+    if p.diags.has_errors() {
+        return (None, p.diags);
+    }
+    let drift = p.drift();
+    let Planner {
+        original,
+        refreshed,
+        changes,
+        notes,
+        diags,
+        ..
+    } = p;
+    let plan = Plan {
+        mode: opts.mode,
+        env: env.to_string(),
+        lineage: original.lineage.clone(),
+        serial: original.serial,
+        prior: refreshed,
+        changes,
+        drift,
+        outputs,
+        notes,
+        variables: raw_vars,
+        sources: cfg.source_files(),
+        config_dir: cfg.dir.clone(),
+        targets: opts.targets.iter().map(|t| t.to_string()).collect(),
+    };
+    (Some(plan), diags)
+}
+
+impl Planner<'_> {
+    fn schema(&self, provider: &ProviderKey, addr: &ResourceAddr) -> Option<&Schema> {
+        self.providers.schema(&provider.name, addr).ok()
+    }
+
+    /// Stored values shaped by their schemas (sets as sets, every attribute present).
+    fn normalize_state(&mut self) {
+        for st in [&mut self.original, &mut self.refreshed] {
+            for (addr, inst) in st.resources.iter_mut() {
+                if let Ok(schema) = self.providers.schema(&inst.provider.name, &addr.resource) {
+                    inst.value = conform(&schema.block, &inst.value);
+                }
+            }
+        }
+    }
+
+    /// `--target`: the targeted resources and everything they depend on; `None` when not targeting.
+    fn target_closure(&self, graph: &ConfigGraph) -> Option<BTreeSet<ResourceAddr>> {
+        if self.opts.targets.is_empty() {
+            return None;
+        }
+        let mut out = BTreeSet::new();
+        for t in &self.opts.targets {
+            out.insert(t.resource.clone());
+            for n in graph.ancestors(&Node::Resource(t.resource.clone())) {
+                if let Node::Resource(r) = n {
+                    out.insert(r);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn is_targeted(&self, addr: &InstanceAddr) -> bool {
+        match &self.included {
+            None => true,
+            Some(set) => {
+                set.contains(&addr.resource)
+                    && self
+                        .opts
+                        .targets
+                        .iter()
+                        .all(|t| t.resource != addr.resource || t.key == InstanceKey::None || t.key == addr.key)
+            }
+        }
+    }
+
+    async fn client(&mut self, key: &ProviderKey) -> Option<Arc<dyn ProviderClient>> {
+        if let Some(c) = self.clients.get(key) {
+            return Some(c.clone());
+        }
+        if self.opts.offline {
+            return None;
+        }
+        match configure_provider(&self.cfg, self.providers, &self.scope, key).await {
+            Ok(c) => {
+                self.clients.insert(key.clone(), c.clone());
+                Some(c)
+            }
+            Err(d) => {
+                self.diags.extend(d);
+                None
+            }
+        }
+    }
+
+    /// Providers of objects in state whose configuration no longer mentions them.
+    async fn configure_state_providers(&mut self) {
+        let keys: BTreeSet<ProviderKey> = self.refreshed.resources.values().map(|r| r.provider.clone()).collect();
+        for k in keys {
+            if self.clients.contains_key(&k) {
+                continue;
+            }
+            if k.alias.is_some() && !self.cfg.providers.contains_key(&k) {
+                let addr = self
+                    .refreshed
+                    .resources
+                    .iter()
+                    .find(|(_, r)| r.provider == k)
+                    .map(|(a, _)| a.to_string())
+                    .unwrap_or_default();
+                self.diags.error(None, "Provider configuration not present", format!("To work with {addr}, its original provider configuration {k} is required, but it has been removed. Add the provider block back, or remove the object from state with infra state rm."));
+                continue;
+            }
+            self.client(&k).await;
+        }
+    }
+
+    /// Reads every managed object in state, one batch per (provider, type), all batches in parallel.
+    async fn refresh(&mut self) {
+        let mut groups: BTreeMap<(ProviderKey, String), Vec<InstanceAddr>> = BTreeMap::new();
+        for (addr, inst) in &self.refreshed.resources {
+            if addr.resource.mode == Mode::Managed
+                && matches!(inst.status, InstanceStatus::Ready | InstanceStatus::Tainted)
+            {
+                groups
+                    .entry((inst.provider.clone(), addr.resource.type_name.clone()))
+                    .or_default()
+                    .push(addr.clone());
+            }
+        }
+        let mut futures = Vec::new();
+        for ((pk, type_name), addrs) in groups {
+            let Some(client) = self.clients.get(&pk).cloned() else {
+                continue;
+            };
+            let priors: Vec<Value> = addrs
+                .iter()
+                .map(|a| self.refreshed.resources[a].value.clone())
+                .collect();
+            futures.push(async move {
+                let results = client.read(&type_name, &priors).await;
+                (addrs, results)
+            });
+        }
+        for (addrs, results) in futures::future::join_all(futures).await {
+            for (addr, result) in addrs.into_iter().zip(results) {
+                match result {
+                    Ok(Some(v)) => {
+                        let inst = self
+                            .refreshed
+                            .resources
+                            .get_mut(&addr)
+                            .expect("refreshed instance exists");
+                        inst.value = match self.providers.schema(&inst.provider.name, &addr.resource) {
+                            Ok(s) => conform(&s.block, &v),
+                            Err(_) => v,
+                        };
+                    }
+                    Ok(None) => {
+                        self.refreshed.resources.remove(&addr);
+                        self.gone.insert(addr.clone());
+                        self.notes.push(Note { addr: addr.to_string(), message: "was deleted outside infra; it will be created again if it is still in the configuration".into() });
+                    }
+                    Err(e) => self.diags.error(None, "Error refreshing state", format!("{addr}: {e}")),
+                }
+            }
+        }
+    }
+
+    /// Objects whose create was interrupted: find what the create made and adopt it, or forget the intent.
+    async fn adopt_interrupted_creates(&mut self) {
+        let pending: Vec<(InstanceAddr, ResourceInstance, String)> = self
+            .refreshed
+            .resources
+            .iter()
+            .filter_map(|(a, r)| match &r.status {
+                InstanceStatus::Creating { token, .. } => Some((a.clone(), r.clone(), token.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut futures = Vec::new();
+        for (addr, inst, token) in pending {
+            let Some(client) = self.clients.get(&inst.provider).cloned() else {
+                continue;
+            };
+            let timeout = self
+                .schema(&inst.provider, &addr.resource)
+                .map(|s| timeouts_for(s, self.cfg.resources.get(&addr.resource)).create)
+                .unwrap_or(Duration::from_secs(1200));
+            let ctx = OpContext::new(addr.to_string(), self.refreshed.lineage.clone(), token, timeout);
+            futures.push(async move {
+                let r = client.find_created(&ctx, &addr.resource.type_name, &inst.value).await;
+                (addr, r)
+            });
+        }
+        for (addr, result) in futures::future::join_all(futures).await {
+            match result {
+                Ok(Some(v)) => {
+                    let inst = self
+                        .refreshed
+                        .resources
+                        .get_mut(&addr)
+                        .expect("pending instance exists");
+                    inst.status = InstanceStatus::Ready;
+                    inst.value = match self.providers.schema(&inst.provider.name, &addr.resource) {
+                        Ok(s) => conform(&s.block, &v),
+                        Err(_) => v,
+                    };
+                    let id = inst.id().unwrap_or("?").to_string();
+                    self.notes.push(Note {
+                        addr: addr.to_string(),
+                        message: format!("adopted [id={id}], created by an apply that was interrupted"),
+                    });
+                }
+                Ok(None) => {
+                    self.refreshed.resources.remove(&addr);
+                }
+                Err(e) => self
+                    .diags
+                    .error(None, "Error looking for an interrupted create", format!("{addr}: {e}")),
+            }
+        }
+    }
+
+    /// The value of every resource in (refreshed) state, for references to resources not planned now.
+    fn register_state_values(&mut self) {
+        let mut by_resource: BTreeMap<ResourceAddr, Vec<(InstanceKey, Value)>> = BTreeMap::new();
+        for (addr, inst) in &self.refreshed.resources {
+            if !matches!(inst.status, InstanceStatus::Ready | InstanceStatus::Tainted) {
+                continue;
+            }
+            let v = match self.providers.schema(&inst.provider.name, &addr.resource) {
+                Ok(s) => mark_sensitive(&s.block, inst.value.clone(), &inst.sensitive_paths),
+                Err(_) => inst.value.clone(),
+            };
+            by_resource
+                .entry(addr.resource.clone())
+                .or_default()
+                .push((addr.key.clone(), v));
+        }
+        for (r, instances) in by_resource {
+            let for_each = self.cfg.resources.get(&r).is_some_and(|c| c.for_each.is_some());
+            self.scope.set_resource(r, collect_instances(instances, for_each));
+        }
+    }
+
+    async fn visit(&mut self, graph: &ConfigGraph, n: &Node) {
+        if graph.deps(n).iter().any(|d| self.failed.contains(d)) {
+            self.failed.insert(n.clone());
+            return;
+        }
+        let before = self.diags.errors().count();
+        match n {
+            Node::Var(_) | Node::Output(_) => {}
+            Node::Local(name) => {
+                if let Some(Err(d)) = crate::lang::eval::Scope::local_value(&self.scope, name) {
+                    self.diags.push(d);
+                }
+            }
+            Node::Provider(k) => {
+                if !self.opts.offline {
+                    let k = k.clone();
+                    self.client(&k).await;
+                }
+            }
+            Node::Resource(a) => {
+                let r = self.cfg.resources[a].clone();
+                if self.included.as_ref().is_some_and(|set| !set.contains(a)) {
+                    // Not targeted: keep what state says.
+                } else if a.mode == Mode::Data {
+                    self.plan_data(&r, graph).await;
+                } else if self.opts.mode == PlanMode::Normal {
+                    self.plan_resource(&r, graph).await;
+                }
+            }
+        }
+        if self.diags.errors().count() > before {
+            self.failed.insert(n.clone());
+        }
+    }
+
+    /// `count`/`for_each` → instance keys, with `each.value`.
+    fn expand(&mut self, r: &Resource) -> Option<Vec<(InstanceKey, Option<Value>)>> {
+        if let Some(e) = &r.count {
+            let v = match self.scope.evaluator().eval(e) {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.push(d);
+                    return None;
+                }
+            };
+            let (v, marked) = v.unmark_deep();
+            let bad = |s: &mut Self, detail: String| {
+                s.diags.error(Some(e.span()), "Invalid count argument", detail);
+                None
+            };
+            if marked {
+                return bad(
+                    self,
+                    "Sensitive values cannot be used as count: the number of instances would disclose them.".into(),
+                );
+            }
+            return match infra_provider::convert(v, &infra_provider::Type::Number) {
+                Ok(Value::Unknown) => bad(
+                    self,
+                    format!(
+                        "The \"count\" value of {} depends on resource attributes that cannot be determined until apply, so infra cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the count depends on.",
+                        r.addr
+                    ),
+                ),
+                Ok(Value::Null) => bad(
+                    self,
+                    "The given \"count\" argument value is null. An integer is required.".into(),
+                ),
+                Ok(Value::Number(n)) => match n.as_i64() {
+                    Some(i) if i >= 0 => Some((0..i).map(|i| (InstanceKey::Int(i), None)).collect()),
+                    Some(_) => bad(
+                        self,
+                        "The given \"count\" argument value is unsuitable: must be greater than or equal to zero."
+                            .into(),
+                    ),
+                    None => bad(
+                        self,
+                        "The given \"count\" argument value is unsuitable: a whole number is required.".into(),
+                    ),
+                },
+                Ok(_) => bad(
+                    self,
+                    "The given \"count\" argument value is unsuitable: a number is required.".into(),
+                ),
+                Err(err) => bad(
+                    self,
+                    format!("The given \"count\" argument value is unsuitable: {err}."),
+                ),
+            };
+        }
+        if let Some(e) = &r.for_each {
+            let v = match self.scope.evaluator().eval(e) {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.push(d);
+                    return None;
+                }
+            };
+            let (v, marked) = v.unmark_deep();
+            let bad = |s: &mut Self, detail: String| {
+                s.diags.error(Some(e.span()), "Invalid for_each argument", detail);
+                None
+            };
+            if marked {
+                return bad(self, "Sensitive values cannot be used as for_each arguments: the instance keys would disclose them. Use nonsensitive() on values you know are safe.".into());
+            }
+            if !v.is_wholly_known() {
+                return bad(
+                    self,
+                    format!(
+                        "The \"for_each\" value of {} depends on resource attributes that cannot be determined until apply, so infra cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the for_each depends on.",
+                        r.addr
+                    ),
+                );
+            }
+            return match v {
+                Value::Map(m) => Some(m.into_iter().map(|(k, v)| (InstanceKey::Str(k), Some(v))).collect()),
+                Value::Set(items) => {
+                    let mut out = Vec::new();
+                    for i in items {
+                        match i {
+                            Value::String(s) => out.push((InstanceKey::Str(s.clone()), Some(Value::String(s)))),
+                            other => return bad(self, format!("The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing type {}.", other.type_name())),
+                        }
+                    }
+                    Some(out)
+                }
+                Value::Null => bad(self, "The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed.".into()),
+                Value::List(_) => bad(self, "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type tuple. Use toset() to convert a list of strings.".into()),
+                other => bad(self, format!("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.", other.type_name())),
+            };
+        }
+        Some(vec![(InstanceKey::None, None)])
+    }
+
+    /// Evaluates one instance's configuration against its schema.
+    fn instance_config(
+        &mut self,
+        r: &Resource,
+        schema: &Schema,
+        key: &InstanceKey,
+        each: Option<Value>,
+    ) -> (Value, Vec<Path>) {
+        let scope = InstanceScope {
+            module: &self.scope,
+            count_index: match key {
+                InstanceKey::Int(i) if r.count.is_some() => Some(*i),
+                _ => None,
+            },
+            each: match (key, each) {
+                (InstanceKey::Str(k), Some(v)) => Some((Value::string(k.clone()), v)),
+                _ => None,
+            },
+        };
+        let mut ev = scope.evaluator();
+        let mut diags = Diagnostics::new();
+        let v = decode(&mut ev, &r.body, &schema.block, META_ARGS, r.decl_span, &mut diags);
+        self.diags.extend(diags);
+        v.strip_marks()
+    }
+
+    async fn plan_resource(&mut self, r: &Resource, graph: &ConfigGraph) {
+        let Some(schema) = self.schema(&r.provider, &r.addr).cloned() else {
+            return;
+        };
+        let Some(keys) = self.expand(r) else { return };
+        let deps = graph.resource_deps(&Node::Resource(r.addr.clone()));
+        let client = if self.opts.offline {
+            None
+        } else {
+            self.client(&r.provider).await
+        };
+        let mut instances = Vec::new();
+        let wanted: BTreeSet<InstanceKey> = keys.iter().map(|(k, _)| k.clone()).collect();
+        for (key, each) in keys {
+            let addr = r.addr.instance(key.clone());
+            let errors_before = self.diags.errors().count();
+            let (mut config, config_sensitive) = self.instance_config(r, &schema, &key, each);
+            if self.diags.errors().count() > errors_before {
+                continue;
+            }
+            let prior_inst = self
+                .refreshed
+                .resources
+                .get(&addr)
+                .filter(|i| matches!(i.status, InstanceStatus::Ready | InstanceStatus::Tainted))
+                .cloned();
+            if !self.is_targeted(&addr) {
+                if let Some(p) = &prior_inst {
+                    instances.push((key, mark_sensitive(&schema.block, p.value.clone(), &p.sensitive_paths)));
+                }
+                continue;
+            }
+            let prior = prior_inst.as_ref().map(|p| &p.value);
+            apply_ignore_changes(&mut config, prior, &r.lifecycle.ignore_changes);
+            let mut proposal = propose(&schema.block, prior, &config);
+            if let Some(c) = &client
+                && let Err(e) = c.plan(PlanRequest {
+                    type_name: &r.addr.type_name,
+                    prior,
+                    config: &config,
+                    planned: &mut proposal.planned,
+                    requires_replace: &mut proposal.replace_paths,
+                })
+            {
+                self.diags.error(
+                    Some(r.decl_span),
+                    "Invalid resource configuration",
+                    format!("{addr}: {e}"),
+                );
+                continue;
+            }
+            let tainted = prior_inst.as_ref().is_some_and(|p| p.status == InstanceStatus::Tainted);
+            let requested = self.opts.replace.iter().any(|a| a == &addr);
+            let (action, reason) = match prior {
+                None if self.gone.contains(&addr) => (Action::Create, Some(Reason::GoneInCloud)),
+                None => (Action::Create, None),
+                Some(_) if tainted => (Action::Replace, Some(Reason::Tainted)),
+                Some(_) if requested => (Action::Replace, Some(Reason::ReplaceRequested)),
+                Some(_) if !proposal.replace_paths.is_empty() => (Action::Replace, None),
+                Some(p) if &proposal.planned == p => (Action::NoOp, None),
+                Some(_) => (Action::Update, None),
+            };
+            let mut planned = proposal.planned;
+            if action == Action::Replace {
+                // The new object: computed attributes are unknown again.
+                let mut fresh = propose(&schema.block, None, &config);
+                if let Some(c) = &client
+                    && let Err(e) = c.plan(PlanRequest {
+                        type_name: &r.addr.type_name,
+                        prior: None,
+                        config: &config,
+                        planned: &mut fresh.planned,
+                        requires_replace: &mut Vec::new(),
+                    })
+                {
+                    self.diags.error(
+                        Some(r.decl_span),
+                        "Invalid resource configuration",
+                        format!("{addr}: {e}"),
+                    );
+                    continue;
+                }
+                planned = fresh.planned;
+                if r.lifecycle.prevent_destroy {
+                    self.diags.error(Some(r.decl_span), "Instance cannot be destroyed", format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be replaced. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using --target."));
+                    continue;
+                }
+            }
+            let mut after_sensitive = config_sensitive;
+            after_sensitive.extend(sensitive_paths(&schema.block, &planned));
+            after_sensitive.sort();
+            after_sensitive.dedup();
+            instances.push((
+                key.clone(),
+                mark_sensitive(&schema.block, planned.clone(), &after_sensitive),
+            ));
+            let mut before_sensitive = prior_inst
+                .as_ref()
+                .map(|p| p.sensitive_paths.clone())
+                .unwrap_or_default();
+            if let Some(p) = prior {
+                before_sensitive.extend(sensitive_paths(&schema.block, p));
+                before_sensitive.sort();
+                before_sensitive.dedup();
+            }
+            self.changes.push(ResourceChange {
+                addr,
+                provider: r.provider.clone(),
+                action,
+                create_before_destroy: r.lifecycle.create_before_destroy,
+                before: prior.cloned(),
+                after: Some(planned),
+                before_sensitive,
+                after_sensitive,
+                replace_paths: if action == Action::Replace {
+                    proposal.replace_paths
+                } else {
+                    Vec::new()
+                },
+                reason,
+                dependencies: deps.clone(),
+                deposed: None,
+            });
+        }
+        // Instances state has that count/for_each no longer produce.
+        let stale: Vec<InstanceAddr> = self
+            .refreshed
+            .instances_of(&r.addr)
+            .map(|(a, _)| a.clone())
+            .filter(|a| !wanted.contains(&a.key))
+            .collect();
+        for addr in stale {
+            if self.is_targeted(&addr) {
+                self.plan_delete(&addr, Reason::NoInstanceKey, Some(r));
+            }
+        }
+        self.scope
+            .set_resource(r.addr.clone(), collect_instances(instances, r.for_each.is_some()));
+    }
+
+    fn plan_delete(&mut self, addr: &InstanceAddr, reason: Reason, r: Option<&Resource>) {
+        let Some(inst) = self.refreshed.resources.get(addr).cloned() else {
+            return;
+        };
+        if !matches!(inst.status, InstanceStatus::Ready | InstanceStatus::Tainted) {
+            return;
+        }
+        if r.is_some_and(|r| r.lifecycle.prevent_destroy) {
+            self.diags.error(r.map(|r| r.decl_span), "Instance cannot be destroyed", format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using --target."));
+            return;
+        }
+        let mut before_sensitive = inst.sensitive_paths.clone();
+        if let Some(s) = self.schema(&inst.provider, &addr.resource) {
+            before_sensitive.extend(sensitive_paths(&s.block, &inst.value));
+        }
+        self.changes.push(ResourceChange {
+            addr: addr.clone(),
+            provider: inst.provider.clone(),
+            action: Action::Delete,
+            create_before_destroy: inst.create_before_destroy,
+            before: Some(inst.value.clone()),
+            after: None,
+            before_sensitive,
+            after_sensitive: Vec::new(),
+            replace_paths: Vec::new(),
+            reason: Some(reason),
+            dependencies: inst.dependencies.clone(),
+            deposed: None,
+        });
+    }
+
+    async fn plan_data(&mut self, r: &Resource, graph: &ConfigGraph) {
+        let Some(schema) = self.schema(&r.provider, &r.addr).cloned() else {
+            return;
+        };
+        if self.opts.mode == PlanMode::Destroy {
+            return;
+        }
+        let Some(keys) = self.expand(r) else { return };
+        let deps = graph.resource_deps(&Node::Resource(r.addr.clone()));
+        // A data source that depends on resources with pending changes is read during apply.
+        let deps_changing = deps
+            .iter()
+            .any(|d| self.changes.iter().any(|c| &c.addr.resource == d && !c.is_noop()));
+        let client = if self.opts.offline {
+            None
+        } else {
+            self.client(&r.provider).await
+        };
+        let mut instances = Vec::new();
+        for (key, each) in keys {
+            let addr = r.addr.instance(key.clone());
+            let errors_before = self.diags.errors().count();
+            let (config, config_sensitive) = self.instance_config(r, &schema, &key, each);
+            if self.diags.errors().count() > errors_before {
+                continue;
+            }
+            let stored = self.refreshed.resources.get(&addr).map(|i| i.value.clone());
+            let value = match &client {
+                Some(c) if config.is_wholly_known() && !deps_changing => {
+                    match c.read_data(&r.addr.type_name, &config).await {
+                        Ok(v) => {
+                            let v = conform(&schema.block, &v);
+                            let mut inst = ResourceInstance::ready(r.provider.clone(), v.clone());
+                            inst.sensitive_paths = config_sensitive.clone();
+                            inst.dependencies = deps.clone();
+                            self.refreshed.resources.insert(addr.clone(), inst);
+                            v
+                        }
+                        Err(e) => {
+                            self.diags
+                                .error(Some(r.decl_span), "Error reading data source", format!("{addr}: {e}"));
+                            continue;
+                        }
+                    }
+                }
+                Some(_) => {
+                    let planned = propose(&schema.block, None, &config).planned;
+                    self.changes.push(ResourceChange {
+                        addr: addr.clone(),
+                        provider: r.provider.clone(),
+                        action: Action::Read,
+                        create_before_destroy: false,
+                        before: stored,
+                        after: Some(planned.clone()),
+                        before_sensitive: Vec::new(),
+                        after_sensitive: config_sensitive.clone(),
+                        replace_paths: Vec::new(),
+                        reason: None,
+                        dependencies: deps.clone(),
+                        deposed: None,
+                    });
+                    planned
+                }
+                // Offline: what state remembers, else unknown.
+                None => stored.unwrap_or_else(|| propose(&schema.block, None, &config).planned),
+            };
+            instances.push((key, mark_sensitive(&schema.block, value, &config_sensitive)));
+        }
+        self.scope
+            .set_resource(r.addr.clone(), collect_instances(instances, r.for_each.is_some()));
+    }
+
+    /// Deletions of objects whose resource block is gone, destroy mode, and deposed objects.
+    fn plan_orphans(&mut self) {
+        let addrs: Vec<InstanceAddr> = self.refreshed.resources.keys().cloned().collect();
+        for addr in &addrs {
+            let in_config = self.cfg.resources.contains_key(&addr.resource);
+            if addr.resource.mode == Mode::Data {
+                if !in_config || self.opts.mode == PlanMode::Destroy {
+                    self.refreshed.resources.remove(addr);
+                }
+                continue;
+            }
+            if self.opts.mode == PlanMode::RefreshOnly || !self.is_targeted(addr) {
+                continue;
+            }
+            let r = self.cfg.resources.get(&addr.resource).cloned();
+            if self.opts.mode == PlanMode::Destroy {
+                self.plan_delete(addr, Reason::DestroyRequested, r.as_ref());
+            } else if !in_config {
+                self.plan_delete(addr, Reason::NoResourceConfig, None);
+            }
+            if let Some(inst) = self.refreshed.resources.get(addr).cloned() {
+                for d in &inst.deposed {
+                    self.changes.push(ResourceChange {
+                        addr: addr.clone(),
+                        provider: inst.provider.clone(),
+                        action: Action::Delete,
+                        create_before_destroy: false,
+                        before: Some(d.value.clone()),
+                        after: None,
+                        before_sensitive: inst.sensitive_paths.clone(),
+                        after_sensitive: Vec::new(),
+                        replace_paths: Vec::new(),
+                        reason: Some(Reason::Deposed),
+                        dependencies: inst.dependencies.clone(),
+                        deposed: Some(d.key.clone()),
+                    });
+                }
+            }
+        }
+    }
+
+    fn outputs(&mut self) -> Vec<OutputChange> {
+        let mut out = Vec::new();
+        if self.opts.mode == PlanMode::Destroy {
+            for (name, o) in &self.original.outputs {
+                out.push(OutputChange {
+                    name: name.clone(),
+                    before: Some(o.value.clone()),
+                    after: None,
+                    sensitive: o.sensitive,
+                });
+            }
+            return out;
+        }
+        for (name, o) in &self.cfg.outputs {
+            let v = match self.scope.evaluator().eval(&o.value) {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.push(d);
+                    continue;
+                }
+            };
+            let (v, marked) = v.unmark_deep();
+            if marked && !o.sensitive {
+                self.diags.error(Some(o.span), "Output refers to sensitive values", format!("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, infra requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent. Add sensitive = true to output {name:?}."));
+                continue;
+            }
+            out.push(OutputChange {
+                name: name.clone(),
+                before: self.original.outputs.get(name).map(|o| o.value.clone()),
+                after: Some(v),
+                sensitive: o.sensitive,
+            });
+        }
+        for (name, o) in &self.original.outputs {
+            if !self.cfg.outputs.contains_key(name) {
+                out.push(OutputChange {
+                    name: name.clone(),
+                    before: Some(o.value.clone()),
+                    after: None,
+                    sensitive: o.sensitive,
+                });
+            }
+        }
+        out
+    }
+
+    fn drift(&self) -> Vec<Drift> {
+        let mut out = Vec::new();
+        for (addr, before) in &self.original.resources {
+            if addr.resource.mode != Mode::Managed || before.status != InstanceStatus::Ready {
+                continue;
+            }
+            let mut sensitive = before.sensitive_paths.clone();
+            if let Some(s) = self.schema(&before.provider, &addr.resource) {
+                sensitive.extend(sensitive_paths(&s.block, &before.value));
+            }
+            match self.refreshed.resources.get(addr) {
+                Some(after) if after.value != before.value => out.push(Drift {
+                    addr: addr.clone(),
+                    before: before.value.clone(),
+                    after: Some(after.value.clone()),
+                    sensitive,
+                }),
+                None if self.gone.contains(addr) => out.push(Drift {
+                    addr: addr.clone(),
+                    before: before.value.clone(),
+                    after: None,
+                    sensitive,
+                }),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// A resource's value from its instances: an object, a list (`count`) or a map (`for_each`).
+pub fn collect_instances(mut instances: Vec<(InstanceKey, Value)>, for_each: bool) -> Value {
+    instances.sort_by(|a, b| a.0.cmp(&b.0));
+    match instances.first().map(|(k, _)| k) {
+        None if for_each => Value::empty_map(),
+        None => Value::List(Vec::new()),
+        Some(InstanceKey::None) => instances.into_iter().next().map(|(_, v)| v).unwrap_or(Value::Null),
+        Some(InstanceKey::Int(_)) => Value::List(instances.into_iter().map(|(_, v)| v).collect()),
+        Some(InstanceKey::Str(_)) => Value::Map(
+            instances
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        InstanceKey::Str(s) => s,
+                        other => other.to_string(),
+                    };
+                    (key, v)
+                })
+                .collect(),
+        ),
+    }
+}

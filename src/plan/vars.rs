@@ -1,0 +1,291 @@
+//! Input variables: where their values come from, and checking them.
+//!
+//! Precedence, lowest first (later sources win), as in Terraform plus the environment's own file:
+//! `TF_VAR_<name>` environment variables, `terraform.tfvars`, `*.auto.tfvars` (sorted), the environment's
+//! `<env>.tfvars`, then `--var-file` and `--var` flags in the order given. Values from flags and environment
+//! variables are strings; for a variable whose type is not `string` they are parsed as HCL expressions,
+//! as Terraform does (`--var 'azs=["a","b"]'`).
+
+use crate::config::{Config, Variable, display_path};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::lang::ast;
+use crate::lang::eval::{EmptyScope, Evaluator, Scope};
+use infra_provider::{Type, Value, convert};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One `--var` or `--var-file` flag, in command-line order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VarFlag {
+    Var(String),
+    File(PathBuf),
+}
+
+/// Collects raw values from every source. `env_vars` is the process environment (injected for tests).
+pub fn collect(
+    cfg: &mut Config,
+    env: &str,
+    flags: &[VarFlag],
+    env_vars: &[(String, String)],
+) -> (BTreeMap<String, Value>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut out: BTreeMap<String, Value> = BTreeMap::new();
+    for (k, v) in env_vars {
+        if let Some(name) = k.strip_prefix("TF_VAR_")
+            && let Some(decl) = cfg.variables.get(name)
+        {
+            match parse_string_value(decl, v) {
+                Ok(val) => {
+                    out.insert(name.to_string(), val);
+                }
+                Err(e) => diags.error(
+                    Some(decl.span),
+                    "Invalid value for input variable",
+                    format!("The environment variable {k} does not contain a valid value for variable {name:?}: {e}."),
+                ),
+            }
+        }
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    let tfvars = cfg.dir.join("terraform.tfvars");
+    if tfvars.is_file() {
+        files.push(tfvars);
+    }
+    if let Ok(rd) = std::fs::read_dir(&cfg.dir) {
+        let mut autos: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+            .collect();
+        autos.sort();
+        files.extend(autos);
+    }
+    let env_file = cfg.dir.join(format!("{env}.tfvars"));
+    if env_file.is_file() {
+        files.push(env_file);
+    }
+    for f in files {
+        load_file(cfg, &f, false, &mut out, &mut diags);
+    }
+    for flag in flags {
+        match flag {
+            VarFlag::File(f) => load_file(cfg, f, true, &mut out, &mut diags),
+            VarFlag::Var(kv) => {
+                let Some((name, v)) = kv.split_once('=') else {
+                    diags.error(None, "Invalid --var option", format!("The given --var option {kv:?} is not correctly specified: it must be a variable name and value separated by an equals sign, like --var key=value."));
+                    continue;
+                };
+                let name = name.trim();
+                match cfg.variables.get(name) {
+                    Some(decl) => match parse_string_value(decl, v) {
+                        Ok(val) => {
+                            out.insert(name.to_string(), val);
+                        }
+                        Err(e) => diags.error(None, "Invalid value for input variable", format!("The --var value for {name:?} is not valid: {e}.")),
+                    },
+                    None => diags.error(None, "Value for undeclared variable", format!("A variable named {name:?} was assigned on the command line, but the configuration does not declare a variable of that name. To use this value, add a variable {name:?} {{}} block.")),
+                }
+            }
+        }
+    }
+    (out, diags)
+}
+
+fn parse_string_value(decl: &Variable, s: &str) -> Result<Value, String> {
+    match &decl.ty {
+        None | Some(Type::String) => Ok(Value::string(s)),
+        Some(Type::Number | Type::Bool) if !s.trim_start().starts_with(['[', '{', '"']) => Ok(Value::string(s)),
+        Some(_) => {
+            let e = ast::parse_expr(u32::MAX, s).map_err(|d| d.0.first().map(|x| x.to_string()).unwrap_or_default())?;
+            let scope = EmptyScope;
+            Evaluator::new(&scope, Path::new("."))
+                .eval(&e)
+                .map_err(|d| d.to_string())
+        }
+    }
+}
+
+fn load_file(
+    cfg: &mut Config,
+    path: &Path,
+    explicit: bool,
+    out: &mut BTreeMap<String, Value>,
+    diags: &mut Diagnostics,
+) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.error(
+                None,
+                "Failed to read variables file",
+                format!(
+                    "Given variables file {} does not exist or cannot be read: {e}.",
+                    display_path(path)
+                ),
+            );
+            return;
+        }
+    };
+    if path.extension().is_some_and(|e| e == "json") {
+        diags.error(
+            None,
+            "Unsupported variables file",
+            format!(
+                "{}: JSON variable files are not supported; use HCL .tfvars.",
+                display_path(path)
+            ),
+        );
+        return;
+    }
+    let id = cfg.sources.add(display_path(path), text.clone());
+    let body = match ast::parse_body(id, &text) {
+        Ok(b) => b,
+        Err(d) => {
+            diags.extend(d);
+            return;
+        }
+    };
+    for b in &body.blocks {
+        diags.error(
+            Some(b.kind_span),
+            "Unexpected block",
+            "A variables file may only assign values to variables, like name = \"value\".",
+        );
+    }
+    let scope = EmptyScope;
+    let dir = cfg.dir.clone();
+    for a in &body.attrs {
+        if !cfg.variables.contains_key(&a.name) {
+            let d = Diagnostic::warning(
+                Some(a.name_span),
+                "Value for undeclared variable",
+                format!(
+                    "The variables file assigns {:?}, which the configuration does not declare.",
+                    a.name
+                ),
+            );
+            // Terraform warns for files it finds and errors for files given explicitly.
+            diags.push(if explicit {
+                Diagnostic {
+                    severity: crate::diag::Severity::Error,
+                    ..d
+                }
+            } else {
+                d
+            });
+            continue;
+        }
+        match Evaluator::new(&scope, &dir).eval(&a.expr) {
+            Ok(v) => {
+                out.insert(a.name.clone(), v);
+            }
+            Err(_) => diags.error(
+                Some(a.expr.span()),
+                "Variables not allowed",
+                "A variables file can only hold literal values and function calls of them.",
+            ),
+        }
+    }
+}
+
+/// A scope with exactly one input variable, for `validation` conditions.
+struct OneVar<'a> {
+    name: &'a str,
+    value: &'a Value,
+}
+
+impl Scope for OneVar<'_> {
+    fn input_variable(&self, name: &str) -> Option<Value> {
+        (name == self.name).then(|| self.value.clone())
+    }
+    fn local_value(&self, _: &str) -> Option<Result<Value, Diagnostic>> {
+        None
+    }
+    fn resource(&self, _: &crate::addrs::ResourceAddr) -> crate::lang::eval::ResourceLookup<'_> {
+        crate::lang::eval::ResourceLookup::Undeclared
+    }
+    fn path(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn workspace(&self) -> String {
+        "default".into()
+    }
+}
+
+/// Final values: defaults applied, converted to their types, validated, sensitive ones marked.
+pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>) -> (BTreeMap<String, Value>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut out = BTreeMap::new();
+    for (name, decl) in &cfg.variables {
+        let given = raw.get(name).cloned();
+        let v = match (given, &decl.default) {
+            (Some(v), _) if !v.is_null() || decl.nullable => v,
+            (Some(_), Some(d)) => d.clone(),
+            (Some(_), None) => {
+                diags.error(
+                    Some(decl.span),
+                    "Required variable not set",
+                    format!("Unsuitable value for var.{name}: required variable may not be set to null."),
+                );
+                continue;
+            }
+            (None, Some(d)) => d.clone(),
+            (None, None) => {
+                diags.error(
+                    Some(decl.span),
+                    "No value for required variable",
+                    format!("The root module input variable {name:?} is not set, and has no default value. Use a --var or --var-file option, a {name}.tfvars-style environment file, or the TF_VAR_{name} environment variable to provide a value."),
+                );
+                continue;
+            }
+        };
+        let v = match &decl.ty {
+            Some(t) => match convert(v, t) {
+                Ok(v) => v,
+                Err(e) => {
+                    diags.error(
+                        Some(decl.span),
+                        "Invalid value for input variable",
+                        format!("The value given for variable {name:?} is not suitable: {e}."),
+                    );
+                    continue;
+                }
+            },
+            None => v,
+        };
+        let v = v.mark_if(decl.sensitive);
+        let mut ok = true;
+        for val in &decl.validations {
+            let scope = OneVar { name, value: &v };
+            let mut ev = Evaluator::new(&scope, &cfg.dir);
+            match ev.eval(&val.condition).map(|c| c.unmark_deep().0) {
+                Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
+                Ok(Value::Bool(false)) => {
+                    let msg = ev
+                        .eval(&val.error_message)
+                        .ok()
+                        .and_then(|m| m.unmark_deep().0.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "The value is not valid.".into());
+                    diags.error(
+                        Some(val.span),
+                        "Invalid value for variable",
+                        format!(
+                            "{msg}\n\nThis was checked by the validation rule at {}.",
+                            cfg.sources.location(val.span)
+                        ),
+                    );
+                    ok = false;
+                }
+                Ok(other) => diags.error(
+                    Some(val.condition.span()),
+                    "Invalid validation result",
+                    format!("The condition must produce a bool, not {}.", other.type_name()),
+                ),
+                Err(d) => diags.push(d),
+            }
+        }
+        if ok {
+            out.insert(name.clone(), v);
+        }
+    }
+    (out, diags)
+}

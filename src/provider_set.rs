@@ -1,0 +1,60 @@
+//! The providers a run can use, by local name, and schema lookups over them.
+//!
+//! The engine never names a concrete provider: the binary (`main.rs`) builds a [`ProviderSet`] from the
+//! provider crates and hands it in.
+
+use crate::addrs::{Mode, ResourceAddr};
+use infra_provider::{Provider, Schema};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Clone, Default)]
+pub struct ProviderSet {
+    providers: BTreeMap<String, Arc<dyn Provider>>,
+}
+
+impl ProviderSet {
+    pub fn new(providers: Vec<Arc<dyn Provider>>) -> ProviderSet {
+        ProviderSet {
+            providers: providers.into_iter().map(|p| (p.name().to_string(), p)).collect(),
+        }
+    }
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
+        self.providers.get(name)
+    }
+    pub fn names(&self) -> Vec<&str> {
+        self.providers.keys().map(String::as_str).collect()
+    }
+    /// The schema of a resource type or data source, by the provider that serves it.
+    pub fn schema(&self, provider: &str, addr: &ResourceAddr) -> Result<&Schema, String> {
+        let p = self.get(provider).ok_or_else(|| {
+            format!(
+                "infra has no provider named {provider:?} (available: {}).",
+                self.names().join(", ")
+            )
+        })?;
+        let (map, what) = match addr.mode {
+            Mode::Managed => (&p.schema().resources, "resource type"),
+            Mode::Data => (&p.schema().data_sources, "data source"),
+        };
+        map.get(&addr.type_name).ok_or_else(|| {
+            let hint = map
+                .keys()
+                .find(|k| {
+                    k.starts_with(&addr.type_name)
+                        || addr.type_name.starts_with(k.as_str())
+                        || close(k, &addr.type_name)
+                })
+                .map(|k| format!(" Did you mean {k:?}?"))
+                .unwrap_or_default();
+            format!(
+                "The provider {provider:?} does not support {what} {:?}.{hint}",
+                addr.type_name
+            )
+        })
+    }
+}
+
+fn close(a: &str, b: &str) -> bool {
+    a.len().abs_diff(b.len()) <= 2 && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() <= 2
+}

@@ -1,0 +1,146 @@
+//! The evaluation scope of the root module: input variables, locals (evaluated on demand and cached),
+//! resource values (as planned, or as applied so far), `path.*` and `terraform.workspace`.
+//! [`InstanceScope`] adds `count.index` / `each.*` for one resource instance.
+
+use crate::addrs::ResourceAddr;
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::lang::eval::{Evaluator, ResourceLookup, Scope};
+use infra_provider::Value;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+pub struct ModuleScope {
+    pub cfg: Arc<Config>,
+    pub vars: BTreeMap<String, Value>,
+    /// Resource values: an object, a list (`count`) or a map (`for_each`); marks on sensitive parts.
+    pub resources: HashMap<ResourceAddr, Value>,
+    pub workspace: String,
+    /// `timestamp()`/`uuid()` are unknown during plan.
+    pub impure_unknown: bool,
+    locals: RefCell<HashMap<String, Result<Value, Diagnostic>>>,
+    evaluating: RefCell<Vec<String>>,
+}
+
+impl ModuleScope {
+    pub fn new(cfg: Arc<Config>, vars: BTreeMap<String, Value>, workspace: &str) -> ModuleScope {
+        ModuleScope {
+            cfg,
+            vars,
+            resources: HashMap::new(),
+            workspace: workspace.to_string(),
+            impure_unknown: false,
+            locals: RefCell::new(HashMap::new()),
+            evaluating: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Sets a resource's value; cached locals are recomputed on their next use.
+    pub fn set_resource(&mut self, addr: ResourceAddr, v: Value) {
+        self.resources.insert(addr, v);
+        self.locals.get_mut().clear();
+    }
+
+    /// An evaluator over this scope.
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        let mut ev = Evaluator::new(self, &self.cfg.dir);
+        ev.impure_unknown = self.impure_unknown;
+        ev
+    }
+}
+
+impl Scope for ModuleScope {
+    fn input_variable(&self, name: &str) -> Option<Value> {
+        if !self.cfg.variables.contains_key(name) {
+            return None;
+        }
+        Some(self.vars.get(name).cloned().unwrap_or(Value::Unknown))
+    }
+
+    fn local_value(&self, name: &str) -> Option<Result<Value, Diagnostic>> {
+        let local = self.cfg.locals.get(name)?;
+        if let Some(v) = self.locals.borrow().get(name) {
+            return Some(v.clone());
+        }
+        if self.evaluating.borrow().iter().any(|n| n == name) {
+            return Some(Err(Diagnostic::error(
+                Some(local.span),
+                "Cycle in local values",
+                format!("local.{name} refers to itself."),
+            )));
+        }
+        self.evaluating.borrow_mut().push(name.to_string());
+        let r = self.evaluator().eval(&local.expr);
+        self.evaluating.borrow_mut().pop();
+        self.locals.borrow_mut().insert(name.to_string(), r.clone());
+        Some(r)
+    }
+
+    fn resource(&self, addr: &ResourceAddr) -> ResourceLookup<'_> {
+        match self.resources.get(addr) {
+            Some(v) => ResourceLookup::Value(Cow::Borrowed(v)),
+            None if self.cfg.resources.contains_key(addr) => ResourceLookup::Value(Cow::Owned(Value::Unknown)),
+            None => ResourceLookup::Undeclared,
+        }
+    }
+
+    fn path(&self, which: &str) -> Option<String> {
+        match which {
+            "module" | "root" => Some(".".into()),
+            "cwd" => Some(
+                self.cfg
+                    .dir
+                    .canonicalize()
+                    .unwrap_or_else(|_| self.cfg.dir.clone())
+                    .display()
+                    .to_string(),
+            ),
+            _ => None,
+        }
+    }
+
+    fn workspace(&self) -> String {
+        self.workspace.clone()
+    }
+}
+
+/// The scope of one resource instance: the module plus `count.index` or `each`.
+pub struct InstanceScope<'a> {
+    pub module: &'a ModuleScope,
+    pub count_index: Option<i64>,
+    pub each: Option<(Value, Value)>,
+}
+
+impl InstanceScope<'_> {
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        let mut ev = Evaluator::new(self, &self.module.cfg.dir);
+        ev.impure_unknown = self.module.impure_unknown;
+        ev
+    }
+}
+
+impl Scope for InstanceScope<'_> {
+    fn input_variable(&self, name: &str) -> Option<Value> {
+        self.module.input_variable(name)
+    }
+    fn local_value(&self, name: &str) -> Option<Result<Value, Diagnostic>> {
+        self.module.local_value(name)
+    }
+    fn resource(&self, addr: &ResourceAddr) -> ResourceLookup<'_> {
+        self.module.resource(addr)
+    }
+    fn count_index(&self) -> Option<Value> {
+        self.count_index.map(Value::int)
+    }
+    fn each(&self) -> Option<(Value, Value)> {
+        self.each.clone()
+    }
+    fn path(&self, which: &str) -> Option<String> {
+        self.module.path(which)
+    }
+    fn workspace(&self) -> String {
+        self.module.workspace()
+    }
+}
