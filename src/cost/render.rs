@@ -1,8 +1,9 @@
 //! Output of estimates: a text table, a Markdown table and JSON, each for one or several environments side by
 //! side (`infra cost --env stage --env prod`).
 //!
-//! Rows are resources (with their monthly cost per environment) followed by their components; components are
-//! lined up across environments by name, so a class that differs between environments shows as two lines.
+//! Rows are resources (with their monthly cost per environment) followed by their components, lined up across
+//! environments by component id; where environments differ in a component's details (class, task count), the
+//! line carries the generic part of its name (`Fargate vCPU`) and the single-environment table has the details.
 //! With one environment the table also shows each component's quantity and unit price. Totals per provider and
 //! the total close the table; notes below it say which resources are not priced or unknown and why, which
 //! usage-based components have no usage figure, and which assumptions were made. JSON carries everything,
@@ -53,11 +54,7 @@ fn component_cell(c: Option<&Component>) -> String {
 }
 
 fn unit_price(c: &Component) -> String {
-    format!(
-        "${} / {}",
-        group_thousands(&c.unit_price.normalize().to_string()),
-        c.unit
-    )
+    format!("${} / {}", group_thousands(&c.unit_price.to_string()), c.unit)
 }
 
 fn quantity(c: &Component) -> String {
@@ -93,31 +90,45 @@ fn providers(envs: &[(&str, &Estimate)]) -> Vec<String> {
 fn rows(envs: &[(&str, &Estimate)]) -> Vec<Row> {
     let single = envs.len() == 1;
     let mut rows = Vec::new();
+    let mut prev_had_components = false;
     for (i, address) in addresses(envs).iter().enumerate() {
         let per_env: Vec<Option<&ResourceCost>> = envs.iter().map(|(_, e)| e.resource(address)).collect();
+        let mut ids: Vec<&str> = Vec::new();
+        for r in per_env.iter().flatten() {
+            for c in &r.components {
+                if !ids.contains(&c.id.as_str()) {
+                    ids.push(&c.id);
+                }
+            }
+        }
+        let has_components = !ids.is_empty();
         rows.push(Row {
             label: address.clone(),
             indent: false,
             detail: single.then(|| (String::new(), String::new())),
             cells: per_env.iter().map(|r| resource_cell(*r)).collect(),
-            sep: if i > 0 { Sep::Blank } else { Sep::None },
+            sep: if i > 0 && (has_components || prev_had_components) {
+                Sep::Blank
+            } else {
+                Sep::None
+            },
         });
-        let mut names: Vec<&str> = Vec::new();
-        for r in per_env.iter().flatten() {
-            for c in &r.components {
-                if !names.contains(&c.name.as_str()) {
-                    names.push(&c.name);
-                }
-            }
-        }
-        for name in names {
+        prev_had_components = has_components;
+        for id in ids {
             let comps: Vec<Option<&Component>> = per_env
                 .iter()
-                .map(|r| r.and_then(|r| r.components.iter().find(|c| c.name == name)))
+                .map(|r| r.and_then(|r| r.components.iter().find(|c| c.id == id)))
                 .collect();
-            let first = comps.iter().flatten().next().expect("a name comes from a component");
+            let mut present = comps.iter().flatten();
+            let first = present.next().expect("an id comes from a component");
+            // Environments that differ in details (class, counts) share the line under the generic name.
+            let label = if present.all(|c| c.name == first.name) {
+                first.name.clone()
+            } else {
+                first.name.split(" (").next().unwrap_or(&first.name).to_string()
+            };
             rows.push(Row {
-                label: name.to_string(),
+                label,
                 indent: true,
                 detail: single.then(|| (quantity(first), unit_price(first))),
                 cells: comps.iter().map(|c| component_cell(*c)).collect(),
@@ -331,7 +342,7 @@ fn component_json(c: &Component) -> Json {
         "name": c.name,
         "unit": c.unit,
         "quantity": c.quantity.map(|q| q.normalize().to_string()),
-        "unit_price": c.unit_price.normalize().to_string(),
+        "unit_price": c.unit_price.to_string(),
         "monthly": c.monthly.map(money_json),
         "usage_key": c.usage_key,
         "price": {
