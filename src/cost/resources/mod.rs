@@ -163,4 +163,23 @@ mod tests {
         assert!(matches!(lookup("aws_iam_role"), Some(Kind::Free)));
         assert!(lookup("aws_dynamodb_table").is_none());
     }
+
+    #[test]
+    fn every_usage_key_is_documented_in_the_catalog_readme() {
+        let readme = include_str!("../../../prices/README.md");
+        for m in MODELS {
+            for k in m.usage {
+                let row = readme
+                    .lines()
+                    .find(|l| l.starts_with(&format!("| `{}` |", m.type_name)));
+                let row = row.unwrap_or_else(|| panic!("{} has no usage row in prices/README.md", m.type_name));
+                assert!(
+                    row.contains(&format!("`{}`", k.key)),
+                    "{}: {} undocumented",
+                    m.type_name,
+                    k.key
+                );
+            }
+        }
+    }
 }
