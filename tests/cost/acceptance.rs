@@ -431,3 +431,79 @@ fn stage_to_prod_delta_lists_every_changed_resource() {
     );
     assert!(!changed.contains(&"aws_ecs_service.search"), "{changed:?}");
 }
+
+#[test]
+fn catalog_directory_and_usage_file_from_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices");
+    std::fs::create_dir_all(prices.join("aws")).unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("prices");
+    std::fs::copy(repo.join("digitalocean.json"), prices.join("digitalocean.json")).unwrap();
+    // A region the bundled catalog does not have, with one price.
+    std::fs::write(
+        prices.join("aws/eu-west-1.json"),
+        r#"{
+  "format": 1,
+  "provider": "aws",
+  "region": "eu-west-1",
+  "currency": "USD",
+  "entries": [
+    {
+      "key": "vpc/nat-gateway/hours",
+      "description": "NAT gateway hour",
+      "unit": "hour",
+      "price": "0.048",
+      "currency": "USD",
+      "read_on": "2026-11-22",
+      "source": {
+        "url": "https://aws.amazon.com/vpc/pricing/",
+        "aws": {"service_code": "AmazonEC2", "filters": {"productFamily": "NAT Gateway", "regionCode": "eu-west-1", "usagetype": "NatGateway-Hours"}}
+      }
+    }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let catalog = infra::cost::Catalog::from_dir(&prices).unwrap();
+    assert_eq!(catalog.aws_regions(), vec!["eu-west-1".to_string()]);
+
+    let usage_path = dir.path().join("infra-usage.yml");
+    std::fs::write(
+        &usage_path,
+        "version: 0.1\nresource_usage:\n  aws_nat_gateway.main:\n    monthly_data_processed_gb: 10\n",
+    )
+    .unwrap();
+    let u = Usage::load(&usage_path).unwrap();
+    let e = infra::cost::estimate(
+        &catalog,
+        &u,
+        &[
+            PricedResource::aws("aws_nat_gateway.main", "eu-west-1", obj(&[])),
+            dio("digitalocean_droplet.web", obj(&[("size", s("s-2vcpu-4gb"))])),
+        ],
+    )
+    .unwrap();
+    // 730 × $0.048 = $35.04; the data-processed price is missing from this file, so the gateway is not priced
+    // rather than half priced.
+    let nat = &e.resources[0];
+    assert!(
+        matches!(&nat.status, Status::NotPriced(m) if m.ends_with("eu-west-1.json has no price for vpc/nat-gateway/data-processed")),
+        "{:?}",
+        nat.status
+    );
+    assert_eq!(
+        e.resources[1].components[0].price.file,
+        prices.join("digitalocean.json").display().to_string()
+    );
+    assert_eq!(e.total.to_plain_string(), "24.00");
+
+    // A malformed usage file on disk names its path and line.
+    std::fs::write(
+        &usage_path,
+        "version: 0.1\nresource_usage:\n  aws_nat_gateway.main:\n    monthly_data_processed_gb: 10\n   bad indent: 1\n",
+    )
+    .unwrap();
+    let err = Usage::load(&usage_path).unwrap_err().to_string();
+    assert!(err.starts_with(&format!("{}:5:", usage_path.display())), "{err}");
+}
