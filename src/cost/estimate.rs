@@ -326,19 +326,24 @@ impl<'a> Pricer<'a> {
         }
     }
 
-    /// An optional string with a documented default; a value known only after apply is priced as the
-    /// default, with a note (an unset optional+computed attribute is unknown on create).
+    /// An optional string with a documented default. Unknown is priced as the default too: an optional
+    /// attribute known only after apply is, in practice, one the configuration leaves unset (an unset
+    /// optional + computed attribute is unknown on create).
     pub fn str_or(&mut self, path: &str, default: &'a str) -> &'a str {
         match self.get(path) {
             Attr::Known(v) => v.as_str().unwrap_or(default),
-            Attr::Null => default,
-            Attr::Unknown => {
-                self.note(format!(
-                    "{path} is known only after apply; priced as the default {default}"
-                ));
-                default
-            }
+            Attr::Null | Attr::Unknown => default,
         }
+    }
+
+    /// Like [`Pricer::str_or`], but an unknown value adds a note: for defaults that are a guess worth showing.
+    pub fn str_or_noted(&mut self, path: &str, default: &'a str) -> &'a str {
+        if matches!(self.get(path), Attr::Unknown) {
+            self.note(format!(
+                "{path} is known only after apply; priced as the default {default}"
+            ));
+        }
+        self.str_or(path, default)
     }
 
     /// A required number (numbers written as strings, like a task definition's `"1024"`, are read too).
@@ -382,17 +387,11 @@ impl<'a> Pricer<'a> {
         }
     }
 
-    /// An optional bool with a documented default (unknown priced as the default, with a note).
+    /// An optional bool with a documented default (unknown priced as the default, see [`Pricer::str_or`]).
     pub fn bool_or(&mut self, path: &str, default: bool) -> bool {
         match self.get(path) {
             Attr::Known(v) => v.as_bool().unwrap_or(default),
-            Attr::Null => default,
-            Attr::Unknown => {
-                self.note(format!(
-                    "{path} is known only after apply; priced as the default {default}"
-                ));
-                default
-            }
+            Attr::Null | Attr::Unknown => default,
         }
     }
 

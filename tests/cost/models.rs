@@ -720,3 +720,60 @@ fn sensitive_attributes_are_read_but_never_shown() {
     let shown = format!("{r:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
 }
+
+#[test]
+fn computed_attributes_unknown_at_plan_time_take_their_defaults() {
+    // A plan holds every attribute; computed ones the configuration leaves unset are unknown on create.
+    let lb = one(aws(
+        "aws_lb.app",
+        obj(&[
+            ("internal", Value::Unknown),
+            ("load_balancer_type", Value::Unknown),
+            ("subnets", Value::Unknown),
+            (
+                "subnet_mapping",
+                Value::List(vec![
+                    obj(&[("subnet_id", Value::Unknown)]),
+                    obj(&[("subnet_id", Value::Unknown)]),
+                ]),
+            ),
+        ]),
+    ));
+    assert_eq!(lb.status, Status::Priced);
+    assert_eq!(
+        lines(&lb)[2],
+        line("Public IPv4 addresses (2, one per Availability Zone)", "7.30")
+    );
+    let lb = one(aws(
+        "aws_lb.app",
+        obj(&[("subnets", Value::Unknown), ("subnet_mapping", Value::Unknown)]),
+    ));
+    assert_eq!(lb.status, Status::Unknown("subnets known only after apply".into()));
+    assert_eq!(lb.monthly.to_plain_string(), "16.43");
+
+    let fargate_strategy = Value::List(vec![obj(&[("capacity_provider", s("FARGATE")), ("weight", n(1.0))])]);
+    let r = one(service(
+        n(2.0),
+        "256",
+        "512",
+        &[],
+        &[
+            ("launch_type", Value::Unknown),
+            ("capacity_provider_strategy", fargate_strategy),
+        ],
+    ));
+    assert_eq!(r.monthly.to_plain_string(), "18.02");
+    let r = one(service(n(2.0), "256", "512", &[], &[("launch_type", Value::Unknown)]));
+    assert_eq!(r.monthly.to_plain_string(), "18.02");
+
+    let u = usage("version: 0.1\nresource_usage:\n  aws_efs_file_system.shared:\n    storage_gb: 10\n");
+    let e = estimate_with(
+        &u,
+        &[aws(
+            "aws_efs_file_system.shared",
+            obj(&[("availability_zone_name", Value::Unknown)]),
+        )],
+    );
+    assert_eq!(lines(&e.resources[0])[0], line("Storage (Standard)", "3.00"));
+    assert!(e.resources[0].notes.is_empty());
+}

@@ -43,7 +43,7 @@ fn price(p: &mut Pricer<'_>) {
     }
 
     let iops = p.num_opt("iops");
-    let storage_type = p.str_or("storage_type", if iops.is_some() { "io1" } else { "gp2" });
+    let storage_type = p.str_or_noted("storage_type", if iops.is_some() { "io1" } else { "gp2" });
     if let Some(gb) = p.num_req("allocated_storage") {
         match storage_type {
             "gp2" | "gp3" | "io1" => p.fixed(

@@ -38,22 +38,20 @@ fn price(p: &mut Pricer<'_>) {
         ),
     };
     let providers = providers.unwrap_or_default();
-    match p.get("launch_type") {
-        Attr::Unknown => {
-            p.unknown("launch_type");
+    // `launch_type` is computed: unknown on create when not configured, so unknown counts as unset.
+    let launch = match p.get("launch_type") {
+        Attr::Known(v) => v.as_str(),
+        Attr::Null | Attr::Unknown => None,
+    };
+    match launch {
+        Some("FARGATE") => {}
+        Some(other) => {
+            p.free(format!(
+                "launch type {other}: the tasks run on instances priced as their own resources"
+            ));
             return;
         }
-        Attr::Known(v) => match v.as_str() {
-            Some("FARGATE") => {}
-            Some(other) => {
-                p.free(format!(
-                    "launch type {other}: the tasks run on instances priced as their own resources"
-                ));
-                return;
-            }
-            None => {}
-        },
-        Attr::Null if !providers.is_empty() => {
+        None if !providers.is_empty() => {
             if providers.iter().any(|c| c == "FARGATE_SPOT") {
                 p.not_priced("Fargate Spot prices change with spare capacity and are not in the catalog");
                 return;
@@ -63,8 +61,8 @@ fn price(p: &mut Pricer<'_>) {
                 return;
             }
         }
-        Attr::Null => {
-            let requires = match p.get("task_definition_resolved.requires_compatibilities") {
+        None => {
+            let requires: Vec<String> = match p.get("task_definition_resolved.requires_compatibilities") {
                 Attr::Known(v) => v
                     .as_list()
                     .unwrap_or(&[])

@@ -1,5 +1,5 @@
 //! `aws_efs_file_system`: storage by class (usage: GB in Standard and in Infrequent Access; One Zone prices
-//! when `availability_zone_name` is set) and provisioned throughput (`throughput_mode = "provisioned"`,
+//! when `availability_zone_name` is set; unknown counts as unset) and provisioned throughput (`throughput_mode = "provisioned"`,
 //! charged in full: the part the stored data would include for free is not deducted).
 
 use super::{Model, UsageKey};
@@ -22,14 +22,8 @@ pub(super) static MODEL: Model = Model {
 };
 
 fn price(p: &mut Pricer<'_>) {
-    let one_zone = match p.get("availability_zone_name") {
-        Attr::Known(_) => true,
-        Attr::Null => false,
-        Attr::Unknown => {
-            p.note("availability_zone_name is known only after apply; priced as Regional (Standard) storage");
-            false
-        }
-    };
+    // Unknown on create when not configured (it is computed): Regional, like an unset one.
+    let one_zone = matches!(p.get("availability_zone_name"), Attr::Known(_));
     let (std_key, ia_key, class) = if one_zone {
         ("efs/storage/one-zone", "efs/storage/one-zone-ia", "One Zone")
     } else {

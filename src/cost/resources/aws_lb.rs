@@ -3,7 +3,7 @@
 //! (Availability Zone). Gateway load balancers are not priced.
 
 use super::{Model, UsageKey};
-use crate::cost::estimate::Pricer;
+use crate::cost::estimate::{Attr, Pricer};
 use rust_decimal::Decimal;
 
 pub(super) static MODEL: Model = Model {
@@ -49,14 +49,25 @@ fn price(p: &mut Pricer<'_>) {
         }
     }
     if !p.bool_or("internal", false) {
-        let subnets = p.count("subnets").zip(p.count("subnet_mapping")).map(|(a, b)| a.max(b));
-        if let Some(n) = subnets {
-            p.hourly(
+        // `subnets` is computed: with `subnet_mapping` it is unknown until apply, and the other way round.
+        let len = |a: Attr<'_>| match a {
+            Attr::Known(v) => Some(v.as_list().map(<[_]>::len).unwrap_or(0)),
+            Attr::Null => Some(0),
+            Attr::Unknown => None,
+        };
+        let zones = match (len(p.get("subnets")), len(p.get("subnet_mapping"))) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (Some(n), None) | (None, Some(n)) if n > 0 => Some(n),
+            _ => None,
+        };
+        match zones {
+            Some(n) => p.hourly(
                 "public-ipv4",
                 format!("Public IPv4 addresses ({n}, one per Availability Zone)"),
                 "vpc/public-ipv4/in-use",
                 Decimal::from(n),
-            );
+            ),
+            None => p.unknown("subnets"),
         }
     }
 }
