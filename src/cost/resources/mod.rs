@@ -2,7 +2,7 @@
 //!
 //! A [`Model`] names a Terraform resource type, the usage-file keys it accepts ([`UsageKey`]) and a function
 //! that reads the resource's attributes (Terraform's names; nested blocks as lists of objects) and adds
-//! components through [`Pricer`](super::estimate::Pricer). Adding a priced type means one new file here and
+//! components through the crate-private `Pricer` of the `estimate` module. Adding a priced type means one new file here and
 //! one line in [`MODELS`]. Types in [`FREE`] (or starting with a prefix in [`FREE_PREFIXES`]) are reported as
 //! free; any other type is reported as "not priced", never dropped.
 
