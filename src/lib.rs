@@ -6,6 +6,7 @@
 //! - [`diag`]: diagnostics with source spans, rendered with `file:line:col`.
 //! - [`lang`]: the language — syntax tree, evaluator, functions, schema decoding, references.
 //! - [`config`]: loading a directory of `.tf` files into a [`config::Config`].
+//! - [`cost`]: offline monthly cost estimates from a bundled price catalog.
 //! - [`graph`]: the dependency graph of a configuration (cycles, order).
 //! - [`scope`]: what names mean during evaluation (variables, locals, resources).
 //! - [`plan`]: refresh + diff into a [`plan::Plan`]; its renderings and saved form.
@@ -17,6 +18,7 @@
 pub mod addrs;
 pub mod apply;
 pub mod config;
+pub mod cost;
 pub mod diag;
 pub mod graph;
 pub mod lang;
