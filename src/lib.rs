@@ -13,6 +13,7 @@
 //! - [`apply`]: executing a plan's graph, durably.
 //! - [`state`]: the state model, file format, and stores with locking.
 //! - [`provider_set`]: the providers a run can use (handed in by the binary).
+//! - [`validate`]: schema checks without variables, state or cloud access.
 //! - [`testing`]: an in-memory provider for the engine's tests and benchmarks.
 
 pub mod addrs;
@@ -27,3 +28,4 @@ pub mod provider_set;
 pub mod scope;
 pub mod state;
 pub mod testing;
+pub mod validate;

@@ -109,7 +109,8 @@ impl Scope for ModuleScope {
 /// The scope of one resource instance: the module plus `count.index` or `each`.
 pub struct InstanceScope<'a> {
     pub module: &'a ModuleScope,
-    pub count_index: Option<i64>,
+    /// `count.index` (unknown while validating).
+    pub count_index: Option<Value>,
     pub each: Option<(Value, Value)>,
 }
 
@@ -132,7 +133,7 @@ impl Scope for InstanceScope<'_> {
         self.module.resource(addr)
     }
     fn count_index(&self) -> Option<Value> {
-        self.count_index.map(Value::int)
+        self.count_index.clone()
     }
     fn each(&self) -> Option<(Value, Value)> {
         self.each.clone()

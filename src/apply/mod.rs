@@ -712,7 +712,7 @@ fn final_config(
     let iscope = InstanceScope {
         module: &sh.scope,
         count_index: match &c.addr.key {
-            InstanceKey::Int(i) if r.count.is_some() => Some(*i),
+            InstanceKey::Int(i) if r.count.is_some() => Some(Value::int(*i)),
             _ => None,
         },
         each,

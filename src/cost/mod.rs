@@ -32,6 +32,7 @@
 //! `task_definition_resolved` (an object: `cpu`, `memory`, `runtime_platform`, `ephemeral_storage`,
 //! `requires_compatibilities`, as Terraform stores them). Without it the service is priced as unknown.
 
+pub mod assemble;
 pub mod catalog;
 pub mod delta;
 pub mod error;

@@ -158,6 +158,8 @@ pub struct Plan {
     pub sources: Vec<(String, String)>,
     pub config_dir: std::path::PathBuf,
     pub targets: Vec<String>,
+    /// Each provider configuration's pricing region (see `Provider::pricing_region`), by provider key.
+    pub regions: BTreeMap<String, String>,
 }
 
 /// Counts for the summary line.

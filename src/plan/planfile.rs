@@ -128,6 +128,8 @@ struct PlanFileV1 {
     drift: Vec<DriftV1>,
     outputs: Vec<OutputV1>,
     notes: Vec<Note>,
+    #[serde(default)]
+    regions: BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +202,7 @@ pub fn encode(plan: &Plan) -> String {
             })
             .collect(),
         notes: plan.notes.clone(),
+        regions: plan.regions.clone(),
     };
     serde_json::to_string(&f).expect("plan serializes")
 }
@@ -271,6 +274,7 @@ pub fn decode(text: &str, path: &str) -> Result<Plan, PlanFileError> {
         sources: f.sources,
         config_dir: f.config_dir,
         targets: f.targets,
+        regions: f.regions,
     })
 }
 

@@ -63,13 +63,13 @@ pub fn timeouts_for(schema: &Schema, r: Option<&Resource>) -> Timeouts {
     t
 }
 
-/// Configures one provider from its block (or an empty block for an implied default configuration).
-pub async fn configure_provider(
+/// Evaluates a provider block (or an empty block for an implied default configuration).
+pub fn provider_config(
     cfg: &Config,
     providers: &ProviderSet,
     scope: &ModuleScope,
     key: &ProviderKey,
-) -> Result<Arc<dyn ProviderClient>, Diagnostics> {
+) -> Result<(Arc<dyn infra_provider::Provider>, Value), Diagnostics> {
     let Some(p) = providers.get(&key.name) else {
         let span = cfg.providers.get(key).map(|p| p.span);
         return Err(Diagnostic::error(
@@ -84,9 +84,9 @@ pub async fn configure_provider(
         .into());
     };
     let mut diags = Diagnostics::new();
+    let mut ev = scope.evaluator();
     let value = match cfg.providers.get(key) {
         Some(pc) => {
-            let mut ev = scope.evaluator();
             let v = decode(&mut ev, &pc.body, &p.schema().provider, &[], pc.span, &mut diags);
             if diags.has_errors() {
                 return Err(diags);
@@ -94,22 +94,28 @@ pub async fn configure_provider(
             if !v.is_wholly_known() {
                 return Err(Diagnostic::error(Some(pc.span), "Provider configuration depends on unknown values", format!("The configuration of provider {key} refers to values that are known only after apply. Provider configurations may use variables, locals and data sources only.")).into());
             }
-            v.unmark_deep().0
+            v
         }
-        None => {
-            let mut ev = scope.evaluator();
-            decode(
-                &mut ev,
-                &Default::default(),
-                &p.schema().provider,
-                &[],
-                Default::default(),
-                &mut diags,
-            )
-            .unmark_deep()
-            .0
-        }
+        None => decode(
+            &mut ev,
+            &Default::default(),
+            &p.schema().provider,
+            &[],
+            Default::default(),
+            &mut diags,
+        ),
     };
+    Ok((p.clone(), value.unmark_deep().0))
+}
+
+/// Configures one provider from its block.
+pub async fn configure_provider(
+    cfg: &Config,
+    providers: &ProviderSet,
+    scope: &ModuleScope,
+    key: &ProviderKey,
+) -> Result<Arc<dyn ProviderClient>, Diagnostics> {
+    let (p, value) = provider_config(cfg, providers, scope, key)?;
     p.configure(&value).await.map_err(|e| {
         let span = cfg.providers.get(key).map(|p| p.span);
         Diagnostics::from(Diagnostic::error(
@@ -136,6 +142,7 @@ struct Planner<'a> {
     diags: Diagnostics,
     failed: BTreeSet<Node>,
     included: Option<BTreeSet<ResourceAddr>>,
+    regions: BTreeMap<String, String>,
 }
 
 /// Makes a plan. Returns the plan (when there were no errors) and every diagnostic.
@@ -190,6 +197,7 @@ pub async fn plan(
         diags,
         failed: BTreeSet::new(),
         included: None,
+        regions: BTreeMap::new(),
     };
     p.normalize_state();
     p.included = p.target_closure(&graph);
@@ -246,6 +254,7 @@ pub async fn plan(
         changes,
         notes,
         diags,
+        regions,
         ..
     } = p;
     let plan = Plan {
@@ -262,6 +271,7 @@ pub async fn plan(
         sources: cfg.source_files(),
         config_dir: cfg.dir.clone(),
         targets: opts.targets.iter().map(|t| t.to_string()).collect(),
+        regions,
     };
     (Some(plan), diags)
 }
@@ -497,7 +507,15 @@ impl Planner<'_> {
                 }
             }
             Node::Provider(k) => {
-                if !self.opts.offline {
+                match provider_config(&self.cfg, self.providers, &self.scope, k) {
+                    Ok((p, value)) => {
+                        if let Some(region) = p.pricing_region(&value) {
+                            self.regions.insert(k.to_string(), region);
+                        }
+                    }
+                    Err(d) => self.diags.extend(d),
+                }
+                if !self.opts.offline && !self.diags.has_errors() {
                     let k = k.clone();
                     self.client(&k).await;
                 }
@@ -629,7 +647,7 @@ impl Planner<'_> {
         let scope = InstanceScope {
             module: &self.scope,
             count_index: match key {
-                InstanceKey::Int(i) if r.count.is_some() => Some(*i),
+                InstanceKey::Int(i) if r.count.is_some() => Some(Value::int(*i)),
                 _ => None,
             },
             each: match (key, each) {

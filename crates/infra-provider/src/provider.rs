@@ -252,4 +252,10 @@ pub trait Provider: Send + Sync {
     fn schema(&self) -> &ProviderSchema;
     /// Builds a client from the provider block's (fully known) configuration.
     async fn configure(&self, config: &Value) -> Result<Arc<dyn ProviderClient>>;
+
+    /// The region whose prices apply to this configuration, for offline cost estimates. Must not call the
+    /// cloud. The default is the block's `region` argument.
+    fn pricing_region(&self, config: &Value) -> Option<String> {
+        config.get_str("region").map(str::to_string)
+    }
 }
