@@ -653,7 +653,9 @@ fn zipmap(c: &Call) -> Result<Value, Fail> {
         };
         out.insert(k.to_string(), v.clone());
     }
-    Ok(Value::Map(out))
+    // A sensitive key cannot stay marked as a map key: the whole map becomes sensitive.
+    let secret_key = keys.iter().any(Value::is_marked);
+    Ok(Value::Map(out).mark_if(secret_key))
 }
 
 #[cfg(test)]
@@ -1152,6 +1154,11 @@ mod tests {
         assert!(!merged.get("user").unwrap().is_marked());
         let l = call_ok("length", vec![list(vec![secret.clone(), "x".into()])]);
         assert_eq!(l, Value::int(2));
+        let z = call_ok(
+            "zipmap",
+            vec![list(vec![Value::from("k").mark()]), list(vec![1.into()])],
+        );
+        assert_eq!(z, Value::map([("k", Value::from(1))]).mark());
         let whole = call_ok("keys", vec![Value::map([("a", Value::from(1))]).mark()]);
         assert!(matches!(whole, Value::Sensitive(_)));
         // Deep functions mark the whole result.

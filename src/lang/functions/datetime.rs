@@ -161,77 +161,103 @@ impl Time {
 
 const BAD: &str = "not a valid RFC3339 timestamp";
 
-/// A cursor over a timestamp for error messages in Terraform's words.
+/// A cursor over a timestamp, producing errors in Terraform's words.
 struct Scan<'a> {
     s: &'a str,
     i: usize,
 }
 
 impl Scan<'_> {
-    fn digits(&mut self, n: usize, what: &str) -> Result<u32, String> {
-        let rest = &self.s[self.i..];
-        if rest.is_empty() {
+    fn rest(&self) -> &str {
+        &self.s[self.i..]
+    }
+
+    /// `n` digits, or `None` when the next characters are not that.
+    fn digits(&mut self, n: usize) -> Option<u32> {
+        let rest = self.rest();
+        if rest.len() < n || !rest.as_bytes()[..n].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = rest[..n].parse().ok();
+        self.i += n;
+        v
+    }
+
+    fn field(&mut self, n: usize, what: &str) -> Result<u32, String> {
+        if self.rest().is_empty() {
             return Err(format!("{BAD}: end of string before {what}"));
         }
-        let take: String = rest.chars().take(n).collect();
-        if take.len() != n || !take.bytes().all(|b| b.is_ascii_digit()) {
-            let shown: String = rest.chars().take(n).collect();
-            return Err(format!("{BAD}: cannot use {shown:?} as {what}"));
-        }
-        self.i += n;
-        Ok(take.parse().expect("digits"))
+        let rest = self.rest().to_string();
+        self.digits(n)
+            .ok_or_else(|| format!("{BAD}: cannot use {rest:?} as {what}"))
     }
 
     fn lit(&mut self, c: char) -> Result<(), String> {
-        match self.s[self.i..].chars().next() {
+        match self.rest().chars().next() {
             Some(x) if x == c => {
                 self.i += 1;
                 Ok(())
             }
             _ if c == 'T' => Err(format!("{BAD}: missing required time introducer 'T'")),
             None => Err(format!("{BAD}: end of string where {:?} is expected", c.to_string())),
-            Some(x) => Err(format!(
+            Some(_) => Err(format!(
                 "{BAD}: found {:?} where {:?} is expected",
-                x.to_string(),
+                self.rest(),
                 c.to_string()
             )),
         }
     }
 }
 
-/// Parses an RFC 3339 timestamp as strictly as Terraform does.
+/// Parses an RFC 3339 timestamp as strictly as Terraform does, with its error messages.
 pub(crate) fn parse_rfc3339(s: &str) -> Result<Time, String> {
     let mut sc = Scan { s, i: 0 };
-    let year = sc.digits(4, "year")?;
-    sc.lit('-')?;
-    let month = sc.digits(2, "month")?;
-    if !(1..=12).contains(&month) {
-        return Err(format!("{BAD}: month out of range"));
+    let year = sc.field(4, "year")?;
+    if sc.rest().as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return Err(format!("{BAD}: cannot use {s:?} as year"));
     }
     sc.lit('-')?;
-    let day = sc.digits(2, "day of month")?;
+    let month = sc.field(2, "month")?;
+    if !(1..=12).contains(&month) {
+        return Err(format!("{BAD}: cannot use {:?} as month", sc.rest()));
+    }
+    sc.lit('-')?;
+    let day = sc.field(2, "day of month")?;
     if day < 1 || day > days_in_month(i64::from(year), month) {
         return Err(format!("{BAD}: day out of range"));
     }
     sc.lit('T')?;
-    let hour = sc.digits(2, "hour")?;
+    if sc.rest().is_empty() {
+        return Err(format!("{BAD}: end of string before hour"));
+    }
+    let hour = sc
+        .digits(2)
+        .ok_or_else(|| format!("{BAD}: hour must have exactly two digits"))?;
     if hour > 23 {
         return Err(format!("{BAD}: hour must be between 0 and 23 inclusive"));
     }
     sc.lit(':')?;
-    let minute = sc.digits(2, "minute")?;
+    if sc.rest().is_empty() {
+        return Err(format!("{BAD}: end of string before minute"));
+    }
+    let minute = sc
+        .digits(2)
+        .ok_or_else(|| format!("{BAD}: minute must have exactly two digits"))?;
     if minute > 59 {
-        return Err(format!("{BAD}: minute out of range"));
+        return Err(format!("{BAD}: cannot use {:?} as minute", &s[sc.i - 2..]));
     }
     sc.lit(':')?;
-    let second = sc.digits(2, "second")?;
+    let second = sc.field(2, "second")?;
     if second > 59 {
-        return Err(format!("{BAD}: second out of range"));
+        return Err(format!("{BAD}: cannot use {:?} as second", &s[sc.i - 2..]));
     }
     let mut nanos = 0u32;
-    if s[sc.i..].starts_with('.') {
+    if sc.rest().starts_with(',') {
+        return Err(format!("{BAD}: cannot use \",\" as timestamp segment"));
+    }
+    if sc.rest().starts_with('.') {
         sc.i += 1;
-        let frac: String = s[sc.i..].chars().take_while(char::is_ascii_digit).collect();
+        let frac: String = sc.rest().chars().take_while(char::is_ascii_digit).collect();
         if frac.is_empty() {
             return Err(format!("{BAD}: cannot use {:?} as second", &s[sc.i - 1..]));
         }
@@ -242,24 +268,21 @@ pub(crate) fn parse_rfc3339(s: &str) -> Result<Time, String> {
         }
         nanos = padded.parse().expect("digits");
     }
-    let rest = &s[sc.i..];
+    let rest = sc.rest();
+    let bad_offset = || format!("{BAD}: cannot use {rest:?} as UTC offset");
     let offset = match rest.as_bytes().first() {
         Some(b'Z') if rest.len() == 1 => 0,
         Some(b'+' | b'-') if rest.len() == 6 && rest.as_bytes()[3] == b':' => {
-            let h: i32 = rest[1..3]
-                .parse()
-                .map_err(|_| format!("{BAD}: cannot use {rest:?} as UTC offset"))?;
-            let m: i32 = rest[4..6]
-                .parse()
-                .map_err(|_| format!("{BAD}: cannot use {rest:?} as UTC offset"))?;
+            let h: i32 = rest[1..3].parse().map_err(|_| bad_offset())?;
+            let m: i32 = rest[4..6].parse().map_err(|_| bad_offset())?;
             if h >= 24 || m >= 60 {
-                return Err(format!("{BAD}: cannot use {rest:?} as UTC offset"));
+                return Err(bad_offset());
             }
             let o = h * 3600 + m * 60;
             if rest.starts_with('-') { -o } else { o }
         }
         None => return Err(format!("{BAD}: end of string before UTC offset")),
-        _ => return Err(format!("{BAD}: cannot use {rest:?} as UTC offset")),
+        _ => return Err(bad_offset()),
     };
     Ok(Time::from_fields(
         i64::from(year),
@@ -623,6 +646,23 @@ mod tests {
             "{}",
             e.message
         );
+        for (fmt, want) in [
+            (
+                "Y",
+                r#"invalid date format verb "Y": year must either be "YY" or "YYYY""#,
+            ),
+            (
+                "YYYYY",
+                r#"invalid date format verb "YYYYY": year must either be "YY" or "YYYY""#,
+            ),
+            ("A", r#"invalid date format verb "A": must be "AA""#),
+            ("a", r#"invalid date format verb "a": must be "aa""#),
+            ("'", "unterminated literal '"),
+            ("'blah blah", "unterminated literal '"),
+        ] {
+            let e = call_err("formatdate", vec![fmt.into(), "2018-01-02T23:12:01Z".into()]);
+            assert!(e.message.contains(want), "{fmt}: {}", e.message);
+        }
         let e = call_err("formatdate", vec!["'abc".into(), "2018-01-02T23:12:01Z".into()]);
         assert!(e.message.contains("unterminated literal '"), "{}", e.message);
         let e = call_err("formatdate", vec!["YYYY".into(), "2018-01-02".into()]);
@@ -680,6 +720,70 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn parse_errors_match_terraform() {
+        let cases = [
+            ("", "end of string before year"),
+            ("2017-01-02", "missing required time introducer 'T'"),
+            ("2017-12-02t00:00:00Z", "missing required time introducer 'T'"),
+            ("2017:01:02", r#"found ":01:02" where "-" is expected"#),
+            ("2017", r#"end of string where "-" is expected"#),
+            ("2017-01-02T", "end of string before hour"),
+            ("2017-01-02T00", r#"end of string where ":" is expected"#),
+            ("2017-01-02T00:00:00", "end of string before UTC offset"),
+            ("2017-01-02T26:00:00Z", "hour must be between 0 and 23 inclusive"),
+            ("2017-13-02T00:00:00Z", r#"cannot use "-02T00:00:00Z" as month"#),
+            ("2017-02-31T00:00:00Z", "day out of range"),
+            (
+                r#""2017-12-02T00:00:00Z""#,
+                r#"cannot use "\"2017-12-02T00:00:00Z\"" as year"#,
+            ),
+            ("2-12-02T00:00:00Z", r#"cannot use "2-12-02T00:00:00Z" as year"#),
+            ("2000-01-01T1:12:34Z", "hour must have exactly two digits"),
+            ("2000-01-01T01:1:34Z", "minute must have exactly two digits"),
+            ("2000-01-01T01:01:1Z", r#"cannot use "1Z" as second"#),
+            ("2000-01-01T00:00:00,000Z", r#"cannot use "," as timestamp segment"#),
+            ("2000-01-01T00:00:00+24:00", r#"cannot use "+24:00" as UTC offset"#),
+            ("2000-01-01T00:00:00+00:60", r#"cannot use "+00:60" as UTC offset"#),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                parse_rfc3339(input).unwrap_err(),
+                format!("not a valid RFC3339 timestamp: {want}"),
+                "{input:?}"
+            );
+        }
+    }
+
+    /// cty's own formatdate table, at 2006-01-02T15:04:05Z.
+    #[test]
+    fn formatdate_upstream_table() {
+        let cases = [
+            ("", ""),
+            ("YYYY-MM-DD", "2006-01-02"),
+            ("EEE, MMM D ''YY", "Mon, Jan 2 '06"),
+            ("hh:mm:ss", "15:04:05"),
+            ("H 'o''clock' AA", "3 o'clock PM"),
+            ("H 'o''clock'", "3 o'clock"),
+            ("hh:mm:ssZZZZ", "15:04:05+0000"),
+            ("hh:mm:ssZZZZZ", "15:04:05+00:00"),
+            ("MMMM", "January"),
+            ("EEEE", "Monday"),
+            ("aa", "pm"),
+            ("YYYY-MM-DD'T'hh:mm:ssZ", "2006-01-02T15:04:05Z"),
+            ("DD MMM YYYY hh:mm ZZZ", "02 Jan 2006 15:04 UTC"),
+            ("EEEE, DD-MMM-YY hh:mm:ss ZZZ", "Monday, 02-Jan-06 15:04:05 UTC"),
+            ("EEE, DD MMM YYYY hh:mm:ss ZZZ", "Mon, 02 Jan 2006 15:04:05 UTC"),
+        ];
+        for (fmt, want) in cases {
+            assert_eq!(
+                call_ok("formatdate", vec![fmt.into(), "2006-01-02T15:04:05Z".into()]),
+                Value::from(want),
+                "{fmt:?}"
+            );
+        }
     }
 
     #[test]

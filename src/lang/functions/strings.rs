@@ -485,6 +485,41 @@ mod tests {
         }
     }
 
+    /// Cases from cty's and Terraform's own test tables.
+    #[test]
+    fn upstream_test_tables() {
+        let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+            ("replace", vec!["helo".into(), "/(l)/".into(), "$1$1".into()], "hello"),
+            ("upper", vec!["noël".into()], "NOËL"),
+            ("upper", vec!["😸😾".into()], "😸😾"),
+            ("lower", vec!["ЖЖ".into()], "жж"),
+            ("strrev", vec!["Живой Журнал".into()], "ланруЖ йовиЖ"),
+            ("strrev", vec!["😸😾".into()], "😾😸"),
+            ("substr", vec!["hello".into(), 0.into(), 2.into()], "he"),
+            ("substr", vec!["hello".into(), 1.into(), 3.into()], "ell"),
+            ("substr", vec!["hello".into(), 1.into(), (-1).into()], "ello"),
+            ("substr", vec!["hello".into(), 1.into(), 10.into()], "ello"),
+            ("substr", vec!["hello".into(), (-3).into(), (-1).into()], "llo"),
+            ("substr", vec!["hello".into(), (-3).into(), 2.into()], "ll"),
+            ("substr", vec!["hello".into(), 10.into(), 10.into()], ""),
+            ("substr", vec!["noël".into(), 0.into(), 3.into()], "noë"),
+            ("substr", vec!["noël".into(), 3.into(), (-1).into()], "l"),
+            ("substr", vec!["wé́́é́́é́́!".into(), 2.into(), 2.into()], "é́́é́́"),
+            ("substr", vec!["wé́́é́́é́́!".into(), 3.into(), 2.into()], "é́́!"),
+            ("substr", vec!["wé́́é́́é́́!".into(), (-2).into(), (-1).into()], "é́́!"),
+            ("substr", vec!["noël".into(), (-2).into(), (-1).into()], "ël"),
+            ("substr", vec!["😸😾".into(), 1.into(), 1.into()], "😾"),
+        ];
+        for (name, args, want) in cases {
+            assert_eq!(call_ok(name, args.clone()), Value::from(want), "{name}({args:?})");
+        }
+        assert_eq!(call_ok("length", vec!["Живой Журнал".into()]), Value::int(12));
+        assert_eq!(
+            call_ok("strcontains", vec!["hello1".into(), 1.into()]),
+            Value::Bool(true)
+        );
+    }
+
     #[test]
     fn errors_name_the_argument() {
         let e = call_err("regex", vec!["[a-z]+".into(), "123".into()]);

@@ -151,7 +151,15 @@ fn tolist(c: &Call) -> Result<Value, Fail> {
 fn toset(c: &Call) -> Result<Value, Fail> {
     match c.arg(0) {
         Value::Null => Ok(Value::Null),
-        Value::List(items) | Value::Set(items) => Ok(Value::set(unified(c, items, "set of any single type")?)),
+        Value::List(items) | Value::Set(items) => {
+            // Set elements cannot carry marks of their own (as in cty): a marked element marks the set.
+            let (plain, marked) = Value::List(unified(c, items, "set of any single type")?).unmark_deep();
+            let items = match plain {
+                Value::List(items) => items,
+                _ => Vec::new(),
+            };
+            Ok(Value::set(items).mark_if(marked))
+        }
         _ => Err(cannot(c, "set of any single type")),
     }
 }
@@ -302,5 +310,7 @@ mod tests {
         let l = call_ok("tolist", vec![list(vec![Value::from("a").mark(), "b".into()])]);
         assert!(!matches!(l, Value::Sensitive(_)));
         assert!(l.as_list().unwrap()[0].is_marked());
+        let s = call_ok("toset", vec![list(vec![Value::from("a").mark(), "a".into()])]);
+        assert_eq!(s, Value::string_set(["a"]).mark());
     }
 }
