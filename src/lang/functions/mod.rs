@@ -69,6 +69,15 @@
 //! - `bcrypt`, `rsadecrypt`, `plantimestamp`, `ephemeralasnull`, `type` and `convert` are not provided.
 //! - `nonsensitive` of a value that is not sensitive returns it unchanged: Terraform has done so since
 //!   v1.6 (it used to be an error).
+//! - Regular expressions use the `regex` crate; its syntax is RE2's, as Go's is, but error texts differ.
+//!   `jsondecode` syntax errors carry serde_json's wording rather than Go's.
+//! - `uuid()` returns a version 4 UUID (Terraform's are random bytes in the same textual shape).
+//! - `cidrsubnets` also works for networks starting at address zero (`0.0.0.0/0`), which Terraform
+//!   rejects through an overflow check; `cidrhost` errors quote the host number as given.
+//! - `substr(s, offset, 0)` is always `""` (cty returns the rest of the string for a negative offset).
+//! - `lookup` of a missing key in an object says "lookup failed to find key" (objects and maps are one
+//!   kind of value here); `startswith` of an unknown string is unknown even for an empty prefix.
+//! - Elements of sets cannot carry sensitive marks of their own: a marked element marks the whole set.
 
 pub mod collections;
 pub mod datetime;
