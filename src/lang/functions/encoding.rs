@@ -494,10 +494,43 @@ mod tests {
             ("textencodebase64", vec!["é".into(), "ISO-8859-1".into()], "6Q==".into()),
             ("textdecodebase64", vec!["6Q==".into(), "latin1".into()], "é".into()),
             ("textencodebase64", vec!["a".into(), "UTF-16".into()], "/v8AYQ==".into()),
+            // Vectors from Terraform's own tests.
+            (
+                "base64decode",
+                vec!["YWJjMTIzIT8kKiYoKSctPUB+".into()],
+                "abc123!?$*&()'-=@~".into(),
+            ),
+            (
+                "base64encode",
+                vec!["abc123!?$*&()'-=@~".into()],
+                "YWJjMTIzIT8kKiYoKSctPUB+".into(),
+            ),
+            ("urlencode", vec!["abc123-_".into()], "abc123-_".into()),
+            (
+                "urlencode",
+                vec!["mailto:email?subject=this+is+my+subject".into()],
+                "mailto%3Aemail%3Fsubject%3Dthis%2Bis%2Bmy%2Bsubject".into(),
+            ),
+            ("urlencode", vec!["foo/bar".into()], "foo%2Fbar".into()),
+            (
+                "textencodebase64",
+                vec!["abc123!?$*&()'-=@~".into(), "UTF-16LE".into()],
+                "YQBiAGMAMQAyADMAIQA/ACQAKgAmACgAKQAnAC0APQBAAH4A".into(),
+            ),
+            (
+                "textdecodebase64",
+                vec![
+                    "YQBiAGMAMQAyADMAIQA/ACQAKgAmACgAKQAnAC0APQBAAH4A".into(),
+                    "UTF-16LE".into(),
+                ],
+                "abc123!?$*&()'-=@~".into(),
+            ),
         ];
         for (name, args, want) in cases {
             assert_eq!(call_ok(name, args.clone()), want, "{name}({args:?})");
         }
+        let e = call_err("base64decode", vec!["this-is-an-invalid-base64-data".into()]);
+        assert!(e.message.contains("failed to decode base64 data"), "{}", e.message);
         let e = call_err("base64decode", vec!["not base64!".into()]);
         assert_eq!(
             e.message,
@@ -537,6 +570,24 @@ mod tests {
             .read_to_string(&mut text)
             .unwrap();
         assert_eq!(text, "hello gzip");
+        // Terraform's own output for "test" decodes the same way as ours (the deflate bytes differ).
+        let theirs = base64::engine::general_purpose::STANDARD
+            .decode("H4sIAAAAAAAA/ypJLS4BAAAA//8BAAD//wx+f9gEAAAA")
+            .unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&theirs[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        let ours = call_ok("base64gzip", vec!["test".into()]);
+        let ours = base64::engine::general_purpose::STANDARD
+            .decode(ours.as_str().unwrap())
+            .unwrap();
+        let mut ours_text = String::new();
+        flate2::read::GzDecoder::new(&ours[..])
+            .read_to_string(&mut ours_text)
+            .unwrap();
+        assert_eq!((text.as_str(), ours_text.as_str()), ("test", "test"));
+        assert_eq!(&ours[..10], &theirs[..10], "same gzip header as Go writes");
     }
 
     #[test]
