@@ -38,6 +38,7 @@ impl fmt::Display for Node {
 pub struct ConfigGraph {
     graph: DiGraph<Node, ()>,
     index: HashMap<Node, NodeIndex>,
+    edges: std::collections::HashSet<(NodeIndex, NodeIndex)>,
 }
 
 impl ConfigGraph {
@@ -46,6 +47,7 @@ impl ConfigGraph {
         let mut g = ConfigGraph {
             graph: DiGraph::new(),
             index: HashMap::new(),
+            edges: Default::default(),
         };
         for n in cfg.variables.keys() {
             g.node(Node::Var(n.clone()));
@@ -127,7 +129,11 @@ impl ConfigGraph {
     fn edge(&mut self, from: &Node, to: &Node) {
         let a = self.node(to.clone());
         let b = self.node(from.clone());
-        self.graph.update_edge(a, b, ());
+        // `update_edge` scans the node's edges: with one provider node and thousands of resources that is
+        // quadratic, so duplicates are filtered here instead.
+        if self.edges.insert((a, b)) {
+            self.graph.add_edge(a, b, ());
+        }
     }
 
     fn edge_to_ref(&mut self, cfg: &Config, from: &Node, r: &Ref) {

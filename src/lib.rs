@@ -13,14 +13,18 @@
 //! - [`apply`]: executing a plan's graph, durably.
 //! - [`state`]: the state model, file format, and stores with locking.
 //! - [`provider_set`]: the providers a run can use (handed in by the binary).
+//! - [`fmt`]: the canonical formatter (`infra fmt`).
 //! - [`validate`]: schema checks without variables, state or cloud access.
 //! - [`testing`]: an in-memory provider for the engine's tests and benchmarks.
+//! - [`cli`]: the command line: flags, settings, one function per command, exit codes.
 
 pub mod addrs;
 pub mod apply;
+pub mod cli;
 pub mod config;
 pub mod cost;
 pub mod diag;
+pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod plan;

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 pub struct LocalStore {
     path: PathBuf,
     shown: String,
-    /// Content (serial excluded) last read or written, to decide when the serial must increase.
-    last: Mutex<Option<(u64, String)>>,
+    /// The state last read or written, to decide when the serial must increase.
+    last: Mutex<Option<State>>,
 }
 
 impl LocalStore {
@@ -85,11 +85,9 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// The state's content without its serial, for change detection.
-fn content_key(state: &State) -> String {
-    let mut s = state.clone();
-    s.serial = 0;
-    file::encode(&s)
+/// Same content, whatever the serial.
+fn same_content(a: &State, b: &State) -> bool {
+    a.lineage == b.lineage && a.resources == b.resources && a.outputs == b.outputs
 }
 
 impl StateStore for LocalStore {
@@ -109,16 +107,17 @@ impl StateStore for LocalStore {
             }
         };
         let state = file::decode(&text, &self.shown)?;
-        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((state.serial, content_key(&state)));
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(state.clone());
         Ok(Some(state))
     }
 
     fn persist(&self, state: &mut State) -> Result<(), StateError> {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        let key = content_key(state);
         match &*last {
-            Some((serial, k)) if *k == key && *serial == state.serial && self.path.exists() => return Ok(()),
-            Some((serial, k)) if *k != key => state.serial = state.serial.max(*serial) + 1,
+            Some(prev) if same_content(prev, state) && prev.serial == state.serial && self.path.exists() => {
+                return Ok(());
+            }
+            Some(prev) if !same_content(prev, state) => state.serial = state.serial.max(prev.serial) + 1,
             None => state.serial += 1,
             _ => {}
         }
@@ -130,7 +129,7 @@ impl StateStore for LocalStore {
             write_atomic(&self.backup_path(), &prev).map_err(|e| self.write_err(e))?;
         }
         write_atomic(&self.path, file::encode(state).as_bytes()).map_err(|e| self.write_err(e))?;
-        *last = Some((state.serial, key));
+        *last = Some(state.clone());
         Ok(())
     }
 

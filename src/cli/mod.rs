@@ -1,0 +1,153 @@
+//! The command line. [`main`] parses flags, resolves [`settings`], runs one command function from
+//! [`commands`], and decides the exit code in one place: 0 success (or no changes), 1 error, 2 changes
+//! present with `plan --detailed-exitcode`, 3 unformatted files with `fmt --check`.
+//!
+//! stdout carries the command's result (the plan, apply progress, outputs, JSON); stderr carries
+//! everything else (which configuration/environment/state is used, warnings, errors).
+
+pub mod args;
+pub mod commands;
+pub mod settings;
+pub mod ui;
+
+use crate::diag::{Diagnostics, SourceMap};
+use crate::provider_set::ProviderSet;
+use clap::{CommandFactory, FromArgMatches};
+use std::fmt;
+
+/// An error that ends the command, with its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>) -> CliError {
+        CliError {
+            code: 1,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError::new(message)
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> CliError {
+        self.hint = Some(hint.into());
+        self
+    }
+    /// Rendered diagnostics (with file:line:col and source lines).
+    pub fn diags(d: &Diagnostics, sources: &SourceMap) -> CliError {
+        CliError {
+            code: 1,
+            message: crate::diag::render(d, sources).trim_end().to_string(),
+            hint: None,
+        }
+    }
+    /// Ends with an exit code and no message (e.g. `--detailed-exitcode`).
+    pub fn exit(code: i32) -> CliError {
+        CliError {
+            code,
+            message: String::new(),
+            hint: None,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl From<crate::state::StateError> for CliError {
+    fn from(e: crate::state::StateError) -> CliError {
+        let hint = match &e {
+            crate::state::StateError::Locked { info, .. } => {
+                let mut h = format!(
+                    "if no infra process holds this lock, release it with: infra force-unlock {}",
+                    info.id
+                );
+                if info.host == crate::state::hostname() && !process_alive(info.pid) {
+                    h = format!("process {} on this host is no longer running; {h}", info.pid);
+                }
+                Some(h)
+            }
+            crate::state::StateError::Corrupt { .. } => {
+                Some("restore the previous version from the .backup file next to it, or fix the JSON".into())
+            }
+            crate::state::StateError::NewerFormat { .. } => {
+                Some("upgrade infra to the version that wrote this state".into())
+            }
+            _ => None,
+        };
+        CliError {
+            code: 1,
+            message: e.to_string(),
+            hint,
+        }
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    // SAFETY: kill with signal 0 only checks whether the process exists.
+    unsafe { libc::kill(pid as i32, 0) == 0 || *libc::__errno_location() == libc::EPERM }
+}
+
+/// Runs the command line; returns the exit code.
+pub fn main(providers: ProviderSet) -> i32 {
+    let matches = match args::Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 1,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let cli = match args::Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return 1;
+        }
+    };
+    init_logging();
+    let ui = ui::Ui::new(cli.no_color);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            ui.error(&format!("cannot start the async runtime: {e}"), None);
+            return 1;
+        }
+    };
+    let sub = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
+    let result = runtime.block_on(commands::run(cli, &sub, &providers, &ui));
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            if !e.message.is_empty() {
+                ui.error(&e.message, e.hint.as_deref());
+            }
+            e.code
+        }
+    }
+}
+
+/// `INFRA_LOG` sets what is logged to stderr (e.g. `infra::api=debug` to see every cloud API call).
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let Ok(filter) = EnvFilter::try_from_env("INFRA_LOG") else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .without_time()
+        .try_init();
+}
