@@ -1,0 +1,9 @@
+//! End-to-end tests of the `infra` binary, against the AWS API emulator (moto server) and the
+//! DigitalOcean test double behind Prism. One test binary (link time matters); one module per area.
+
+mod support;
+
+mod bad_input;
+mod foundation;
+mod locking;
+mod saved_plans;

@@ -1,0 +1,138 @@
+//! The harness: a scratch directory per test (configuration + state), the `infra` binary run in it with
+//! the environment pointing at this test's own moto server.
+
+#![allow(dead_code)]
+
+use infra_testkit::Moto;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+    }
+    /// Asserts success and returns stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "expected success\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        &self.stdout
+    }
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub moto: Option<Moto>,
+    pub env: Vec<(String, String)>,
+}
+
+impl World {
+    /// A scratch directory with a moto server of its own.
+    pub fn aws() -> World {
+        let moto = Moto::start();
+        let env = moto.env();
+        World { dir: tempfile::tempdir().unwrap(), moto: Some(moto), env }
+    }
+
+    /// A scratch directory with no cloud at all (an AWS endpoint that refuses connections).
+    pub fn offline() -> World {
+        let port = infra_testkit::free_port();
+        let env = vec![
+            ("AWS_ENDPOINT_URL".to_string(), format!("http://127.0.0.1:{port}")),
+            ("AWS_ACCESS_KEY_ID".to_string(), "testing".to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), "testing".to_string()),
+            ("AWS_REGION".to_string(), "us-east-1".to_string()),
+            ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+            ("AWS_MAX_ATTEMPTS".to_string(), "1".to_string()),
+        ];
+        World { dir: tempfile::tempdir().unwrap(), moto: None, env }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The configuration directory `cfg/` (created on first write).
+    pub fn cfg(&self) -> PathBuf {
+        self.path().join("cfg")
+    }
+
+    /// Replaces the configuration with these files.
+    pub fn write(&self, files: &[(&str, &str)]) {
+        let cfg = self.cfg();
+        let _ = std::fs::remove_dir_all(&cfg);
+        std::fs::create_dir_all(&cfg).unwrap();
+        for (name, text) in files {
+            std::fs::write(cfg.join(name), text).unwrap();
+        }
+    }
+
+    /// Copies a directory of `plans/` as the configuration.
+    pub fn copy_plan(&self, name: &str) {
+        let src = infra_testkit::workspace_root().join("plans").join(name);
+        let cfg = self.cfg();
+        let _ = std::fs::remove_dir_all(&cfg);
+        std::fs::create_dir_all(&cfg).unwrap();
+        for e in std::fs::read_dir(&src).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(&p, cfg.join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+
+    /// The default state file of an environment (`state/cfg/<env>.tfstate.json`).
+    pub fn state_file(&self, env: &str) -> PathBuf {
+        self.path().join("state").join("cfg").join(format!("{env}.tfstate.json"))
+    }
+
+    pub fn state_json(&self, env: &str) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(self.state_file(env)).unwrap()).unwrap()
+    }
+
+    /// Runs `infra -C cfg ARGS` in the scratch directory.
+    pub fn infra(&self, args: &[&str]) -> Run {
+        self.infra_env(args, &[])
+    }
+
+    pub fn infra_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        let mut c = self.command(args);
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        Run::from(c.output().expect("run infra"))
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_infra"));
+        c.current_dir(self.path()).arg("-C").arg("cfg").args(args).env("NO_COLOR", "1").env_remove("INFRA_LOG").env_remove("INFRA_ENV");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.env("INFRA_POLL_INTERVAL_MS", "20");
+        c
+    }
+
+    /// An EC2 client on this test's moto server.
+    pub async fn ec2(&self) -> aws_sdk_ec2::Client {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.moto.as_ref().expect("moto").endpoint())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await;
+        aws_sdk_ec2::Client::new(&conf)
+    }
+}
+
+/// The number of cloud API calls an infra run logged (`INFRA_LOG=infra::api=debug`).
+pub fn api_calls(stderr: &str) -> usize {
+    stderr.lines().filter(|l| l.contains("infra::api")).count()
+}
