@@ -7,6 +7,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 /// The `tracing` target of API call events.
@@ -21,9 +22,12 @@ impl Intercept for ApiCallLogger {
         "infra-api-call-logger"
     }
 
-    fn read_before_execution(
+    // Once per operation, after the operation's configuration (which holds its name) is in the bag;
+    // `read_before_execution` runs before that for client-level interceptors.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         match cfg.load::<Metadata>() {

@@ -243,3 +243,12 @@ pub fn keep_json_text(prior: Option<&str>, cloud: Option<&str>) -> Value {
         (_, c) => Value::opt_string(c.filter(|s| !s.is_empty())),
     }
 }
+
+/// A value the API reports as `false` for an optional argument the prior left null stays null, so that
+/// an argument nobody set shows no drift (the engine compares null and `false` as different).
+pub fn false_as_prior(prior: &Value, key: &str, cloud: Option<bool>) -> Value {
+    match cloud {
+        Some(false) | None if prior.get(key).is_none_or(Value::is_null) => Value::Null,
+        other => Value::Bool(other.unwrap_or(false)),
+    }
+}

@@ -8,7 +8,8 @@ use crate::ec2::{FILTER_VALUES_MAX, delete_retrying, filter, ownership_filters, 
 use crate::errors::aws_err;
 use crate::tags;
 use crate::values::{
-    ReadResults, all_failed, changed, complete, id_of, keys_of, partial_object, prior_for, single, str_attr,
+    ReadResults, all_failed, changed, complete, false_as_prior, id_of, keys_of, partial_object, prior_for, single,
+    str_attr,
 };
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, HostnameType, ResourceType as Ec2Type, Subnet as Ec2Subnet};

@@ -11,7 +11,8 @@ use crate::ec2::{FILTER_VALUES_MAX, delete_retrying, filter, ownership_filters, 
 use crate::errors::aws_err;
 use crate::tags;
 use crate::values::{
-    ReadResults, all_failed, bool_attr, changed, complete, id_of, keys_of, partial_object, prior_for, single, str_attr,
+    ReadResults, all_failed, bool_attr, changed, complete, false_as_prior, id_of, keys_of, partial_object, prior_for,
+    single, str_attr,
 };
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType as Ec2Type, Tenancy, VpcAttributeName, VpcTenancy};
@@ -214,7 +215,10 @@ async fn read_vpcs(c: &AwsClient, ids: &[String], priors: &[Value]) -> Result<Re
         });
         match assoc {
             None => {
-                obj.set_attr("assign_generated_ipv6_cidr_block", Value::Bool(false));
+                obj.set_attr(
+                    "assign_generated_ipv6_cidr_block",
+                    false_as_prior(prior, "assign_generated_ipv6_cidr_block", Some(false)),
+                );
                 for k in [
                     "ipv6_association_id",
                     "ipv6_cidr_block",
@@ -226,7 +230,10 @@ async fn read_vpcs(c: &AwsClient, ids: &[String], priors: &[Value]) -> Result<Re
             Some(a) => {
                 let pool = a.ipv6_pool().unwrap_or_default();
                 let amazon = pool == AMAZON_IPV6_POOL || pool.is_empty();
-                obj.set_attr("assign_generated_ipv6_cidr_block", Value::Bool(amazon));
+                obj.set_attr(
+                    "assign_generated_ipv6_cidr_block",
+                    false_as_prior(prior, "assign_generated_ipv6_cidr_block", Some(amazon)),
+                );
                 obj.set_attr("ipv6_association_id", Value::opt_string(a.association_id()));
                 obj.set_attr("ipv6_cidr_block", Value::opt_string(a.ipv6_cidr_block()));
                 obj.set_attr(

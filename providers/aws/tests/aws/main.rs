@@ -1,0 +1,8 @@
+//! Integration tests of the AWS provider against moto: one binary (link time), one module per type.
+//! Every test starts its own moto server and configures the provider through `Provider::configure`.
+
+mod common;
+mod internet_gateway;
+mod route_table;
+mod subnet;
+mod vpc;
