@@ -126,7 +126,11 @@ fn flatten(c: &AwsClient, s: &Ec2Subnet, prior: &Value) -> Value {
         ("ipv6_native", Value::Bool(s.ipv6_native().unwrap_or(false))),
         (
             "map_customer_owned_ip_on_launch",
-            Value::opt_bool(s.map_customer_owned_ip_on_launch()),
+            false_as_prior(
+                prior,
+                "map_customer_owned_ip_on_launch",
+                s.map_customer_owned_ip_on_launch(),
+            ),
         ),
         (
             "map_public_ip_on_launch",
