@@ -70,9 +70,9 @@ fn source_of(v: &Value) -> Option<&'static str> {
     SOURCES.iter().copied().find(|s| v.get(s).is_some_and(|x| !x.is_null()))
 }
 
-fn flatten(c: &AwsClient, r: &SecurityGroupRule, prior: &Value) -> Value {
+fn flatten(c: &AwsClient, r: &SecurityGroupRule, account: &str, prior: &Value) -> Value {
     let id = r.security_group_rule_id().unwrap_or_default();
-    let owner = r.group_owner_id().unwrap_or_default();
+    let owner = r.group_owner_id().unwrap_or(account);
     let arn = r
         .security_group_rule_arn()
         .map(str::to_string)
@@ -90,7 +90,7 @@ fn flatten(c: &AwsClient, r: &SecurityGroupRule, prior: &Value) -> Value {
     };
     let referenced = r.referenced_group_info().and_then(|g| {
         g.group_id().map(|gid| match g.user_id() {
-            Some(u) if !u.is_empty() && u != owner => format!("{u}/{gid}"),
+            Some(u) if !u.is_empty() && !owner.is_empty() && u != owner => format!("{u}/{gid}"),
             _ => gid.to_string(),
         })
     });
@@ -132,10 +132,19 @@ async fn read_rules(c: &AwsClient, egress: bool, ids: &[String], priors: &[Value
             .collect::<std::result::Result<_, _>>()
             .await
             .map_err(aws_err("reading EC2 security group rules"))?;
+        // Endpoints that leave out the owner still need it for ARNs.
+        let account = if rules
+            .iter()
+            .any(|r| r.group_owner_id().is_none() && r.security_group_rule_arn().is_none())
+        {
+            c.account_id().await.unwrap_or_default()
+        } else {
+            String::new()
+        };
         for r in rules.iter().filter(|r| r.is_egress().unwrap_or(false) == egress) {
             let id = r.security_group_rule_id().unwrap_or_default().to_string();
             let prior = priors_by_id.get(&id).copied().unwrap_or(&Value::Null);
-            results.insert(id, flatten(c, r, prior));
+            results.insert(id, flatten(c, r, &account, prior));
         }
     }
     Ok(results)
@@ -218,7 +227,10 @@ impl ResourceType<AwsClient> for VpcSecurityGroupRule {
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
-        if req.planned.is_wholly_known() {
+        if SOURCES
+            .iter()
+            .all(|s| !req.planned.get(s).is_some_and(Value::is_unknown))
+        {
             let n = SOURCES
                 .iter()
                 .filter(|s| req.planned.get(s).is_some_and(|x| !x.is_null()))

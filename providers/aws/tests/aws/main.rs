@@ -4,5 +4,7 @@
 mod common;
 mod internet_gateway;
 mod route_table;
+mod security_group;
+mod security_group_rule;
 mod subnet;
 mod vpc;
