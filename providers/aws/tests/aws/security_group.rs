@@ -261,3 +261,50 @@ async fn security_group_find_created_with_a_generated_name() {
     let again = w.client.create(&c, "aws_security_group", &planned).await.unwrap_err();
     assert_eq!(again.code.as_deref(), Some("InvalidGroup.Duplicate"), "{again}");
 }
+
+#[tokio::test]
+async fn a_create_that_fails_after_making_the_group_reports_it_as_partial() {
+    let w = world().await;
+    let vpc = vpc(&w).await;
+    let cfg = Value::map([
+        ("name", Value::from("half")),
+        ("vpc_id", Value::from(vpc.as_str())),
+        (
+            "ingress",
+            Value::List(vec![Value::map([
+                ("from_port", Value::int(80)),
+                ("to_port", Value::int(80)),
+                ("protocol", Value::from("tcp")),
+                ("security_groups", Value::string_set(["sg-0000000000000dead"])),
+            ])]),
+        ),
+    ]);
+    let (planned, _) = plan(&w, "aws_security_group", None, &cfg).unwrap();
+    let e = w
+        .client
+        .create(&ctx("aws_security_group.half"), "aws_security_group", &planned)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("InvalidGroup.NotFound"), "{e}");
+    let partial = e.partial.as_ref().expect("the group exists: the error carries it");
+    let group = partial.get_str("id").expect("with its id");
+    assert!(group.starts_with("sg-"));
+    assert!(
+        partial.is_wholly_known(),
+        "no unknowns in a partial object: {partial:?}"
+    );
+    // It is really there, so that the engine can keep it (tainted) and delete it later.
+    let found = w
+        .aws
+        .ec2()
+        .describe_security_groups()
+        .group_ids(group)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.security_groups()[0].group_name(), Some("half"));
+    w.client
+        .delete(&ctx("aws_security_group.half"), "aws_security_group", partial)
+        .await
+        .unwrap();
+}
