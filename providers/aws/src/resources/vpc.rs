@@ -8,7 +8,7 @@
 
 use crate::client::AwsClient;
 use crate::ec2::{FILTER_VALUES_MAX, delete_retrying, filter, ownership_filters, tag_pairs, tag_spec, update_tags};
-use crate::errors::aws_err;
+use crate::errors::{aws_err, code_of};
 use crate::tags;
 use crate::values::{
     ReadResults, all_failed, bool_attr, changed, complete, false_as_prior, id_of, keys_of, partial_object, prior_for,
@@ -82,11 +82,14 @@ async fn vpc_attrs(c: &AwsClient, id: &str) -> Result<Attrs> {
     Ok(Attrs {
         dns_support: s?.enable_dns_support().and_then(AttributeBooleanValue::value),
         dns_hostnames: h?.enable_dns_hostnames().and_then(AttributeBooleanValue::value),
-        // Not every endpoint knows this attribute; absent means off.
-        usage_metrics: m.ok().and_then(|o| {
-            o.enable_network_address_usage_metrics()
-                .and_then(AttributeBooleanValue::value)
-        }),
+        usage_metrics: match m {
+            Ok(o) => o
+                .enable_network_address_usage_metrics()
+                .and_then(AttributeBooleanValue::value),
+            // Partitions and endpoints without this attribute refuse to describe it: it is off there.
+            Err(e) if matches!(code_of(&e), "InvalidParameterValue" | "UnsupportedOperation") => None,
+            Err(e) => return Err(e),
+        },
     })
 }
 
