@@ -119,11 +119,12 @@ impl ReadResults {
         self.found.insert(key.into(), v);
     }
     /// One result per prior: the object found under `key_of(prior)`, or `None`.
-    pub fn answer(mut self, priors: &[Value], key_of: impl Fn(&Value) -> Option<String>) -> Vec<Result<Option<Value>>> {
+    /// Two priors with the same key both get the object.
+    pub fn answer(self, priors: &[Value], key_of: impl Fn(&Value) -> Option<String>) -> Vec<Result<Option<Value>>> {
         priors
             .iter()
             .map(|p| match key_of(p) {
-                Some(k) => Ok(self.found.remove(&k)),
+                Some(k) => Ok(self.found.get(&k).cloned()),
                 None => Err(ProviderError::invalid("the object has no id")),
             })
             .collect()
@@ -155,6 +156,23 @@ pub fn keys_of(priors: &[Value], key: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use infra_provider::{Attribute, NestedBlock, Type};
+
+    #[test]
+    fn answers_follow_the_priors() {
+        let mut r = ReadResults::new();
+        r.insert("a", Value::from("A"));
+        let priors = [
+            Value::map([("id", Value::from("b"))]),
+            Value::map([("id", Value::from("a"))]),
+            Value::map([("id", Value::from("a"))]),
+            Value::empty_map(),
+        ];
+        let got = r.answer(&priors, |p| str_attr(p, "id"));
+        assert_eq!(got[0].as_ref().unwrap(), &None);
+        assert_eq!(got[1].as_ref().unwrap(), &Some(Value::from("A")));
+        assert_eq!(got[2].as_ref().unwrap(), &Some(Value::from("A")));
+        assert!(got[3].is_err());
+    }
 
     #[test]
     fn complete_fills_every_attribute_and_block() {

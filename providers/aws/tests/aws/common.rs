@@ -188,11 +188,25 @@ pub async fn read(w: &World, type_name: &str, prior: &Value) -> Option<Value> {
         .unwrap()
 }
 
-/// Asserts that planning `config` against `current` changes nothing.
+/// Asserts that planning `config` against `current` changes nothing (top-level empty maps, lists and sets
+/// count as null, as the engine compares them).
 pub fn assert_no_diff(w: &World, type_name: &str, current: &Value, config: &Value) {
     let (planned, replace) = plan(w, type_name, Some(current), config).unwrap();
     assert!(replace.is_empty(), "unexpected replacement: {replace:?}");
-    assert_eq!(&planned, current, "planned differs from current");
+    fn norm(v: &Value) -> Value {
+        Value::Map(
+            v.as_map()
+                .unwrap()
+                .iter()
+                .map(|(k, x)| {
+                    let empty = matches!(x, Value::Map(m) if m.is_empty())
+                        || matches!(x, Value::List(l) | Value::Set(l) if l.is_empty());
+                    (k.clone(), if empty { Value::Null } else { x.clone() })
+                })
+                .collect(),
+        )
+    }
+    assert_eq!(norm(&planned), norm(current), "planned differs from current");
 }
 
 pub fn id(v: &Value) -> String {

@@ -148,3 +148,29 @@ async fn vpc_errors_carry_the_aws_code() {
     assert_eq!(e.kind, ErrorKind::Other);
     assert!(e.message.contains("creating EC2 VPC"), "{e}");
 }
+
+#[tokio::test]
+async fn vpc_ipv6_block_changes_in_place() {
+    let w = world().await;
+    let mut cfg = config("10.6.0.0/16", &[]);
+    cfg.set_attr("assign_generated_ipv6_cidr_block", Value::Bool(true));
+    let v = create(&w, "aws_vpc", "aws_vpc.v6", &cfg).await;
+    assert_eq!(v.get_bool("assign_generated_ipv6_cidr_block"), Some(true));
+    assert!(v.get_str("ipv6_cidr_block").is_some_and(|c| c.contains(':')), "{v:?}");
+    assert!(v.get_str("ipv6_association_id").is_some());
+    assert_no_diff(&w, "aws_vpc", &v, &cfg);
+
+    // Turning it off is an update that plans the IPv6 attributes as unknown, then removes the block.
+    let off = config("10.6.0.0/16", &[]);
+    let (planned, replace) = plan(&w, "aws_vpc", Some(&v), &off).unwrap();
+    assert!(replace.is_empty());
+    assert!(planned.get("ipv6_cidr_block").unwrap().is_unknown());
+    let v2 = w
+        .client
+        .update(&ctx("aws_vpc.v6"), "aws_vpc", &v, &planned)
+        .await
+        .unwrap();
+    assert_eq!(v2.get("ipv6_cidr_block"), Some(&Value::Null), "{v2:?}");
+    assert_eq!(v2.get("ipv6_association_id"), Some(&Value::Null));
+    assert_no_diff(&w, "aws_vpc", &v2, &off);
+}
