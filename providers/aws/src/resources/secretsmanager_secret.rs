@@ -11,8 +11,8 @@ use crate::client::AwsClient;
 use crate::errors::{aws_err, code_of};
 use crate::tags::{self, TagChanges};
 use crate::values::{
-    ReadResults, all_failed, changed, complete, keep_json_text, partial_object, prior_for, single, str_attr,
-    unique_name,
+    ReadResults, all_failed, changed, complete, idempotency_token, keep_json_text, partial_object, prior_for, single,
+    str_attr, unique_name,
 };
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
@@ -313,6 +313,7 @@ impl ResourceType<AwsClient> for SecretsmanagerSecret {
             .secretsmanager()
             .create_secret()
             .name(&name)
+            .client_request_token(idempotency_token(&ctx.client_token, 32, 64))
             .set_description(str_attr(planned, "description"))
             .set_kms_key_id(str_attr(planned, "kms_key_id"))
             .set_tags(Some(tag_list(&tags)))
