@@ -1,0 +1,215 @@
+//! [`AwsClient`]: the configured provider every resource type works with. It holds one shared
+//! [`SdkConfig`](aws_types::SdkConfig) and builds each service client lazily, the first time a resource
+//! type needs it, with the [`ApiCallLogger`] interceptor and the `endpoints { }` override of that service.
+//! It also knows the region, partition, provider `default_tags` and (lazily, through STS) the account ID.
+
+use crate::config::AwsConfig;
+use crate::errors::aws_err;
+use crate::interceptor::ApiCallLogger;
+use aws_types::SdkConfig;
+use infra_provider::{ProviderError, Result};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use tokio::sync::OnceCell;
+
+/// The configured AWS provider (see the module documentation).
+pub struct AwsClient {
+    sdk: SdkConfig,
+    region: String,
+    config: AwsConfig,
+    account_id: OnceCell<String>,
+    ec2: OnceLock<aws_sdk_ec2::Client>,
+    ssm: OnceLock<aws_sdk_ssm::Client>,
+    secretsmanager: OnceLock<aws_sdk_secretsmanager::Client>,
+    sts: OnceLock<aws_sdk_sts::Client>,
+    rds: OnceLock<aws_sdk_rds::Client>,
+    ecr: OnceLock<aws_sdk_ecr::Client>,
+    ecs: OnceLock<aws_sdk_ecs::Client>,
+    iam: OnceLock<aws_sdk_iam::Client>,
+    logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
+    efs: OnceLock<aws_sdk_efs::Client>,
+    s3: OnceLock<aws_sdk_s3::Client>,
+    elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
+    pricing: OnceLock<aws_sdk_pricing::Client>,
+}
+
+/// Defines a lazy getter for one service client: shared SDK config, call logger, endpoint override.
+macro_rules! service_client {
+    ($(#[$doc:meta])* $name:ident, $krate:ident, $key:literal) => {
+        $(#[$doc])*
+        pub fn $name(&self) -> &$krate::Client {
+            self.$name.get_or_init(|| {
+                let mut b = $krate::config::Builder::from(&self.sdk).interceptor(ApiCallLogger);
+                if let Some(url) = self.config.endpoints.get($key) {
+                    b = b.endpoint_url(url);
+                }
+                $krate::Client::from_conf(b.build())
+            })
+        }
+    };
+}
+
+impl AwsClient {
+    pub(crate) fn new(sdk: SdkConfig, region: String, config: AwsConfig) -> AwsClient {
+        AwsClient {
+            sdk,
+            region,
+            config,
+            account_id: OnceCell::new(),
+            ec2: OnceLock::new(),
+            ssm: OnceLock::new(),
+            secretsmanager: OnceLock::new(),
+            sts: OnceLock::new(),
+            rds: OnceLock::new(),
+            ecr: OnceLock::new(),
+            ecs: OnceLock::new(),
+            iam: OnceLock::new(),
+            logs: OnceLock::new(),
+            efs: OnceLock::new(),
+            s3: OnceLock::new(),
+            elbv2: OnceLock::new(),
+            pricing: OnceLock::new(),
+        }
+    }
+
+    service_client!(
+        /// EC2 (VPC networking).
+        ec2, aws_sdk_ec2, "ec2"
+    );
+    service_client!(
+        /// Systems Manager (parameters).
+        ssm, aws_sdk_ssm, "ssm"
+    );
+    service_client!(
+        /// Secrets Manager.
+        secretsmanager, aws_sdk_secretsmanager, "secretsmanager"
+    );
+    service_client!(
+        /// STS (caller identity).
+        sts, aws_sdk_sts, "sts"
+    );
+    service_client!(
+        /// RDS.
+        rds, aws_sdk_rds, "rds"
+    );
+    service_client!(
+        /// ECR.
+        ecr, aws_sdk_ecr, "ecr"
+    );
+    service_client!(
+        /// ECS.
+        ecs, aws_sdk_ecs, "ecs"
+    );
+    service_client!(
+        /// IAM.
+        iam, aws_sdk_iam, "iam"
+    );
+    service_client!(
+        /// CloudWatch Logs.
+        logs, aws_sdk_cloudwatchlogs, "logs"
+    );
+    service_client!(
+        /// EFS.
+        efs, aws_sdk_efs, "efs"
+    );
+    service_client!(
+        /// Elastic Load Balancing v2.
+        elbv2, aws_sdk_elasticloadbalancingv2, "elbv2"
+    );
+
+    /// S3, path-style when `s3_use_path_style` is set.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.s3.get_or_init(|| {
+            let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
+                .interceptor(ApiCallLogger)
+                .force_path_style(self.config.s3_use_path_style);
+            if let Some(url) = self.config.endpoints.get("s3") {
+                b = b.endpoint_url(url);
+            }
+            aws_sdk_s3::Client::from_conf(b.build())
+        })
+    }
+
+    /// The Price List API. It only exists in a few regions; us-east-1 serves every region's prices.
+    pub fn pricing(&self) -> &aws_sdk_pricing::Client {
+        self.pricing.get_or_init(|| {
+            let mut b = aws_sdk_pricing::config::Builder::from(&self.sdk)
+                .interceptor(ApiCallLogger)
+                .region(aws_config::Region::new("us-east-1"));
+            if let Some(url) = self.config.endpoints.get("pricing") {
+                b = b.endpoint_url(url);
+            }
+            aws_sdk_pricing::Client::from_conf(b.build())
+        })
+    }
+
+    /// The configured region, e.g. `us-east-1`.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`).
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else if self.region.starts_with("us-iso-") {
+            "aws-iso"
+        } else if self.region.starts_with("us-isob-") {
+            "aws-iso-b"
+        } else {
+            "aws"
+        }
+    }
+
+    /// The provider's `default_tags { tags = {...} }`.
+    pub fn default_tags(&self) -> &BTreeMap<String, String> {
+        &self.config.default_tags
+    }
+
+    /// The account ID of the credentials, from STS `GetCallerIdentity` (called at most once).
+    pub async fn account_id(&self) -> Result<String> {
+        if self.config.skip_requesting_account_id && !self.account_id.initialized() {
+            return Err(ProviderError::config(
+                "the account ID is needed here but skip_requesting_account_id is set in the provider block",
+            ));
+        }
+        self.account_id
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts()
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(aws_err("reading the caller identity"))?;
+                out.account
+                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Validates the credentials with STS `GetCallerIdentity`, remembering the account ID.
+    pub(crate) async fn validate_credentials(&self) -> Result<()> {
+        let out = self.sts().get_caller_identity().send().await.map_err(|e| {
+            let mut e = crate::errors::api_error(e);
+            e.kind = infra_provider::ErrorKind::Config;
+            e.message = format!("validating the AWS credentials: {}", e.message);
+            e
+        })?;
+        if let Some(a) = out.account {
+            let _ = self.account_id.set(a);
+        }
+        Ok(())
+    }
+
+    /// An ARN in this region and partition.
+    pub fn arn(&self, service: &str, account: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{account}:{resource}",
+            self.partition(),
+            self.region
+        )
+    }
+}

@@ -1,0 +1,163 @@
+//! EC2 helpers shared by the VPC networking types: filters (batched reads filter on many IDs at once,
+//! which returns only what exists instead of failing the whole call on one missing ID), tag
+//! specifications (tags set atomically with the create, so an interrupted create is always findable by
+//! its ownership tags), tag updates with `CreateTags`/`DeleteTags`, and waits on "still in use" errors.
+
+use crate::client::AwsClient;
+use crate::errors::{aws_err, code_of};
+use crate::tags::TagChanges;
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use infra_provider::{OpContext, Poll, Result, TAG_ADDRESS, TAG_LINEAGE, wait_for};
+use std::collections::BTreeMap;
+
+/// The most values one EC2 filter takes.
+pub const FILTER_VALUES_MAX: usize = 200;
+
+/// A `Name=..., Values=[...]` filter.
+pub fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item = S>) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.into_iter().map(Into::into).collect()))
+        .build()
+}
+
+/// Filters matching the ownership tags of an operation: what an interrupted create of it made.
+pub fn ownership_filters(ctx: &OpContext) -> Vec<Filter> {
+    vec![
+        filter(&format!("tag:{TAG_ADDRESS}"), [ctx.address.clone()]),
+        filter(&format!("tag:{TAG_LINEAGE}"), [ctx.lineage.clone()]),
+    ]
+}
+
+/// A tag specification for a create call.
+pub fn tag_spec(rt: ResourceType, tags: &BTreeMap<String, String>) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(rt)
+        .set_tags(Some(
+            tags.iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .build()
+}
+
+/// EC2 tags as pairs.
+pub fn tag_pairs(tags: &[Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Applies tag changes to one EC2 resource with `CreateTags` and `DeleteTags`.
+pub async fn update_tags(client: &AwsClient, id: &str, ch: &TagChanges) -> Result<()> {
+    if !ch.remove.is_empty() {
+        client
+            .ec2()
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(ch.remove.iter().map(|k| Tag::builder().key(k).build()).collect()))
+            .send()
+            .await
+            .map_err(aws_err(format!("removing tags of {id}")))?;
+    }
+    if !ch.set.is_empty() {
+        client
+            .ec2()
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(
+                ch.set
+                    .iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(aws_err(format!("tagging {id}")))?;
+    }
+    Ok(())
+}
+
+/// Runs a delete call until it stops failing with `DependencyViolation` (something still uses the object,
+/// e.g. an ENI being released) or the operation times out; a not-found error counts as deleted.
+pub async fn delete_retrying<F, Fut>(ctx: &OpContext, what: &str, mut call: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    wait_for(ctx, what, || {
+        let fut = call();
+        async move {
+            match fut.await {
+                Ok(()) => Ok(Poll::Ready(())),
+                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                Err(e) if code_of(&e) == "DependencyViolation" => Ok(Poll::Pending(e.to_string())),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
+}
+
+/// The tags of an EC2 object as a map.
+pub fn tags_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tag_pairs(tags).into_iter().collect()
+}
+
+/// IP protocol names Terraform knows, with their numbers.
+const PROTOCOLS: &[(&str, &str)] = &[
+    ("icmp", "1"),
+    ("tcp", "6"),
+    ("udp", "17"),
+    ("esp", "50"),
+    ("ah", "51"),
+    ("icmpv6", "58"),
+    ("vrrp", "112"),
+];
+
+/// A security group rule protocol as Terraform stores it: `-1` for all, the lower-case name when the
+/// protocol has one (`6` → `tcp`), else the number.
+pub fn normalize_protocol(p: &str) -> String {
+    let p = p.trim().to_ascii_lowercase();
+    if p == "all" || p == "-1" {
+        return "-1".into();
+    }
+    if let Some((name, _)) = PROTOCOLS.iter().find(|(name, num)| *name == p || *num == p) {
+        return name.to_string();
+    }
+    p
+}
+
+/// A protocol as the EC2 API takes it: `-1`, `tcp`, `udp`, `icmp`, `icmpv6`, or a number.
+pub fn api_protocol(p: &str) -> String {
+    let n = normalize_protocol(p);
+    match n.as_str() {
+        "-1" | "tcp" | "udp" | "icmp" | "icmpv6" => n,
+        other => PROTOCOLS
+            .iter()
+            .find(|(name, _)| *name == other)
+            .map(|(_, num)| num.to_string())
+            .unwrap_or(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocols_normalize_like_terraform() {
+        assert_eq!(normalize_protocol("6"), "tcp");
+        assert_eq!(normalize_protocol("TCP"), "tcp");
+        assert_eq!(normalize_protocol("all"), "-1");
+        assert_eq!(normalize_protocol("50"), "esp");
+        assert_eq!(normalize_protocol("132"), "132");
+        assert_eq!(api_protocol("esp"), "50");
+        assert_eq!(api_protocol("udp"), "udp");
+    }
+}

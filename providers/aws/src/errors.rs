@@ -1,0 +1,99 @@
+//! Mapping SDK errors to [`ProviderError`]: [`api_error`] keeps the AWS error code, message and request id
+//! and classifies "does not exist" codes as [`ErrorKind::NotFound`](infra_provider::ErrorKind); the
+//! [`Context`] extension prefixes what was being done ("creating EC2 VPC: ...").
+//!
+//! Messages come from AWS and from this crate only; no request parameter (and so no secret value) is ever
+//! formatted into them.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::request_id::RequestId;
+use infra_provider::{ErrorKind, ProviderError};
+
+/// AWS error codes that mean the object does not exist (besides every code ending in `NotFound`).
+const NOT_FOUND_CODES: &[&str] = &[
+    "ResourceNotFoundException",
+    "ParameterNotFound",
+    "NoSuchEntity",
+    "NoSuchBucket",
+    "DBInstanceNotFound",
+    "NotFoundException",
+];
+
+/// True when an AWS error code means "not found".
+pub fn is_not_found_code(code: &str) -> bool {
+    code.ends_with("NotFound") || code.ends_with(".NotFound") || NOT_FOUND_CODES.contains(&code)
+}
+
+/// Converts an SDK error into a [`ProviderError`] with the AWS code, message and request id.
+pub fn api_error<E>(err: SdkError<E, HttpResponse>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let request_id = err.request_id().map(str::to_string);
+    match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = e
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| DisplayErrorContext(e).to_string());
+            let mut pe = ProviderError::api(code.clone(), message).with_request_id(request_id);
+            if is_not_found_code(&code) {
+                pe.kind = ErrorKind::NotFound;
+            }
+            pe
+        }
+        _ => {
+            ProviderError::new(format!("calling AWS failed: {}", DisplayErrorContext(&err))).with_request_id(request_id)
+        }
+    }
+}
+
+/// Adds what was being done to an error's message, keeping its code, kind and request id.
+pub trait Context<T> {
+    fn context(self, what: impl std::fmt::Display) -> Result<T, ProviderError>;
+}
+
+impl<T> Context<T> for Result<T, ProviderError> {
+    fn context(self, what: impl std::fmt::Display) -> Result<T, ProviderError> {
+        self.map_err(|mut e| {
+            e.message = format!("{what}: {}", e.message);
+            e
+        })
+    }
+}
+
+/// `api_error` plus [`Context`] in one step: `.map_err(aws_err("creating EC2 VPC"))`.
+pub fn aws_err<E>(what: impl std::fmt::Display) -> impl FnOnce(SdkError<E, HttpResponse>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    move |err| {
+        let mut e = api_error(err);
+        e.message = format!("{what}: {}", e.message);
+        e
+    }
+}
+
+/// The AWS error code of an error, if it has one.
+pub fn code_of(e: &ProviderError) -> &str {
+    e.code.as_deref().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_codes() {
+        assert!(is_not_found_code("InvalidVpcID.NotFound"));
+        assert!(is_not_found_code("InvalidGroup.NotFound"));
+        assert!(is_not_found_code("ParameterNotFound"));
+        assert!(is_not_found_code("ResourceNotFoundException"));
+        assert!(!is_not_found_code("DependencyViolation"));
+    }
+}

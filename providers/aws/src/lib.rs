@@ -1,0 +1,73 @@
+//! # infra-aws: the AWS provider
+//!
+//! Terraform's AWS resource types (same type names, arguments, computed attributes and replacement rules)
+//! over the AWS SDK for Rust. [`provider()`] is the engine's entry point; configuring it with a
+//! `provider "aws" { ... }` block yields a client over the [`Registry`] of resource types and data sources.
+//!
+//! How the crate is organised:
+//! - [`config`]: the provider block's schema and how it turns into a configured [`client::AwsClient`]
+//!   (credential/region chain, endpoints, retries);
+//! - [`client`]: the configured provider: one shared SDK config, service clients built lazily;
+//! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
+//! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
+//! - [`tags`], [`ec2`], [`values`]: the helpers every resource type shares;
+//! - [`resources`] and [`data_sources`]: one file per type.
+
+pub mod client;
+pub mod config;
+pub mod data_sources;
+pub mod ec2;
+pub mod errors;
+pub mod interceptor;
+pub mod resources;
+pub mod tags;
+pub mod values;
+
+use async_trait::async_trait;
+use client::AwsClient;
+use infra_provider::{Provider, ProviderClient, ProviderSchema, Registry, Result, Value};
+use std::sync::Arc;
+
+/// The AWS provider: its schema and the registry of its types.
+pub struct AwsProvider {
+    registry: Arc<Registry<AwsClient>>,
+    schema: ProviderSchema,
+}
+
+impl AwsProvider {
+    pub fn new() -> AwsProvider {
+        let registry = data_sources::register(resources::register(Registry::new()));
+        let schema = registry.schema(config::provider_block());
+        AwsProvider {
+            registry: Arc::new(registry),
+            schema,
+        }
+    }
+}
+
+impl Default for AwsProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn name(&self) -> &'static str {
+        "aws"
+    }
+
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+
+    async fn configure(&self, config: &Value) -> Result<Arc<dyn ProviderClient>> {
+        let client = config::AwsConfig::from_value(config)?.connect().await?;
+        Ok(self.registry.client(client))
+    }
+}
+
+/// The AWS provider, for the engine's provider table.
+pub fn provider() -> Arc<dyn Provider> {
+    Arc::new(AwsProvider::new())
+}

@@ -1,0 +1,428 @@
+//! `aws_ssm_parameter`: a Systems Manager parameter. `value` (sensitive) or `insecure_value` changes in
+//! place with `PutParameter` (overwrite), which bumps `version`: the plan marks `version` unknown for every
+//! change that rewrites the parameter.
+//!
+//! Batched read: `GetParameters` (10 names per call, decrypted; names in `InvalidParameters` are gone) and
+//! `DescribeParameters` filtered on the names (50 per call, paginated) for the metadata. Tags only come
+//! per parameter (`ListTagsForResource` has no batch form), one call each, made concurrently.
+//! Import ID: the parameter name (or its ARN).
+
+use crate::client::AwsClient;
+use crate::errors::{aws_err, code_of};
+use crate::tags::{self, TagChanges};
+use crate::values::{ReadResults, all_failed, changed, complete, keys_of, prior_for, single, str_attr};
+use async_trait::async_trait;
+use aws_sdk_ssm::types::{
+    Parameter, ParameterMetadata, ParameterStringFilter, ParameterTier, ParameterType, ResourceTypeForTagging, Tag,
+};
+use infra_provider::{
+    Attribute, Block, OpContext, Path, PlanRequest, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
+    TAG_LINEAGE, Type, Value,
+};
+use std::collections::{BTreeMap, HashMap};
+
+pub struct SsmParameter;
+
+/// Most names one `GetParameters` call takes.
+const GET_BATCH: usize = 10;
+/// Most values one `DescribeParameters` filter takes.
+const DESCRIBE_BATCH: usize = 50;
+
+/// Arguments whose change rewrites the parameter (and so its version).
+const REWRITING: &[&str] = &[
+    "type",
+    "value",
+    "insecure_value",
+    "description",
+    "tier",
+    "key_id",
+    "data_type",
+    "allowed_pattern",
+];
+
+fn block() -> Block {
+    Block::new()
+        .id()
+        .attr("name", Attribute::required(Type::String).force_new())
+        .attr("type", Attribute::required(Type::String))
+        .attr("value", Attribute::optional_computed(Type::String).sensitive())
+        .attr("insecure_value", Attribute::optional_computed(Type::String))
+        .attr("description", Attribute::optional(Type::String))
+        .attr("tier", Attribute::optional_computed(Type::String))
+        .attr("key_id", Attribute::optional_computed(Type::String))
+        .attr("overwrite", Attribute::optional(Type::Bool))
+        .attr("data_type", Attribute::optional_computed(Type::String).force_new())
+        .attr("allowed_pattern", Attribute::optional(Type::String))
+        .attr("arn", Attribute::optional_computed(Type::String))
+        .attr("version", Attribute::computed(Type::Number))
+        .tags()
+}
+
+fn flatten(
+    c: &AwsClient,
+    p: &Parameter,
+    meta: Option<&ParameterMetadata>,
+    tags: Vec<(String, String)>,
+    prior: &Value,
+) -> Value {
+    let ty = p.r#type().map(|t| t.as_str()).unwrap_or("String");
+    let insecure = prior.get("insecure_value").is_some_and(|v| !v.is_null()) && ty != "SecureString";
+    let value = Value::opt_string(p.value());
+    let mut obj = Value::map([
+        ("id", Value::opt_string(p.name())),
+        ("name", Value::opt_string(p.name())),
+        ("type", Value::string(ty)),
+        ("value", if insecure { Value::Null } else { value.clone() }),
+        ("insecure_value", if insecure { value } else { Value::Null }),
+        ("arn", Value::opt_string(p.arn())),
+        ("version", Value::int(p.version())),
+        ("data_type", Value::opt_string(p.data_type())),
+        ("overwrite", prior.get("overwrite").cloned().unwrap_or_default()),
+    ]);
+    if let Some(m) = meta {
+        obj.set_attr(
+            "description",
+            Value::opt_string(m.description().filter(|d| !d.is_empty())),
+        );
+        obj.set_attr("tier", Value::opt_string(m.tier().map(|t| t.as_str())));
+        obj.set_attr("key_id", Value::opt_string(m.key_id()));
+        obj.set_attr(
+            "allowed_pattern",
+            Value::opt_string(m.allowed_pattern().filter(|d| !d.is_empty())),
+        );
+        if let Some(d) = m.data_type() {
+            obj.set_attr("data_type", Value::string(d));
+        }
+    }
+    tags::set_read_tags(c, &mut obj, prior, tags);
+    complete(&block(), obj)
+}
+
+async fn list_tags(c: &AwsClient, name: &str) -> Result<Vec<(String, String)>> {
+    let out = c
+        .ssm()
+        .list_tags_for_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(name)
+        .send()
+        .await
+        .map_err(aws_err(format!("reading tags of SSM parameter {name}")))?;
+    Ok(out
+        .tag_list()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+async fn read_parameters(c: &AwsClient, names: &[String], priors: &[Value]) -> Result<ReadResults> {
+    let mut params: Vec<Parameter> = Vec::new();
+    for chunk in names.chunks(GET_BATCH) {
+        let out = c
+            .ssm()
+            .get_parameters()
+            .set_names(Some(chunk.to_vec()))
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(aws_err("reading SSM parameters"))?;
+        params.extend(out.parameters.unwrap_or_default());
+    }
+    let mut results = ReadResults::new();
+    if params.is_empty() {
+        return Ok(results);
+    }
+    let found: Vec<String> = params.iter().filter_map(|p| p.name().map(str::to_string)).collect();
+    let mut metas: HashMap<String, ParameterMetadata> = HashMap::new();
+    for chunk in found.chunks(DESCRIBE_BATCH) {
+        let filter = ParameterStringFilter::builder()
+            .key("Name")
+            .option("Equals")
+            .set_values(Some(chunk.to_vec()))
+            .build()
+            .map_err(|e| ProviderError::new(format!("building a parameter filter: {e}")))?;
+        let pages: Vec<_> = c
+            .ssm()
+            .describe_parameters()
+            .parameter_filters(filter)
+            .into_paginator()
+            .send()
+            .collect::<std::result::Result<_, _>>()
+            .await
+            .map_err(aws_err("reading SSM parameter metadata"))?;
+        let page: Vec<ParameterMetadata> = pages
+            .into_iter()
+            .flat_map(|p| p.parameters.unwrap_or_default())
+            .collect();
+        metas.extend(
+            page.into_iter()
+                .filter_map(|m| m.name().map(|n| (n.to_string(), m.clone()))),
+        );
+    }
+    let tags = futures::future::join_all(found.iter().map(|n| list_tags(c, n))).await;
+    let priors_by_name: HashMap<String, &Value> = priors
+        .iter()
+        .filter_map(|p| str_attr(p, "id").map(|id| (id, p)))
+        .collect();
+    for (p, t) in params.iter().zip(tags) {
+        let name = p.name().unwrap_or_default().to_string();
+        let prior = priors_by_name.get(&name).copied().unwrap_or(&Value::Null);
+        results.insert(name.clone(), flatten(c, p, metas.get(&name), t?, prior));
+    }
+    Ok(results)
+}
+
+async fn read_one(c: &AwsClient, name: &str, prior: &Value) -> Result<Option<Value>> {
+    let prior = prior_for(prior, name);
+    single(
+        read_parameters(c, &[name.to_string()], std::slice::from_ref(&prior))
+            .await?
+            .answer(&[prior], |p| str_attr(p, "id")),
+    )
+}
+
+fn tag_list(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ProviderError::new(format!("building a tag: {e}")))
+        })
+        .collect()
+}
+
+async fn update_tags(c: &AwsClient, name: &str, ch: &TagChanges) -> Result<()> {
+    if !ch.remove.is_empty() {
+        c.ssm()
+            .remove_tags_from_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .set_tag_keys(Some(ch.remove.clone()))
+            .send()
+            .await
+            .map_err(aws_err(format!("removing tags of SSM parameter {name}")))?;
+    }
+    if !ch.set.is_empty() {
+        c.ssm()
+            .add_tags_to_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .set_tags(Some(tag_list(&ch.set)?))
+            .send()
+            .await
+            .map_err(aws_err(format!("tagging SSM parameter {name}")))?;
+    }
+    Ok(())
+}
+
+/// The value to write: `insecure_value` when set, else `value`.
+fn value_of(v: &Value) -> Option<String> {
+    v.get_str("insecure_value")
+        .or_else(|| v.get_str("value"))
+        .map(str::to_string)
+}
+
+/// `PutParameter` with the planned arguments.
+async fn put(c: &AwsClient, name: &str, planned: &Value, overwrite: bool, tags: Option<Vec<Tag>>) -> Result<()> {
+    let ty = planned.get_str("type").unwrap_or("String");
+    let mut req = c
+        .ssm()
+        .put_parameter()
+        .name(name)
+        .r#type(ParameterType::from(ty))
+        .set_value(value_of(planned))
+        .overwrite(overwrite)
+        .set_description(
+            planned
+                .get_str("description")
+                .map(str::to_string)
+                .or(overwrite.then(String::new)),
+        )
+        .set_allowed_pattern(planned.get_str("allowed_pattern").map(str::to_string))
+        .set_data_type(str_attr(planned, "data_type"))
+        .set_tier(str_attr(planned, "tier").map(|t| ParameterTier::from(t.as_str())))
+        .set_tags(tags);
+    if ty == "SecureString" {
+        req = req.set_key_id(str_attr(planned, "key_id"));
+    }
+    req.send()
+        .await
+        .map_err(aws_err(format!("writing SSM parameter {name}")))?;
+    Ok(())
+}
+
+/// A parameter name from an import ID (a name or an ARN).
+fn name_from_import_id(id: &str) -> String {
+    match id.split_once(":parameter") {
+        Some((prefix, rest)) if prefix.starts_with("arn:") => {
+            let rest = rest.trim_start_matches('/');
+            if rest.contains('/') {
+                format!("/{rest}")
+            } else {
+                rest.to_string()
+            }
+        }
+        _ => id.to_string(),
+    }
+}
+
+#[async_trait]
+impl ResourceType<AwsClient> for SsmParameter {
+    fn name(&self) -> &'static str {
+        "aws_ssm_parameter"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(block())
+    }
+
+    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
+        tags::plan_tags_all(c, req);
+        let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
+        match (set("value"), set("insecure_value")) {
+            (true, true) => return Err(ProviderError::invalid("only one of value or insecure_value may be set")),
+            (false, false) => return Err(ProviderError::invalid("one of value or insecure_value must be set")),
+            // A read puts the value in one attribute only.
+            (true, false) => req.planned.set_attr("insecure_value", Value::Null),
+            (false, true) => req.planned.set_attr("value", Value::Null),
+        }
+        if req.config.get_str("type") == Some("SecureString") && set("insecure_value") {
+            return Err(ProviderError::invalid(
+                "insecure_value cannot be used with type = SecureString",
+            ));
+        }
+        if let Some(prior) = req.prior {
+            // Advanced parameters cannot go back to the standard tier.
+            if prior.get_str("tier") == Some("Advanced") && req.planned.get_str("tier") == Some("Standard") {
+                req.requires_replace.push(Path::attr("tier"));
+            }
+            if REWRITING
+                .iter()
+                .any(|k| changed(prior, req.planned, k) || req.planned.get(k).is_some_and(Value::is_unknown))
+            {
+                req.planned.set_attr("version", Value::Unknown);
+            }
+        }
+        Ok(())
+    }
+
+    async fn read(&self, c: &AwsClient, prior: &Value) -> Result<Option<Value>> {
+        let name = str_attr(prior, "id")
+            .or_else(|| str_attr(prior, "name"))
+            .ok_or_else(|| ProviderError::invalid("no name"))?;
+        read_one(c, &name, prior).await
+    }
+
+    async fn read_many(&self, c: &AwsClient, priors: &[Value]) -> Vec<Result<Option<Value>>> {
+        match read_parameters(c, &keys_of(priors, "id"), priors).await {
+            Ok(r) => r.answer(priors, |p| str_attr(p, "id")),
+            Err(e) => all_failed(priors.len(), e),
+        }
+    }
+
+    async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
+        let name = str_attr(planned, "name").ok_or_else(|| ProviderError::invalid("name is required"))?;
+        let tags = tags::for_create(c, ctx, planned);
+        let overwrite = planned.get_bool("overwrite") == Some(true);
+        // PutParameter takes tags only when it does not overwrite.
+        put(
+            c,
+            &name,
+            planned,
+            overwrite,
+            if overwrite { None } else { Some(tag_list(&tags)?) },
+        )
+        .await?;
+        let rest = async {
+            if overwrite {
+                update_tags(
+                    c,
+                    &name,
+                    &TagChanges {
+                        set: tags,
+                        remove: Vec::new(),
+                    },
+                )
+                .await?;
+            }
+            read_one(c, &name, planned)
+                .await?
+                .ok_or_else(|| ProviderError::new(format!("SSM parameter {name} vanished after create")))
+        };
+        rest.await
+            .map_err(|e| e.with_partial(crate::values::partial_object(&block(), planned, &name)))
+    }
+
+    async fn update(&self, c: &AwsClient, _ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {
+        let name = str_attr(prior, "id").ok_or_else(|| ProviderError::invalid("no name"))?;
+        if REWRITING.iter().any(|k| changed(prior, planned, k)) {
+            put(c, &name, planned, true, None).await?;
+        }
+        update_tags(c, &name, &tags::changes(c, prior, planned)).await?;
+        read_one(c, &name, planned)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(format!("SSM parameter {name} not found")))
+    }
+
+    async fn delete(&self, c: &AwsClient, _ctx: &OpContext, prior: &Value) -> Result<()> {
+        let name = str_attr(prior, "name")
+            .or_else(|| str_attr(prior, "id"))
+            .ok_or_else(|| ProviderError::invalid("no name"))?;
+        match c.ssm().delete_parameter().name(&name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = aws_err(format!("deleting SSM parameter {name}"))(e);
+                if e.is_not_found() || code_of(&e) == "ParameterNotFound" {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    async fn import(&self, c: &AwsClient, id: &str) -> Result<Option<Value>> {
+        let name = name_from_import_id(id);
+        read_one(c, &name, &Value::map([("id", Value::string(&name))])).await
+    }
+
+    /// The name is unique: a parameter of that name carrying this operation's ownership tags is the one an
+    /// interrupted create wrote (the tags are written in the same call).
+    async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
+        let Some(name) = str_attr(planned, "name") else {
+            return Ok(None);
+        };
+        let owned = match list_tags(c, &name).await {
+            Ok(tags) => {
+                let t: BTreeMap<String, String> = tags.into_iter().collect();
+                t.get(TAG_ADDRESS) == Some(&ctx.address) && t.get(TAG_LINEAGE) == Some(&ctx.lineage)
+            }
+            Err(e) if e.is_not_found() || code_of(&e) == "InvalidResourceId" => false,
+            Err(e) => return Err(e),
+        };
+        if owned {
+            read_one(c, &name, planned).await
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_from_import_id;
+
+    #[test]
+    fn import_ids_are_names_or_arns() {
+        assert_eq!(name_from_import_id("/app/db/url"), "/app/db/url");
+        assert_eq!(
+            name_from_import_id("arn:aws:ssm:us-east-1:123456789012:parameter/app/db/url"),
+            "/app/db/url"
+        );
+        assert_eq!(
+            name_from_import_id("arn:aws:ssm:us-east-1:123456789012:parameter/plain"),
+            "plain"
+        );
+    }
+}
