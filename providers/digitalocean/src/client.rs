@@ -397,4 +397,83 @@ mod tests {
         h.insert("ratelimit-reset", (now + 100_000).to_string().parse().unwrap());
         assert_eq!(rate_limit_wait(&h), MAX_RATE_WAIT);
     }
+
+    /// Records every tracing event as text.
+    struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    struct Fields<'a>(&'a mut String);
+
+    impl tracing::field::Visit for Fields<'_> {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+            self.0.push_str(&format!("{}={value:?} ", field.name()));
+        }
+    }
+
+    impl tracing::Subscriber for Recorder {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            let mut line = format!("{} ", event.metadata().target());
+            event.record(&mut Fields(&mut line));
+            self.0.lock().unwrap().push(line);
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[tokio::test]
+    async fn every_call_is_logged_without_the_token() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let _guard = tracing::subscriber::set_default(Recorder(lines.clone()));
+        let double = do_double::DoDouble::start("127.0.0.1:0").await.unwrap();
+        let secret = "dop_v1_0123456789abcdef-very-secret";
+        let client = Client::new(&double.url(), Token::new(secret)).unwrap();
+        let sizes = client.list("/v2/sizes", &[], "sizes").await.unwrap();
+        assert!(sizes.len() >= 5);
+        let e = client.get("/v2/droplets/42").await.unwrap_err();
+        assert!(e.is_not_found());
+        assert!(!format!("{e} {e:?}").contains(secret));
+        let lines = lines.lock().unwrap().clone();
+        let api: Vec<&String> = lines.iter().filter(|l| l.starts_with("infra::api ")).collect();
+        assert!(
+            api.iter()
+                .any(|l| l.contains("method=GET") && l.contains("path=/v2/sizes")),
+            "{lines:?}"
+        );
+        assert!(api.iter().any(|l| l.contains("path=/v2/droplets/42")), "{lines:?}");
+        assert!(
+            lines.iter().all(|l| !l.contains(secret)),
+            "the token was logged: {lines:?}"
+        );
+    }
+
+    #[test]
+    fn the_token_and_endpoint_fall_back_to_the_environment() {
+        // SAFETY: no other test of this crate reads or writes these variables.
+        unsafe {
+            std::env::set_var("DIGITALOCEAN_ACCESS_TOKEN", "from-env");
+            std::env::set_var("DIGITALOCEAN_API_URL", "http://127.0.0.1:9");
+            std::env::remove_var("DIGITALOCEAN_TOKEN");
+        }
+        let c = crate::client_from_config(&infra_provider::Value::empty_map()).unwrap();
+        assert_eq!(c.base(), "http://127.0.0.1:9");
+        let c = crate::client_from_config(&infra_provider::Value::map([(
+            "api_endpoint",
+            infra_provider::Value::string("https://example.test/"),
+        )]))
+        .unwrap();
+        assert_eq!(c.base(), "https://example.test");
+        unsafe {
+            std::env::remove_var("DIGITALOCEAN_ACCESS_TOKEN");
+            std::env::remove_var("DIGITALOCEAN_API_URL");
+        }
+        let e = crate::client_from_config(&infra_provider::Value::empty_map()).unwrap_err();
+        assert_eq!(e.kind, infra_provider::ErrorKind::Config);
+    }
 }

@@ -57,6 +57,12 @@ fn block() -> Block {
         .attr("tags", Attribute::optional(Type::string_set()))
         .attr("storage_size_mib", Attribute::optional_computed(Type::String))
         .attr("metrics_endpoints", Attribute::computed(Type::string_list()))
+        .attr("ui_host", Attribute::computed(Type::String))
+        .attr("ui_port", Attribute::computed(Type::Number))
+        .attr("ui_uri", Attribute::computed(Type::String).sensitive())
+        .attr("ui_database", Attribute::computed(Type::String))
+        .attr("ui_user", Attribute::computed(Type::String))
+        .attr("ui_password", Attribute::computed(Type::String).sensitive())
 }
 
 /// The state object of an API cluster; `base` (planned or prior) decides whether the maintenance window
@@ -65,6 +71,8 @@ fn to_value(c: &Json, base: &Value) -> Value {
     let id = c.get("id").and_then(Json::as_str).unwrap_or("");
     let conn = c.get("connection").cloned().unwrap_or(Json::Null);
     let private = c.get("private_connection").cloned().unwrap_or(Json::Null);
+    // OpenSearch clusters have a dashboard connection; other engines have none (null attributes).
+    let ui = c.get("ui_connection").cloned().unwrap_or(Json::Null);
     let password = match conn.get("password").and_then(Json::as_str).filter(|p| !p.is_empty()) {
         Some(p) => Value::string(p),
         None => base
@@ -104,6 +112,12 @@ fn to_value(c: &Json, base: &Value) -> Value {
             ("user", jstr(&conn, "user")),
             ("password", password),
             ("urn", Value::string(format!("do:dbaas:{id}"))),
+            ("ui_host", jstr(&ui, "host")),
+            ("ui_port", jnum(&ui, "port")),
+            ("ui_uri", jstr(&ui, "uri")),
+            ("ui_database", jstr(&ui, "database")),
+            ("ui_user", jstr(&ui, "user")),
+            ("ui_password", jstr(&ui, "password")),
             ("tags", user_tags(c)),
             ("storage_size_mib", jstr(c, "storage_size_mib")),
             (

@@ -323,3 +323,45 @@ async fn a_droplet_that_never_becomes_ready_is_returned_as_partial() {
     assert!(partial.get_str("id").is_some_and(|id| id.parse::<u64>().is_ok()));
     assert_eq!(partial.get_str("status"), Some("new"));
 }
+
+#[tokio::test]
+async fn backups_and_ipv6_change_in_place_and_graceful_shutdown_powers_off_first() {
+    let env = setup().await;
+    let t = "digitalocean_droplet";
+    let c = ctx("digitalocean_droplet.feat");
+    let mut cfg = config("feat-1");
+    cfg.push(("graceful_shutdown", Value::Bool(true)));
+    let d = env
+        .client
+        .create(&c, t, &env.plan_create(t, cfg.clone()))
+        .await
+        .expect("create");
+    assert_eq!((d.get_bool("backups"), d.get_bool("ipv6")), (Some(false), Some(false)));
+    assert!(d.get("ipv6_address").unwrap().is_null());
+    let mut more = cfg.clone();
+    more.push(("backups", Value::Bool(true)));
+    more.push(("ipv6", Value::Bool(true)));
+    let (planned, replace) = env.plan(t, Some(&d), more);
+    assert!(replace.is_empty(), "{replace:?}");
+    let updated = env
+        .client
+        .update(&c, t, &d, &planned)
+        .await
+        .expect("enable backups and ipv6");
+    assert_eq!(
+        (updated.get_bool("backups"), updated.get_bool("ipv6")),
+        (Some(true), Some(true))
+    );
+    assert!(updated.get_str("ipv6_address").is_some_and(|a| a.contains(':')));
+    let id = updated.get_str("id").unwrap().to_string();
+    let before = env.requests().len();
+    env.client.delete(&c, t, &updated).await.expect("delete");
+    let (_, gone) = env.raw("GET", &format!("/v2/droplets/{id}"), None).await;
+    assert_eq!(gone["id"], "not_found");
+    let log = env.requests()[before..].join("\n");
+    let shutdown = log
+        .find(&format!("POST /v2/droplets/{id}/actions"))
+        .expect("a shutdown action");
+    let delete = log.find(&format!("DELETE /v2/droplets/{id}")).expect("the delete");
+    assert!(shutdown < delete, "shut down before deleting: {log}");
+}
