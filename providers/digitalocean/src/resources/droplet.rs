@@ -190,6 +190,20 @@ async fn wait_active(client: &Client, ctx: &OpContext, id: &str, tolerate_404: b
     .await
 }
 
+/// Waits until no action runs on the Droplet, and returns it.
+async fn wait_unlocked(client: &Client, ctx: &OpContext, id: &str) -> Result<Json> {
+    wait_for(ctx, "droplet unlocked", || async move {
+        let v = client.get(&format!("/v2/droplets/{id}")).await?;
+        let d = v.get("droplet").cloned().unwrap_or(Json::Null);
+        if d.get("locked").and_then(Json::as_bool).unwrap_or(false) {
+            Ok(Poll::Pending("locked".into()))
+        } else {
+            Ok(Poll::Ready(d))
+        }
+    })
+    .await
+}
+
 /// Waits until the Droplet's status is `status` and it is unlocked.
 async fn wait_status(client: &Client, ctx: &OpContext, id: &str, status: &'static str) -> Result<Json> {
     wait_for(ctx, &format!("droplet {status}"), || async move {
@@ -412,7 +426,8 @@ impl ResourceType<Client> for Droplet {
             )
             .await?;
         }
-        let d = wait_active(client, ctx, &id, false).await?;
+        // A Droplet the user keeps powered off stays off: wait only for its actions to finish.
+        let d = wait_unlocked(client, ctx, &id).await?;
         Ok(to_value(&d, planned))
     }
 

@@ -1,8 +1,9 @@
 //! `digitalocean_project`: a project, and optionally the resources (URNs) assigned to it.
 //!
 //! Create posts the project, assigns `resources`, and makes it the default when `is_default`. Update
-//! sends the whole project (`PUT`) and moves resources: removed URNs go back to the account's default
-//! project, added ones come here. Delete first moves the resources out, then deletes, retrying while the
+//! sends every attribute (`PATCH`; an unset `environment` is left out, as the API accepts only its three
+//! values) and moves resources: removed URNs go back to the account's default project, added ones come
+//! here. Delete first moves the resources out, then deletes, retrying while the
 //! API answers 412 "cannot delete a project with resources" (moves take a moment), within the delete
 //! timeout (3 minutes by default, as Terraform). `environment` compares case-insensitively. Project names
 //! are unique in an account, so `find_created` looks the name up. Refresh lists all projects once
@@ -132,14 +133,19 @@ fn diff(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
     (removed, added)
 }
 
+/// The body of a project update: every attribute, except an unset environment (the API only accepts
+/// one of its three values there), sent with `PATCH`.
 fn project_body(planned: &Value) -> Json {
-    json!({
+    let mut body = json!({
         "name": planned.get_str("name").unwrap_or(""),
         "description": planned.get_str("description").unwrap_or(""),
         "purpose": planned.get_str("purpose").unwrap_or("Web Application"),
-        "environment": planned.get_str("environment").map(capitalize).map(Json::String).unwrap_or(Json::Null),
         "is_default": planned.get_bool("is_default").unwrap_or(false),
-    })
+    });
+    if let Some(e) = planned.get_str("environment") {
+        body["environment"] = json!(capitalize(e));
+    }
+    body
 }
 
 fn capitalize(s: &str) -> String {
@@ -233,7 +239,7 @@ impl ResourceType<Client> for Project {
             assign(client, &id, &planned.get_strings("resources")).await?;
             if planned.get_bool("is_default") == Some(true) {
                 client
-                    .put(&format!("/v2/projects/{id}"), &project_body(planned))
+                    .patch(&format!("/v2/projects/{id}"), &project_body(planned))
                     .await?;
             }
             self.read(client, &partial)
@@ -246,7 +252,7 @@ impl ResourceType<Client> for Project {
     async fn update(&self, client: &Client, _ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {
         let id = id_of(prior)?;
         client
-            .put(&format!("/v2/projects/{id}"), &project_body(planned))
+            .patch(&format!("/v2/projects/{id}"), &project_body(planned))
             .await?;
         if changed(prior, planned, "resources") && !planned.get("resources").is_some_and(Value::is_unknown) {
             let (removed, added) = diff(&prior.get_strings("resources"), &planned.get_strings("resources"));

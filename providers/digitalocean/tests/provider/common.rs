@@ -127,8 +127,19 @@ impl Env {
             .collect()
     }
 
-    /// A raw API call with this test's token (through Prism when available).
+    /// A raw API call with this test's token (through Prism when available). Fails the test, showing
+    /// the violations, when Prism finds the request or the response does not match the description.
     pub async fn raw(&self, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
+        let (status, v) = raw(&self.api.api_endpoint, &self.api.token, method, path, body).await;
+        assert!(
+            v.get("validation").is_none(),
+            "OpenAPI violations in {method} {path} (HTTP {status}): {v:#}"
+        );
+        (status, v)
+    }
+
+    /// A raw API call that may be refused by the validating proxy.
+    pub async fn raw_unchecked(&self, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
         raw(&self.api.api_endpoint, &self.api.token, method, path, body).await
     }
 }

@@ -269,7 +269,7 @@ async fn requests_go_through_the_validating_proxy() {
     assert_ne!(env.api.api_endpoint, env.api.double_url);
     // A Droplet name with an underscore breaks the description's pattern: Prism answers 422 itself.
     let (st, e) = env
-        .raw(
+        .raw_unchecked(
             "POST",
             "/v2/droplets",
             Some(json!({"name": "bad_name", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"})),
@@ -301,4 +301,92 @@ async fn requests_go_through_the_validating_proxy() {
         err.message.contains("body.name") && err.message.contains("pattern"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn less_used_endpoints_conform_too() {
+    let env = setup().await;
+    let (st, v) = env
+        .raw(
+            "POST",
+            "/v2/droplets",
+            Some(
+                json!({"name": "x-1", "region": "nyc3", "size": "s-1vcpu-1gb", "image": 160000001, "tags": ["batch"]}),
+            ),
+        )
+        .await;
+    assert_eq!(st, 202, "an image by numeric ID: {v}");
+    let id = v["droplet"]["id"].as_i64().unwrap();
+    let aid = v["links"]["actions"][0]["id"].as_i64().unwrap();
+    let (st, a) = env.raw("GET", &format!("/v2/droplets/{id}/actions/{aid}"), None).await;
+    assert_eq!((st, a["action"]["type"].as_str()), (200, Some("create")));
+    let (st, list) = env.raw("GET", "/v2/actions?per_page=5", None).await;
+    assert_eq!(st, 200);
+    assert!(list["meta"]["total"].as_i64().unwrap() >= 1);
+    let (st, _) = env.raw("DELETE", "/v2/droplets?tag_name=batch", None).await;
+    assert_eq!(st, 204);
+    let (st, _) = env.raw("GET", &format!("/v2/droplets/{id}"), None).await;
+    assert_eq!(st, 404);
+
+    let (_, v) = env
+        .raw("POST", "/v2/vpcs", Some(json!({"name": "put-me", "region": "tor1"})))
+        .await;
+    let vpc = v["vpc"]["id"].as_str().unwrap().to_string();
+    let (st, v) = env
+        .raw(
+            "PUT",
+            &format!("/v2/vpcs/{vpc}"),
+            Some(json!({"name": "put-me-2", "description": "d"})),
+        )
+        .await;
+    assert_eq!((st, v["vpc"]["name"].as_str()), (200, Some("put-me-2")));
+    let (st, _) = env.raw("DELETE", &format!("/v2/vpcs/{vpc}"), None).await;
+    assert_eq!(st, 204);
+
+    let (_, p) = env
+        .raw(
+            "POST",
+            "/v2/projects",
+            Some(json!({"name": "pp", "purpose": "Service or API"})),
+        )
+        .await;
+    let pid = p["project"]["id"].as_str().unwrap().to_string();
+    let (st, p) = env
+        .raw(
+            "PATCH",
+            &format!("/v2/projects/{pid}"),
+            Some(json!({"description": "patched"})),
+        )
+        .await;
+    assert_eq!((st, p["project"]["description"].as_str()), (200, Some("patched")));
+    let (st, p) = env.raw("GET", "/v2/projects/default", None).await;
+    assert_eq!((st, p["project"]["is_default"].as_bool()), (200, Some(true)));
+
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGs0nyb1bsxJrIzUh4W6GoL0K3fq4bL7Cxx8ibQ4Nm6O x";
+    let (_, k) = env
+        .raw(
+            "POST",
+            "/v2/account/keys",
+            Some(json!({"name": "k", "public_key": key})),
+        )
+        .await;
+    let fp = k["ssh_key"]["fingerprint"].as_str().unwrap().to_string();
+    let (st, by_fp) = env.raw("GET", &format!("/v2/account/keys/{fp}"), None).await;
+    assert_eq!((st, by_fp["ssh_key"]["id"].clone()), (200, k["ssh_key"]["id"].clone()));
+    let (st, e) = env
+        .raw(
+            "POST",
+            "/v2/account/keys",
+            Some(json!({"name": "again", "public_key": key})),
+        )
+        .await;
+    assert_eq!(
+        (st, e["id"].as_str()),
+        (422, Some("unprocessable_entity")),
+        "a key registers once"
+    );
+
+    env.api.control().reset();
+    let (_, keys) = env.raw("GET", "/v2/account/keys", None).await;
+    assert_eq!(keys["meta"]["total"], 0, "reset forgets the tenant's objects");
 }

@@ -119,6 +119,15 @@ async fn project_resources_assign_and_release() {
         .await
         .unwrap();
     let pid = p.get_str("id").unwrap().to_string();
+    // A project without an environment updates too (the environment is left out of the request).
+    let (planned, _) = env.plan(pt, Some(&p), vec![("name", s("apps")), ("description", s("all apps"))]);
+    let p = env
+        .client
+        .update(&ctx("digitalocean_project.p"), pt, &p, &planned)
+        .await
+        .expect("update");
+    assert_eq!(p.get_str("description"), Some("all apps"));
+    assert!(p.get("environment").unwrap().is_null());
     let t = "digitalocean_project_resources";
     let c = ctx("digitalocean_project_resources.apps");
     let planned = env.plan_create(t, vec![("project", s(&pid)), ("resources", sset(&[&ua]))]);
