@@ -190,6 +190,11 @@ async fn vpc_lifecycle_and_delete_waits_for_members() {
     assert!(replace.is_empty());
     let updated = env.client.update(&c, t, &vpc, &planned).await.expect("update");
     assert_eq!(
+        env.client.import(t, &id).await.unwrap().as_ref(),
+        Some(&updated),
+        "import by ID"
+    );
+    assert_eq!(
         (updated.get_str("name"), updated.get_str("description")),
         (Some("stage-net-2"), Some("stage network"))
     );

@@ -80,6 +80,11 @@ async fn project_lifecycle_moves_resources() {
         env.plan_err(t, None, vec![("name", s("x")), ("environment", s("qa"))])
             .contains("environment")
     );
+    assert_eq!(
+        env.client.import(t, p2.get_str("id").unwrap()).await.unwrap().as_ref(),
+        Some(&p2),
+        "import by ID"
+    );
 
     env.client
         .delete(&c, t, &p2)
@@ -135,6 +140,12 @@ async fn project_resources_assign_and_release() {
     assert_eq!(pr.get_str("id"), Some(pid.as_str()));
     assert_eq!(pr.get("resources"), Some(&sset(&[&ua])));
     assert!(env.client.find_created(&c, t, &planned).await.unwrap().is_some());
+    let imported = env.client.import(t, &pid).await.unwrap().unwrap();
+    assert_eq!(
+        imported.get("resources"),
+        Some(&sset(&[&ua])),
+        "an import takes what the project holds"
+    );
     assert!(
         env.plan(t, Some(&pr), vec![("project", s("other")), ("resources", sset(&[&ua]))])
             .1
@@ -198,6 +209,16 @@ async fn tags_are_idempotent_and_count_resources() {
         env.plan_err(t, None, vec![("name", s("has space"))])
             .contains("tags may contain")
     );
+    assert_eq!(
+        env.client.import(t, "web").await.unwrap().as_ref(),
+        Some(&read),
+        "import by name"
+    );
+    assert!(
+        env.plan(t, Some(&read), vec![("name", s("web2"))])
+            .1
+            .contains(&Path::attr("name"))
+    );
     env.client.delete(&c, t, &tag).await.unwrap();
     assert!(
         env.client
@@ -231,6 +252,11 @@ async fn ssh_keys_rename_in_place_and_are_found_by_public_key() {
     );
     let k2 = env.client.update(&c, t, &k, &planned2).await.expect("rename");
     assert_eq!(k2.get_str("name"), Some("deploy-2"));
+    let imported = env.client.import(t, k2.get_str("id").unwrap()).await.unwrap().unwrap();
+    assert_eq!(
+        (imported.get_str("name"), imported.get_str("fingerprint")),
+        (Some("deploy-2"), k2.get_str("fingerprint"))
+    );
     assert!(
         env.plan(
             t,
