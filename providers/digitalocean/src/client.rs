@@ -5,8 +5,8 @@
 //! - waits out 429 answers for as long as `retry-after` (or `ratelimit-reset`) says, up to
 //!   [`MAX_RATE_LIMITED`] times in a row;
 //! - retries 5xx answers and connection failures with exponential backoff and jitter, at most
-//!   [`MAX_ATTEMPTS`] attempts in all (8 to 12 s of waiting at most), and only where a retry cannot repeat a side effect:
-//!   idempotent methods, or a POST whose connection was never made;
+//!   [`MAX_ATTEMPTS`] attempts in all (8 to 12 s of waiting at most), and only where a retry cannot
+//!   repeat a side effect: idempotent methods, or a POST whose connection was never made;
 //! - turns error answers into [`ProviderError`]s carrying the API's `id` as code, its `message` and its
 //!   `request_id`; a 404 is [`ErrorKind::NotFound`](infra_provider::ErrorKind::NotFound).
 //!
