@@ -9,7 +9,7 @@
 //!   transitions, actions, pagination and error bodies. State is kept per bearer token: every token is a
 //!   tenant of its own, so parallel tests sharing one double never see each other's objects.
 //! - `/_double/{token}/...`: the control surface (not part of the API, never proxied through Prism):
-//!   inject 429s, hold the next Droplet create response, read poll counts and the request log, change
+//!   inject 429s or server errors, hold the next Droplet create response, read poll counts and the request log, change
 //!   the pacing [`Settings`], reset. [`Control`] is a small client for it.
 //!
 //! Modules: [`api`] (the endpoints), [`model`] (tenant state and rendering), [`catalog`] (regions, sizes
@@ -161,6 +161,17 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Respons
             r.headers.push(("ratelimit-remaining".into(), "0".into()));
             return (r, None);
         }
+        if t.fail_server > 0 {
+            t.fail_server -= 1;
+            return (
+                Reply::error(
+                    t.fail_status,
+                    "server_error",
+                    "Server was unable to give you a response.",
+                ),
+                None,
+            );
+        }
         let reply = api::handle(t, &req);
         let hang = if method == "POST" && req.segs == ["droplets"] && reply.status == 202 && t.hang_next_create {
             t.hang_next_create = false;
@@ -217,6 +228,15 @@ async fn control(shared: &Shared, method: &str, rest: &str, body: &[u8]) -> Repl
             t.fail_next = body.get("count").and_then(Value::as_u64).unwrap_or(1) as u32;
             t.retry_after = body.get("retry_after").and_then(Value::as_u64).unwrap_or(1);
             Reply::ok(json!({"fail_next": t.fail_next, "retry_after": t.retry_after}))
+        }
+        ("POST", "server-error") => {
+            t.fail_server = body.get("count").and_then(Value::as_u64).unwrap_or(1) as u32;
+            t.fail_status = body
+                .get("status")
+                .and_then(Value::as_u64)
+                .filter(|s| (500..600).contains(s))
+                .unwrap_or(500) as u16;
+            Reply::ok(json!({"fail_server": t.fail_server, "status": t.fail_status}))
         }
         ("POST", "hang-next-droplet-create") => {
             t.hang_next_create = true;
@@ -307,6 +327,10 @@ impl Control {
             "rate-limit",
             json!({"count": count, "retry_after": retry_after_secs}),
         );
+    }
+    /// Answers the next `count` API requests of this token with `status` (500-599).
+    pub fn server_error(&self, count: u32, status: u16) {
+        self.call("POST", "server-error", json!({"count": count, "status": status}));
     }
     /// Holds the response of the next `POST /v2/droplets` (the Droplet is created) until [`Control::release`].
     pub fn hang_next_droplet_create(&self) {

@@ -229,6 +229,9 @@ pub struct Tenant {
     /// The next this many /v2 requests are answered 429.
     pub fail_next: u32,
     pub retry_after: u64,
+    /// The next this many /v2 requests are answered with `fail_status` (a server error).
+    pub fail_server: u32,
+    pub fail_status: u16,
     /// The next `POST /v2/droplets` response is held until released.
     pub hang_next_create: bool,
     pub release: Arc<tokio::sync::Notify>,
@@ -260,6 +263,8 @@ impl Tenant {
             lingering: Vec::new(),
             fail_next: 0,
             retry_after: 1,
+            fail_server: 0,
+            fail_status: 500,
             hang_next_create: false,
             release: Arc::new(tokio::sync::Notify::new()),
             polls: BTreeMap::new(),

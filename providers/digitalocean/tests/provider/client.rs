@@ -137,3 +137,50 @@ async fn configuration_needs_a_token_and_an_http_endpoint() {
         .expect("a non-http endpoint is refused");
     assert_eq!(e.kind, ErrorKind::Config);
 }
+
+#[tokio::test]
+async fn server_errors_are_retried_boundedly_and_only_when_safe() {
+    let env = setup().await;
+    let control = env.api.control();
+    // A GET is retried through two 503s.
+    control.server_error(2, 503);
+    let v = env
+        .client
+        .read_data("digitalocean_regions", &Value::empty_map())
+        .await
+        .expect("read after retries");
+    assert!(!v.get_list("regions").is_empty());
+    assert_eq!(env.requests().len(), 3);
+    // A create is not retried after a server error: it might have been done.
+    control.server_error(1, 500);
+    let t = "digitalocean_tag";
+    let e = env
+        .client
+        .create(
+            &ctx("digitalocean_tag.x"),
+            t,
+            &env.plan_create(t, vec![("name", s("x"))]),
+        )
+        .await;
+    let e = e.expect_err("no retry of a POST");
+    assert_eq!(e.code.as_deref(), Some("server_error"));
+    assert_eq!(
+        env.requests().iter().filter(|r| r.as_str() == "POST /v2/tags").count(),
+        1
+    );
+    // The retries are bounded: six attempts, then the error.
+    control.server_error(50, 502);
+    let before = env.requests().len();
+    let e = env
+        .client
+        .read_data("digitalocean_regions", &Value::empty_map())
+        .await
+        .expect_err("gives up");
+    assert_eq!(e.code.as_deref(), Some("server_error"));
+    assert!(e.message.contains("HTTP 502"), "{e}");
+    assert_eq!(
+        env.requests().len() - before,
+        infra_digitalocean::client::MAX_ATTEMPTS as usize
+    );
+    control.server_error(0, 500);
+}
