@@ -336,6 +336,17 @@ async fn firewall_databases_and_users_of_a_cluster() {
             .get_str("name"),
         Some("appuser")
     );
+    let imported = env
+        .client
+        .import(ut, &format!("{cluster},appuser"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(imported.get_str("id"), user.get_str("id"));
+    assert_eq!(imported.get_str("role"), Some("normal"));
+    assert!(env.client.import(ut, "no-comma").await.is_err());
+    let (_, replace) = env.plan(ut, Some(&user), vec![("cluster_id", s(&cluster)), ("name", s("other"))]);
+    assert!(replace.contains(&Path::attr("name")));
     env.client.delete(&uc, ut, &user).await.expect("delete user");
     assert!(
         env.client

@@ -338,8 +338,16 @@ async fn backups_and_ipv6_change_in_place_and_graceful_shutdown_powers_off_first
         .expect("create");
     assert_eq!((d.get_bool("backups"), d.get_bool("ipv6")), (Some(false), Some(false)));
     assert!(d.get("ipv6_address").unwrap().is_null());
+    let policy = |hour: i64| {
+        Value::List(vec![Value::map([
+            ("plan", s("weekly")),
+            ("weekday", s("SUN")),
+            ("hour", Value::int(hour)),
+        ])])
+    };
     let mut more = cfg.clone();
     more.push(("backups", Value::Bool(true)));
+    more.push(("backup_policy", policy(4)));
     more.push(("ipv6", Value::Bool(true)));
     let (planned, replace) = env.plan(t, Some(&d), more);
     assert!(replace.is_empty(), "{replace:?}");
@@ -353,6 +361,16 @@ async fn backups_and_ipv6_change_in_place_and_graceful_shutdown_powers_off_first
         (Some(true), Some(true))
     );
     assert!(updated.get_str("ipv6_address").is_some_and(|a| a.contains(':')));
+    assert_eq!(updated.get("backup_policy"), Some(&policy(4)));
+    // A policy change while backups stay on, and a policy without backups, are refused at plan time.
+    let mut other = cfg.clone();
+    other.push(("backups", Value::Bool(true)));
+    other.push(("backup_policy", policy(8)));
+    assert!(env.plan_err(t, Some(&updated), other).contains("backup_policy"));
+    let mut without = cfg.clone();
+    without.push(("backup_policy", policy(8)));
+    without.push(("backups", Value::Bool(false)));
+    assert!(env.plan_err(t, None, without).contains("backups are enabled"));
     let id = updated.get_str("id").unwrap().to_string();
     let before = env.requests().len();
     env.client.delete(&c, t, &updated).await.expect("delete");
