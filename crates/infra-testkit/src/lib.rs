@@ -2,9 +2,13 @@
 //!
 //! - [`Moto`]: a moto server (the AWS API emulator) of its own on a free loopback port, stopped when
 //!   dropped. Every test gets a fresh one, so tests run in parallel without resetting each other.
+//! - [`digitalocean::DoApi`]: the DigitalOcean test double behind one Prism validating proxy, shared by
+//!   all tests of a process; every test gets a token of its own (its own tenant of the double).
 //!
 //! The services are installed by `scripts/tools.sh` into `.tools/`; [`tools_dir`] finds them, or the
 //! `INFRA_TOOLS_DIR` variable points elsewhere. A missing tool fails the test with the command to run.
+
+pub mod digitalocean;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

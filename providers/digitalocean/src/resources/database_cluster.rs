@@ -1,0 +1,371 @@
+//! `digitalocean_database_cluster`: a managed database cluster (PostgreSQL and the other engines).
+//!
+//! - Create: `POST /v2/databases` with the user's tags plus the ownership tag, wait `creating` →
+//!   `online`, then set the maintenance window when one is configured.
+//! - Update in place: `size`, `node_count`, `storage_size_mib` through `PUT .../resize` (wait `resizing` →
+//!   `online` with the new layout); `region` through `PUT .../migrate` (wait `migrating` → `online`);
+//!   `maintenance_window` through `PUT .../maintenance`; `tags` by tagging (resource type `database`).
+//!   `name`, `engine`, `private_network_uuid` and `project_id` replace the cluster. A `version` change is
+//!   refused at plan time (major-version upgrades are not supported by infra yet).
+//! - Refresh: one `GET /v2/databases` for many clusters.
+//! - `find_created`: `GET /v2/databases?tag_name=<ownership tag>`.
+//!
+//! `uri`, `private_uri` and `password` are sensitive.
+
+use crate::client::Client;
+use crate::util::{self, changed, ctx_tag, id_of, jnum, jstr, object, user_tags};
+use async_trait::async_trait;
+use infra_provider::{
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
+    Type, Value, wait_for,
+};
+use serde_json::{Value as Json, json};
+use std::collections::HashMap;
+
+pub struct DatabaseCluster;
+
+fn maintenance_block() -> Block {
+    Block::new()
+        .attr("day", Attribute::required(Type::String))
+        .attr("hour", Attribute::required(Type::String))
+}
+
+fn block() -> Block {
+    Block::new()
+        .id()
+        .attr("name", Attribute::required(Type::String).force_new())
+        .attr("engine", Attribute::required(Type::String).force_new())
+        .attr("version", Attribute::optional(Type::String))
+        .attr("size", Attribute::required(Type::String))
+        .attr("region", Attribute::required(Type::String).case_insensitive())
+        .attr("node_count", Attribute::required(Type::Number))
+        .block("maintenance_window", NestedBlock::list(maintenance_block()).max(1))
+        .attr(
+            "private_network_uuid",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
+        .attr("project_id", Attribute::optional_computed(Type::String).force_new())
+        .attr("host", Attribute::computed(Type::String))
+        .attr("private_host", Attribute::computed(Type::String))
+        .attr("port", Attribute::computed(Type::Number))
+        .attr("uri", Attribute::computed(Type::String).sensitive())
+        .attr("private_uri", Attribute::computed(Type::String).sensitive())
+        .attr("database", Attribute::computed(Type::String))
+        .attr("user", Attribute::computed(Type::String))
+        .attr("password", Attribute::computed(Type::String).sensitive())
+        .attr("urn", Attribute::computed(Type::String))
+        .attr("tags", Attribute::optional(Type::string_set()))
+        .attr("storage_size_mib", Attribute::optional_computed(Type::String))
+        .attr("metrics_endpoints", Attribute::computed(Type::string_list()))
+        .attr("ui_host", Attribute::computed(Type::String))
+        .attr("ui_port", Attribute::computed(Type::Number))
+        .attr("ui_uri", Attribute::computed(Type::String).sensitive())
+        .attr("ui_database", Attribute::computed(Type::String))
+        .attr("ui_user", Attribute::computed(Type::String))
+        .attr("ui_password", Attribute::computed(Type::String).sensitive())
+}
+
+/// The state object of an API cluster; `base` (planned or prior) decides whether the maintenance window
+/// is tracked (only when configured, as Terraform does) and keeps a known password the API left out.
+fn to_value(c: &Json, base: &Value) -> Value {
+    let id = c.get("id").and_then(Json::as_str).unwrap_or("");
+    let conn = c.get("connection").cloned().unwrap_or(Json::Null);
+    let private = c.get("private_connection").cloned().unwrap_or(Json::Null);
+    // OpenSearch clusters have a dashboard connection; other engines have none (null attributes).
+    let ui = c.get("ui_connection").cloned().unwrap_or(Json::Null);
+    let password = match conn.get("password").and_then(Json::as_str).filter(|p| !p.is_empty()) {
+        Some(p) => Value::string(p),
+        None => base
+            .get("password")
+            .filter(|p| p.as_str().is_some())
+            .cloned()
+            .unwrap_or(Value::Null),
+    };
+    let maintenance = if base.get_list("maintenance_window").is_empty() {
+        Value::List(Vec::new())
+    } else {
+        let mw = c.get("maintenance_window").cloned().unwrap_or(Json::Null);
+        Value::List(vec![Value::map([
+            ("day", jstr(&mw, "day")),
+            ("hour", jstr(&mw, "hour")),
+        ])])
+    };
+    object(
+        &block(),
+        vec![
+            ("id", Value::string(id)),
+            ("name", jstr(c, "name")),
+            ("engine", jstr(c, "engine")),
+            ("version", jstr(c, "version")),
+            ("size", jstr(c, "size")),
+            ("region", jstr(c, "region")),
+            ("node_count", jnum(c, "num_nodes")),
+            ("maintenance_window", maintenance),
+            ("private_network_uuid", jstr(c, "private_network_uuid")),
+            ("project_id", jstr(c, "project_id")),
+            ("host", jstr(&conn, "host")),
+            ("private_host", jstr(&private, "host")),
+            ("port", jnum(&conn, "port")),
+            ("uri", jstr(&conn, "uri")),
+            ("private_uri", jstr(&private, "uri")),
+            ("database", jstr(&conn, "database")),
+            ("user", jstr(&conn, "user")),
+            ("password", password),
+            ("urn", Value::string(format!("do:dbaas:{id}"))),
+            ("ui_host", jstr(&ui, "host")),
+            ("ui_port", jnum(&ui, "port")),
+            ("ui_uri", jstr(&ui, "uri")),
+            ("ui_database", jstr(&ui, "database")),
+            ("ui_user", jstr(&ui, "user")),
+            ("ui_password", jstr(&ui, "password")),
+            ("tags", user_tags(c)),
+            ("storage_size_mib", jstr(c, "storage_size_mib")),
+            (
+                "metrics_endpoints",
+                Value::List(
+                    c.get("metrics_endpoints")
+                        .and_then(Json::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .map(|e| {
+                                    Value::string(format!(
+                                        "https://{}:{}/metrics",
+                                        e.get("host").and_then(Json::as_str).unwrap_or(""),
+                                        e.get("port").and_then(Json::as_i64).unwrap_or(0)
+                                    ))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                ),
+            ),
+        ],
+    )
+}
+
+/// Waits until the cluster is `online` and `check` holds for it.
+async fn wait_online(
+    client: &Client,
+    ctx: &OpContext,
+    id: &str,
+    what: &str,
+    check: impl Fn(&Json) -> bool,
+) -> Result<Json> {
+    let check = &check;
+    wait_for(ctx, what, || async move {
+        match client.get_opt(&format!("/v2/databases/{id}")).await? {
+            None => Ok(Poll::Pending("not visible yet".into())),
+            Some(v) => {
+                let c = v.get("database").cloned().unwrap_or(Json::Null);
+                let status = c.get("status").and_then(Json::as_str).unwrap_or("?").to_string();
+                if status == "online" && check(&c) {
+                    Ok(Poll::Ready(c))
+                } else {
+                    Ok(Poll::Pending(status))
+                }
+            }
+        }
+    })
+    .await
+}
+
+fn maintenance_body(v: &Value) -> Option<Json> {
+    let mw = v.get_list("maintenance_window").first()?;
+    Some(json!({"day": mw.get_str("day").unwrap_or(""), "hour": mw.get_str("hour").unwrap_or("")}))
+}
+
+fn storage_mib(v: &Value) -> Option<u64> {
+    v.get_str("storage_size_mib")
+        .and_then(|s| s.parse().ok())
+        .or_else(|| v.get_i64("storage_size_mib").map(|n| n as u64))
+}
+
+#[async_trait]
+impl ResourceType<Client> for DatabaseCluster {
+    fn name(&self) -> &'static str {
+        "digitalocean_database_cluster"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(block()).timeouts(Timeouts {
+            create: std::time::Duration::from_secs(30 * 60),
+            ..Timeouts::default()
+        })
+    }
+
+    fn plan(&self, _client: &Client, req: &mut PlanRequest<'_>) -> Result<()> {
+        if req.planned.get("version").is_some_and(Value::is_null) {
+            return Err(ProviderError::invalid(
+                match req.prior.and_then(|p| p.get_str("version")) {
+                    Some(v) => format!("the argument \"version\" is required: set it to the version in state, {v:?}"),
+                    None => "the argument \"version\" is required".to_string(),
+                },
+            ));
+        }
+        if let Some(r) = req.planned.get_str("region").map(str::to_lowercase) {
+            req.planned.set_attr("region", Value::string(r));
+        }
+        let Some(prior) = req.prior else { return Ok(()) };
+        if changed(prior, req.planned, "version") && !req.planned.get("version").is_some_and(Value::is_unknown) {
+            return Err(ProviderError::invalid(format!(
+                "changing the version of database cluster {} ({} → {}) is a major-version upgrade, which infra does not perform yet",
+                prior.get_str("name").unwrap_or(""),
+                prior.get_str("version").unwrap_or("?"),
+                req.planned.get_str("version").unwrap_or("?"),
+            )));
+        }
+        if changed(prior, req.planned, "region") {
+            for k in ["host", "private_host", "uri", "private_uri"] {
+                req.planned.set_attr(k, Value::Unknown);
+            }
+        }
+        Ok(())
+    }
+
+    async fn read(&self, client: &Client, prior: &Value) -> Result<Option<Value>> {
+        let id = id_of(prior)?;
+        Ok(client
+            .get_opt(&format!("/v2/databases/{id}"))
+            .await?
+            .map(|v| to_value(&v["database"], prior)))
+    }
+
+    async fn read_many(&self, client: &Client, priors: &[Value]) -> Vec<Result<Option<Value>>> {
+        if priors.len() < 2 {
+            let mut out = Vec::new();
+            for p in priors {
+                out.push(self.read(client, p).await);
+            }
+            return out;
+        }
+        match client.get("/v2/databases").await {
+            Ok(v) => {
+                let all = v.get("databases").and_then(Json::as_array).cloned().unwrap_or_default();
+                let by_id: HashMap<&str, &Json> = all
+                    .iter()
+                    .filter_map(|c| c.get("id").and_then(Json::as_str).map(|id| (id, c)))
+                    .collect();
+                priors
+                    .iter()
+                    .map(|p| Ok(p.get_str("id").and_then(|id| by_id.get(id)).map(|c| to_value(c, p))))
+                    .collect()
+            }
+            Err(e) => priors.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    async fn create(&self, client: &Client, ctx: &OpContext, planned: &Value) -> Result<Value> {
+        let mut tags = util::strings(planned, "tags");
+        tags.push(ctx_tag(ctx));
+        let mut body = json!({
+            "name": planned.get_str("name").unwrap_or(""),
+            "engine": planned.get_str("engine").unwrap_or(""),
+            "size": planned.get_str("size").unwrap_or(""),
+            "region": planned.get_str("region").unwrap_or("").to_lowercase(),
+            "num_nodes": planned.get_i64("node_count").unwrap_or(1),
+            "tags": tags,
+        });
+        if let Some(v) = planned.get_str("version") {
+            body["version"] = json!(v);
+        }
+        if let Some(v) = planned.get_str("private_network_uuid") {
+            body["private_network_uuid"] = json!(v);
+        }
+        if let Some(v) = planned.get_str("project_id") {
+            body["project_id"] = json!(v);
+        }
+        if let Some(n) = storage_mib(planned) {
+            body["storage_size_mib"] = json!(n);
+        }
+        ctx.set_status("creating");
+        let created = client.post("/v2/databases", &body).await?;
+        let first = created.get("database").cloned().unwrap_or(Json::Null);
+        let id = first
+            .get("id")
+            .and_then(Json::as_str)
+            .ok_or_else(|| ProviderError::new("POST /v2/databases answered without a cluster id"))?
+            .to_string();
+        let finish = async {
+            wait_online(client, ctx, &id, "database cluster online", |_| true).await?;
+            if let Some(mw) = maintenance_body(planned) {
+                client.put(&format!("/v2/databases/{id}/maintenance"), &mw).await?;
+            }
+            client.get(&format!("/v2/databases/{id}")).await
+        };
+        match finish.await {
+            Ok(v) => Ok(to_value(&v["database"], &to_value(&first, planned))),
+            Err(e) => Err(e.with_partial(to_value(&first, planned))),
+        }
+    }
+
+    async fn update(&self, client: &Client, ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {
+        let id = id_of(prior)?.to_string();
+        if changed(prior, planned, "size")
+            || changed(prior, planned, "node_count")
+            || storage_mib(prior) != storage_mib(planned)
+        {
+            let size = planned.get_str("size").unwrap_or("").to_string();
+            let nodes = planned.get_i64("node_count").unwrap_or(1);
+            let mut body = json!({"size": size, "num_nodes": nodes});
+            if let Some(n) = storage_mib(planned).filter(|n| Some(*n) != storage_mib(prior)) {
+                body["storage_size_mib"] = json!(n);
+            }
+            ctx.set_status("resizing");
+            client.put(&format!("/v2/databases/{id}/resize"), &body).await?;
+            let want_storage = body.get("storage_size_mib").and_then(Json::as_u64);
+            wait_online(client, ctx, &id, "database cluster resized", |c| {
+                c.get("size").and_then(Json::as_str) == Some(size.as_str())
+                    && c.get("num_nodes").and_then(Json::as_i64) == Some(nodes)
+                    && want_storage.is_none_or(|s| c.get("storage_size_mib").and_then(Json::as_u64) == Some(s))
+            })
+            .await?;
+        }
+        if changed(prior, planned, "region") {
+            let region = planned.get_str("region").unwrap_or("").to_lowercase();
+            ctx.set_status("migrating");
+            client
+                .put(&format!("/v2/databases/{id}/migrate"), &json!({"region": region}))
+                .await?;
+            wait_online(client, ctx, &id, "database cluster migrated", |c| {
+                c.get("region").and_then(Json::as_str) == Some(region.as_str())
+            })
+            .await?;
+        }
+        if changed(prior, planned, "maintenance_window")
+            && let Some(mw) = maintenance_body(planned)
+        {
+            client.put(&format!("/v2/databases/{id}/maintenance"), &mw).await?;
+        }
+        if changed(prior, planned, "tags") {
+            util::sync_tags(
+                client,
+                &id,
+                "database",
+                &util::strings(prior, "tags"),
+                &util::strings(planned, "tags"),
+            )
+            .await?;
+        }
+        let v = client.get(&format!("/v2/databases/{id}")).await?;
+        Ok(to_value(&v["database"], planned))
+    }
+
+    async fn delete(&self, client: &Client, _ctx: &OpContext, prior: &Value) -> Result<()> {
+        client.delete(&format!("/v2/databases/{}", id_of(prior)?)).await
+    }
+
+    async fn find_created(&self, client: &Client, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
+        let v = client.get_query("/v2/databases", &[("tag_name", ctx_tag(ctx))]).await?;
+        let Some(c) = v
+            .get("databases")
+            .and_then(Json::as_array)
+            .and_then(|a| a.first())
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let id = c.get("id").and_then(Json::as_str).unwrap_or("").to_string();
+        let c = wait_online(client, ctx, &id, "database cluster online", |_| true).await?;
+        Ok(Some(to_value(&c, planned)))
+    }
+}
