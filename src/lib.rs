@@ -21,6 +21,7 @@ pub mod apply;
 pub mod config;
 pub mod cost;
 pub mod diag;
+pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod plan;
