@@ -10,6 +10,7 @@ use crate::addrs::{Mode, ProviderKey, ResourceAddr};
 use crate::diag::{Diagnostics, SourceMap, Span};
 use crate::lang::ast::{self, Attr, Block, Body, Expr};
 use crate::lang::eval::{EmptyScope, Evaluator};
+use crate::lang::refs::{Ref, body_refs, expr_refs};
 use crate::lang::typeexpr::parse_type;
 use infra_provider::{Path as AttrPath, PathStep, Type, Value};
 use std::collections::BTreeMap;
@@ -661,8 +662,65 @@ impl Config {
         self.resources.insert(addr, r);
     }
 
-    /// References in depends_on must name declared resources; providers must be declared or implied.
+    /// Every reference must name a declared variable, local value or resource (as `terraform validate`
+    /// checks before anything is evaluated, so that `try()` cannot hide a typo); references in depends_on
+    /// must name declared resources; providers must be declared or implied.
     fn check_references(&self, diags: &mut Diagnostics) {
+        let mut refs: Vec<(Ref, Span)> = Vec::new();
+        for l in self.locals.values() {
+            refs.extend(expr_refs(&l.expr));
+        }
+        for p in self.providers.values() {
+            refs.extend(body_refs(&p.body, &[]));
+        }
+        for r in self.resources.values() {
+            refs.extend(body_refs(&r.body, &[]));
+            for e in [&r.count, &r.for_each].into_iter().flatten() {
+                refs.extend(expr_refs(e));
+            }
+        }
+        for o in self.outputs.values() {
+            refs.extend(expr_refs(&o.value));
+        }
+        for v in self.variables.values() {
+            for val in &v.validations {
+                refs.extend(expr_refs(&val.condition));
+                refs.extend(expr_refs(&val.error_message));
+            }
+        }
+        refs.sort_by_key(|(_, s)| (s.file, s.start));
+        for (r, span) in refs {
+            match r {
+                Ref::Var(name) if !self.variables.contains_key(&name) => diags.error(
+                    Some(span),
+                    "Reference to undeclared input variable",
+                    format!(
+                        "An input variable with the name {name:?} has not been declared. This variable can be declared with a variable {name:?} {{}} block."
+                    ),
+                ),
+                Ref::Local(name) if !self.locals.contains_key(&name) => diags.error(
+                    Some(span),
+                    "Reference to undeclared local value",
+                    format!("A local value with the name {name:?} has not been declared."),
+                ),
+                Ref::Resource(addr) if !self.resources.contains_key(&addr) => {
+                    let kind = if addr.mode == Mode::Data {
+                        "data resource"
+                    } else {
+                        "managed resource"
+                    };
+                    diags.error(
+                        Some(span),
+                        "Reference to undeclared resource",
+                        format!(
+                            "A {kind} {:?} {:?} has not been declared in the root module.",
+                            addr.type_name, addr.name
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
         let deps = self
             .resources
             .values()
