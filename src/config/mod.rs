@@ -449,6 +449,14 @@ impl Config {
                     Err(d) => diags.push(d),
                 },
                 "default" => {
+                    if let Some(call) = first_call(&a.expr) {
+                        diags.error(
+                            Some(call),
+                            "Function calls not allowed",
+                            "Functions may not be called here: a variable default must be a literal value.",
+                        );
+                        continue;
+                    }
                     let scope = EmptyScope;
                     let dir = self.dir.clone();
                     let mut ev = Evaluator::new(&scope, &dir);
@@ -761,6 +769,47 @@ impl Config {
             .files()
             .map(|(_, f)| (f.name.clone(), f.text.clone()))
             .collect()
+    }
+}
+
+/// The span of the first function call in an expression, if it has one.
+fn first_call(e: &Expr) -> Option<Span> {
+    use crate::lang::ast::{ObjKey, Step, TemplatePart};
+    fn parts(ps: &[TemplatePart]) -> Option<Span> {
+        ps.iter().find_map(|p| match p {
+            TemplatePart::Lit(_) => None,
+            TemplatePart::Interp(e) => first_call(e),
+            TemplatePart::If { cond, then, otherwise } => {
+                first_call(cond).or_else(|| parts(then)).or_else(|| parts(otherwise))
+            }
+            TemplatePart::For { coll, body, .. } => first_call(coll).or_else(|| parts(body)),
+        })
+    }
+    match e {
+        Expr::Call { span, .. } => Some(*span),
+        Expr::Literal(..) | Expr::Var(..) => None,
+        Expr::Template(ps, _) => parts(ps),
+        Expr::Tuple(items, _) => items.iter().find_map(first_call),
+        Expr::Object(items, _) => items.iter().find_map(|(k, v)| {
+            let key = match k {
+                ObjKey::Expr(ke) => first_call(ke),
+                ObjKey::Name(..) => None,
+            };
+            key.or_else(|| first_call(v))
+        }),
+        Expr::Traversal(base, steps, _) => first_call(base).or_else(|| {
+            steps.iter().find_map(|s| match s {
+                Step::Index(i, _) => first_call(i),
+                _ => None,
+            })
+        }),
+        Expr::Cond(c, t, f, _) => first_call(c).or_else(|| first_call(t)).or_else(|| first_call(f)),
+        Expr::Unary(_, x, _) => first_call(x),
+        Expr::Binary(_, l, r, _) => first_call(l).or_else(|| first_call(r)),
+        Expr::For(f) => first_call(&f.coll)
+            .or_else(|| f.key_expr.as_ref().and_then(first_call))
+            .or_else(|| first_call(&f.value_expr))
+            .or_else(|| f.cond.as_ref().and_then(first_call)),
     }
 }
 

@@ -614,7 +614,8 @@ impl<'a> Evaluator<'a> {
                 let mut last = None;
                 for a in args {
                     match self.eval(a) {
-                        Ok(v) if v.is_unknown() => return Ok(Value::Unknown),
+                        // A result that is not yet wholly known might still fail once it is known.
+                        Ok(v) if !v.is_wholly_known() => return Ok(Value::Unknown),
                         Ok(v) => return Ok(v),
                         Err(d) => last = Some(d),
                     }
@@ -705,6 +706,9 @@ impl<'a> Evaluator<'a> {
             }
             match arg.and_then(|i| args.get(i)) {
                 Some(a) => err(a.span(), "Invalid function argument", format!("{message}.")),
+                None if message.starts_with("Call to function") => {
+                    err(span, "Error in function call", format!("{message}."))
+                }
                 None => err(
                     span,
                     "Error in function call",

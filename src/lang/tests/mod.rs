@@ -18,17 +18,34 @@
 //! # Deviations from Terraform kept on purpose
 //!
 //! These are visible in the snapshots and are documented here rather than "fixed":
-//! - Numbers are `f64` rather than arbitrary precision.
-//! - Lists and tuples share one representation, as do maps and objects, so type-unification errors that
-//!   Terraform raises for mixed-type lists (`tolist([1, "a"])` works in both, `[1, {}]` assigned to a
-//!   `list(any)` variable) are not raised; values keep their own types.
+//! - Numbers are `f64` rather than arbitrary precision: `0.1 + 0.2` is `0.30000000000000004`
+//!   (exprs/arithmetic).
+//! - Lists and tuples share one representation, as do maps and objects, so structural type-unification
+//!   errors are not raised: `cond ? { a = 1 } : {}` is accepted where Terraform reports "Inconsistent
+//!   conditional result types", and a `list(any)` may hold mixed element types. Only the primitive
+//!   unification is done: a number or bool chosen against a string alternative becomes a string
+//!   (exprs/conditionals).
 //! - Attributes-as-blocks (`ingress = [{ ... }]`) is accepted for every nested block type, and attributes
-//!   left out of an element are null, where Terraform accepts it only for blocks a provider declares in
-//!   that mode and requires every attribute there.
-//! - Undeclared references are found when the configuration is loaded (like `terraform validate`);
-//!   unsupported attributes of resources are found while planning, where the provider schema is at hand.
+//!   left out of an element take the schema default or null, where Terraform accepts it only for blocks a
+//!   provider declares in that mode and requires every attribute there (dynamic/attributes_as_blocks).
+//! - `try()` returns unknown when the first successful result is not wholly known; Terraform decides by
+//!   the values the expression refers to, so `try(length([unknown]), 0)` is `1` here and unknown in
+//!   Terraform (unknowns/try_can).
+//! - Undeclared references are reported when the configuration is loaded (like `terraform validate`);
+//!   unsupported attributes of resources are reported while planning, where the provider schema is at
+//!   hand.
+//! - Syntax errors carry `hcl-edit`'s wording (their locations are right); only "Attribute redefined"
+//!   and "Unclosed configuration block" are worded as in Terraform (errors/malformed_*).
+//! - The `<<-` heredoc rule counts leading whitespace in characters, not grapheme clusters.
+//!
+//! # Known issue outside the language code
+//!
+//! The planner evaluates every output even when a local value it uses failed, so that local's diagnostic
+//! is reported once per use (errors/failing_local). Deduplicating belongs to `plan::planner` (skip
+//! outputs whose dependencies failed) or `diag::Diagnostics`.
 
 mod blk;
+mod perf;
 
 use crate::apply::{ApplyOptions, Quiet, apply};
 use crate::config::Config;
@@ -307,12 +324,12 @@ macro_rules! fixtures {
 
 fixtures! {
     dynamic { attributes_and_blocks, attributes_as_blocks, basics, block_errors, errors, sensitive_for_each, unknown_for_each }
-    errors { attribute_redefined, bad_count, bad_references, count_and_for_each, cycle, cycle_resources, duplicate_resource, for_each_list, index_out_of_range, logical_errors, malformed_expression, malformed_hcl, missing_brace, missing_required, null_in_template, self_reference, type_errors, undeclared_everywhere, undeclared_local, undeclared_resource, undeclared_variable, unknown_argument, unknown_count, unsupported_attribute, unsupported_block, unsupported_top_level_block, wrong_argument_type }
-    exprs { arithmetic, collections, conditionals, for_exprs, logical_short_circuit, precedence }
+    errors { attribute_redefined, bad_count, bad_references, count_and_for_each, cycle, cycle_resources, duplicate_resource, failing_local, for_each_list, index_out_of_range, logical_errors, malformed_expression, malformed_hcl, missing_brace, missing_required, null_in_template, self_reference, type_errors, undeclared_everywhere, undeclared_local, undeclared_resource, undeclared_variable, unknown_argument, unknown_count, unsupported_attribute, unsupported_block, unsupported_top_level_block, wrong_argument_type }
+    exprs { argument_conversions, arithmetic, collections, conditionals, for_exprs, logical_short_circuit, precedence }
     funcs { templatefile }
     refs { basics, count_index, for_each, resources_after_apply, splat_edge }
     sensitive { output_not_marked, propagation }
     templates { heredoc, interpolation }
     unknowns { propagation, try_can }
-    vars { bad_declarations, not_nullable_null, types, validation, validation_fails, wrong_types }
+    vars { bad_declarations, complex_types, not_nullable_null, types, validation, validation_fails, wrong_types }
 }
