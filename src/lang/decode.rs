@@ -368,7 +368,7 @@ fn blocks_from_value(v: Value, nb: &NestedBlock, name: &str, span: Span, diags: 
         }
     };
     let mut out = Vec::new();
-    for item in items {
+    for (i, item) in items.into_iter().enumerate() {
         if item.is_unknown() {
             out.push(Value::Unknown);
             continue;
@@ -385,6 +385,16 @@ fn blocks_from_value(v: Value, nb: &NestedBlock, name: &str, span: Span, diags: 
         for (k, a) in &nb.block.attributes {
             let raw = match m.remove(k) {
                 Some(v) if !v.is_null() => v,
+                _ if a.required => {
+                    diags.error(
+                        Some(span),
+                        "Incorrect attribute value type",
+                        format!(
+                            "Inappropriate value for attribute {name:?}: element {i}: attribute {k:?} is required."
+                        ),
+                    );
+                    continue;
+                }
                 _ => a.default.clone().unwrap_or(Value::Null),
             };
             match convert(raw, a.ty()) {

@@ -138,11 +138,21 @@ impl<'a> Evaluator<'a> {
                                 Value::String(s) => s,
                                 Value::Number(n) => n.to_string(),
                                 Value::Bool(b) => b.to_string(),
+                                Value::Null => {
+                                    return Err(err(
+                                        ke.span(),
+                                        "Null value as key",
+                                        "Can't use a null value as a key.",
+                                    ));
+                                }
                                 other => {
                                     return Err(err(
                                         ke.span(),
-                                        "Invalid object key",
-                                        format!("An object key must be a string, not {}.", other.type_name()),
+                                        "Incorrect key type",
+                                        format!(
+                                            "Can't use this value as a key: string required, but have {}.",
+                                            other.type_name()
+                                        ),
                                     ));
                                 }
                             }
