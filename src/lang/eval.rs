@@ -450,15 +450,24 @@ impl<'a> Evaluator<'a> {
                     *marked |= m;
                     match c {
                         Value::Unknown => *unknown = true,
-                        Value::Bool(true) => self.template_into(then, out, marked, unknown)?,
-                        Value::Bool(false) => self.template_into(otherwise, out, marked, unknown)?,
-                        other => {
+                        Value::Null => {
                             return Err(err(
                                 cond.span(),
-                                "Invalid template if directive",
-                                format!("The condition must be a bool, not {}.", other.type_name()),
+                                "Null condition",
+                                "The condition value is null. Conditions must either be true or false.",
                             ));
                         }
+                        other => match infra_provider::convert(other, &infra_provider::Type::Bool) {
+                            Ok(Value::Bool(true)) => self.template_into(then, out, marked, unknown)?,
+                            Ok(Value::Bool(false)) => self.template_into(otherwise, out, marked, unknown)?,
+                            _ => {
+                                return Err(err(
+                                    cond.span(),
+                                    "Incorrect condition type",
+                                    "The condition expression must be of type bool.",
+                                ));
+                            }
+                        },
                     }
                 }
                 TemplatePart::For {
@@ -473,7 +482,16 @@ impl<'a> Evaluator<'a> {
                         *unknown = true;
                         continue;
                     }
-                    for (k, v) in iterate_owned(c).map_err(|d| err(coll.span(), "Invalid template for directive", d))? {
+                    if c.is_null() {
+                        return Err(err(
+                            coll.span(),
+                            "Iteration over null value",
+                            "A null value cannot be used as the collection in a 'for' directive.",
+                        ));
+                    }
+                    for (k, v) in
+                        iterate_owned(c).map_err(|d| err(coll.span(), "Iteration over non-iterable value", d))?
+                    {
                         let mut bound = 1;
                         self.locals.push((value_var.clone(), v));
                         if let Some(kv) = key_var {

@@ -323,8 +323,8 @@ macro_rules! fixtures {
 }
 
 fixtures! {
-    dynamic { attributes_and_blocks, attributes_as_blocks, basics, block_errors, errors, sensitive_for_each, unknown_for_each }
-    errors { attribute_redefined, bad_count, bad_references, count_and_for_each, cycle, cycle_resources, duplicate_resource, failing_local, for_each_list, grouping_without_key, index_out_of_range, logical_errors, malformed_expression, malformed_hcl, missing_brace, missing_required, null_in_template, self_reference, type_errors, undeclared_everywhere, undeclared_local, undeclared_resource, undeclared_variable, unknown_argument, unknown_count, unsupported_attribute, unsupported_block, unsupported_top_level_block, wrong_argument_type }
+    dynamic { dependencies, attributes_and_blocks, attributes_as_blocks, basics, block_errors, errors, sensitive_for_each, unknown_for_each }
+    errors { attribute_redefined, bad_count, bad_references, count_and_for_each, cycle, cycle_resources, duplicate_resource, failing_local, for_each_list, grouping_without_key, index_out_of_range, logical_errors, malformed_expression, malformed_hcl, missing_brace, missing_required, null_in_template, self_reference, template_errors, type_errors, undeclared_everywhere, undeclared_local, undeclared_resource, undeclared_variable, unknown_argument, unknown_count, unsupported_attribute, unsupported_block, unsupported_top_level_block, wrong_argument_type }
     exprs { argument_conversions, arithmetic, collections, conditionals, for_exprs, logical_short_circuit, precedence }
     funcs { templatefile }
     refs { basics, count_index, for_each, resources_after_apply, splat_edge }
