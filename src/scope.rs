@@ -1,5 +1,6 @@
-//! The evaluation scope of the root module: input variables, locals (evaluated on demand and cached),
-//! resource values (as planned, or as applied so far), `path.*` and `terraform.workspace`.
+//! The evaluation scope of the root module: input variables, locals (evaluated on demand and cached,
+//! shared with the evaluator rather than copied), resource values (as planned, or as applied so far),
+//! `path.*` and `terraform.workspace`.
 //! [`InstanceScope`] adds `count.index` / `each.*` for one resource instance.
 
 use crate::addrs::ResourceAddr;

@@ -4,7 +4,13 @@
 //!
 //! What names mean (`var.x`, `aws_vpc.main`, `count.index`...) is the [`Scope`]'s business; the evaluator
 //! only walks expressions. References are resolved by borrowing: `aws_subnet.private[3].id` looks into
-//! the stored resource value and clones only the final string.
+//! the stored resource value (or variable, or cached local, or `for` variable) and clones only the final
+//! string ([`Scope::input_variable_ref`], [`Scope::local_value_shared`]).
+//!
+//! Semantics follow HCL where it is subtle: `&&`/`||` short-circuit over unknown and failing operands
+//! (HCL 2.23), a conditional evaluates both results so that the marks of either mark the outcome (only
+//! the chosen one's errors count), `for` conditions and template `if` conditions convert to bool, and
+//! `try` treats a result that is not wholly known as unknown.
 
 use super::ast::{BinaryOp, Expr, ForExpr, ObjKey, Step, TemplatePart, UnaryOp};
 use super::functions::{self, FuncContext, FuncError};
