@@ -327,7 +327,7 @@ fixtures! {
     errors { attribute_redefined, bad_count, bad_references, count_and_for_each, cycle, cycle_resources, duplicate_resource, failing_local, for_each_list, grouping_without_key, index_out_of_range, logical_errors, malformed_expression, malformed_hcl, missing_brace, missing_required, null_in_template, self_reference, template_errors, type_errors, undeclared_everywhere, undeclared_local, undeclared_resource, undeclared_variable, unknown_argument, unknown_count, unsupported_attribute, unsupported_block, unsupported_top_level_block, wrong_argument_type }
     exprs { argument_conversions, arithmetic, collections, conditionals, for_exprs, logical_short_circuit, precedence }
     funcs { templatefile }
-    refs { basics, count_index, for_each, resources_after_apply, splat_edge }
+    refs { basics, count_index, empty_expansion, for_each, resources_after_apply, sensitive_collections, splat_edge }
     sensitive { output_not_marked, propagation }
     templates { heredoc, interpolation }
     unknowns { propagation, try_can }
