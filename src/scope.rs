@@ -1,5 +1,6 @@
-//! The evaluation scope of the root module: input variables, locals (evaluated on demand and cached),
-//! resource values (as planned, or as applied so far), `path.*` and `terraform.workspace`.
+//! The evaluation scope of the root module: input variables, locals (evaluated on demand and cached,
+//! shared with the evaluator rather than copied), resource values (as planned, or as applied so far),
+//! `path.*` and `terraform.workspace`.
 //! [`InstanceScope`] adds `count.index` / `each.*` for one resource instance.
 
 use crate::addrs::ResourceAddr;
@@ -20,7 +21,8 @@ pub struct ModuleScope {
     pub workspace: String,
     /// `timestamp()`/`uuid()` are unknown during plan.
     pub impure_unknown: bool,
-    locals: RefCell<HashMap<String, Result<Value, Diagnostic>>>,
+    /// Evaluated locals, shared so that references walk into them without copying.
+    locals: RefCell<HashMap<String, Result<Arc<Value>, Diagnostic>>>,
     evaluating: RefCell<Vec<String>>,
 }
 
@@ -60,6 +62,10 @@ impl Scope for ModuleScope {
     }
 
     fn local_value(&self, name: &str) -> Option<Result<Value, Diagnostic>> {
+        self.local_value_shared(name).map(|r| r.map(Arc::unwrap_or_clone))
+    }
+
+    fn local_value_shared(&self, name: &str) -> Option<Result<Arc<Value>, Diagnostic>> {
         let local = self.cfg.locals.get(name)?;
         if let Some(v) = self.locals.borrow().get(name) {
             return Some(v.clone());
@@ -72,10 +78,24 @@ impl Scope for ModuleScope {
             )));
         }
         self.evaluating.borrow_mut().push(name.to_string());
-        let r = self.evaluator().eval(&local.expr);
+        let r = self.evaluator().eval(&local.expr).map(Arc::new);
         self.evaluating.borrow_mut().pop();
         self.locals.borrow_mut().insert(name.to_string(), r.clone());
         Some(r)
+    }
+
+    fn input_variable_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        if !self.cfg.variables.contains_key(name) {
+            return None;
+        }
+        Some(match self.vars.get(name) {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(Value::Unknown),
+        })
+    }
+
+    fn resource_has_for_each(&self, addr: &ResourceAddr) -> bool {
+        self.cfg.resources.get(addr).is_some_and(|r| r.for_each.is_some())
     }
 
     fn resource(&self, addr: &ResourceAddr) -> ResourceLookup<'_> {
@@ -128,6 +148,15 @@ impl Scope for InstanceScope<'_> {
     }
     fn local_value(&self, name: &str) -> Option<Result<Value, Diagnostic>> {
         self.module.local_value(name)
+    }
+    fn local_value_shared(&self, name: &str) -> Option<Result<Arc<Value>, Diagnostic>> {
+        self.module.local_value_shared(name)
+    }
+    fn input_variable_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.module.input_variable_ref(name)
+    }
+    fn resource_has_for_each(&self, addr: &ResourceAddr) -> bool {
+        self.module.resource_has_for_each(addr)
     }
     fn resource(&self, addr: &ResourceAddr) -> ResourceLookup<'_> {
         self.module.resource(addr)

@@ -10,6 +10,7 @@ use crate::addrs::{Mode, ProviderKey, ResourceAddr};
 use crate::diag::{Diagnostics, SourceMap, Span};
 use crate::lang::ast::{self, Attr, Block, Body, Expr};
 use crate::lang::eval::{EmptyScope, Evaluator};
+use crate::lang::refs::{Ref, body_refs, expr_refs};
 use crate::lang::typeexpr::parse_type;
 use infra_provider::{Path as AttrPath, PathStep, Type, Value};
 use std::collections::BTreeMap;
@@ -448,6 +449,14 @@ impl Config {
                     Err(d) => diags.push(d),
                 },
                 "default" => {
+                    if let Some(call) = first_call(&a.expr) {
+                        diags.error(
+                            Some(call),
+                            "Function calls not allowed",
+                            "Functions may not be called here: a variable default must be a literal value.",
+                        );
+                        continue;
+                    }
                     let scope = EmptyScope;
                     let dir = self.dir.clone();
                     let mut ev = Evaluator::new(&scope, &dir);
@@ -661,8 +670,65 @@ impl Config {
         self.resources.insert(addr, r);
     }
 
-    /// References in depends_on must name declared resources; providers must be declared or implied.
+    /// Every reference must name a declared variable, local value or resource (as `terraform validate`
+    /// checks before anything is evaluated, so that `try()` cannot hide a typo); references in depends_on
+    /// must name declared resources; providers must be declared or implied.
     fn check_references(&self, diags: &mut Diagnostics) {
+        let mut refs: Vec<(Ref, Span)> = Vec::new();
+        for l in self.locals.values() {
+            refs.extend(expr_refs(&l.expr));
+        }
+        for p in self.providers.values() {
+            refs.extend(body_refs(&p.body, &[]));
+        }
+        for r in self.resources.values() {
+            refs.extend(body_refs(&r.body, &[]));
+            for e in [&r.count, &r.for_each].into_iter().flatten() {
+                refs.extend(expr_refs(e));
+            }
+        }
+        for o in self.outputs.values() {
+            refs.extend(expr_refs(&o.value));
+        }
+        for v in self.variables.values() {
+            for val in &v.validations {
+                refs.extend(expr_refs(&val.condition));
+                refs.extend(expr_refs(&val.error_message));
+            }
+        }
+        refs.sort_by_key(|(_, s)| (s.file, s.start));
+        for (r, span) in refs {
+            match r {
+                Ref::Var(name) if !self.variables.contains_key(&name) => diags.error(
+                    Some(span),
+                    "Reference to undeclared input variable",
+                    format!(
+                        "An input variable with the name {name:?} has not been declared. This variable can be declared with a variable {name:?} {{}} block."
+                    ),
+                ),
+                Ref::Local(name) if !self.locals.contains_key(&name) => diags.error(
+                    Some(span),
+                    "Reference to undeclared local value",
+                    format!("A local value with the name {name:?} has not been declared."),
+                ),
+                Ref::Resource(addr) if !self.resources.contains_key(&addr) => {
+                    let kind = if addr.mode == Mode::Data {
+                        "data resource"
+                    } else {
+                        "managed resource"
+                    };
+                    diags.error(
+                        Some(span),
+                        "Reference to undeclared resource",
+                        format!(
+                            "A {kind} {:?} {:?} has not been declared in the root module.",
+                            addr.type_name, addr.name
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
         let deps = self
             .resources
             .values()
@@ -703,6 +769,47 @@ impl Config {
             .files()
             .map(|(_, f)| (f.name.clone(), f.text.clone()))
             .collect()
+    }
+}
+
+/// The span of the first function call in an expression, if it has one.
+fn first_call(e: &Expr) -> Option<Span> {
+    use crate::lang::ast::{ObjKey, Step, TemplatePart};
+    fn parts(ps: &[TemplatePart]) -> Option<Span> {
+        ps.iter().find_map(|p| match p {
+            TemplatePart::Lit(_) => None,
+            TemplatePart::Interp(e) => first_call(e),
+            TemplatePart::If { cond, then, otherwise } => {
+                first_call(cond).or_else(|| parts(then)).or_else(|| parts(otherwise))
+            }
+            TemplatePart::For { coll, body, .. } => first_call(coll).or_else(|| parts(body)),
+        })
+    }
+    match e {
+        Expr::Call { span, .. } => Some(*span),
+        Expr::Literal(..) | Expr::Var(..) => None,
+        Expr::Template(ps, _) => parts(ps),
+        Expr::Tuple(items, _) => items.iter().find_map(first_call),
+        Expr::Object(items, _) => items.iter().find_map(|(k, v)| {
+            let key = match k {
+                ObjKey::Expr(ke) => first_call(ke),
+                ObjKey::Name(..) => None,
+            };
+            key.or_else(|| first_call(v))
+        }),
+        Expr::Traversal(base, steps, _) => first_call(base).or_else(|| {
+            steps.iter().find_map(|s| match s {
+                Step::Index(i, _) => first_call(i),
+                _ => None,
+            })
+        }),
+        Expr::Cond(c, t, f, _) => first_call(c).or_else(|| first_call(t)).or_else(|| first_call(f)),
+        Expr::Unary(_, x, _) => first_call(x),
+        Expr::Binary(_, l, r, _) => first_call(l).or_else(|| first_call(r)),
+        Expr::For(f) => first_call(&f.coll)
+            .or_else(|| f.key_expr.as_ref().and_then(first_call))
+            .or_else(|| first_call(&f.value_expr))
+            .or_else(|| f.cond.as_ref().and_then(first_call)),
     }
 }
 

@@ -215,6 +215,8 @@ impl Expr {
 pub struct Converter {
     pub file: u32,
     pub diags: Diagnostics,
+    /// The text the trees were parsed from, when known: `<<-` heredocs are re-read from it.
+    source: Option<String>,
 }
 
 impl Converter {
@@ -222,6 +224,15 @@ impl Converter {
         Converter {
             file,
             diags: Diagnostics::new(),
+            source: None,
+        }
+    }
+
+    /// A converter for trees parsed from `text`.
+    pub fn with_source(file: u32, text: &str) -> Converter {
+        Converter {
+            source: Some(text.to_string()),
+            ..Converter::new(file)
         }
     }
 
@@ -245,14 +256,19 @@ impl Converter {
             match s {
                 Structure::Attribute(a) => {
                     if let Some(prev) = out.attrs.iter().find(|x| x.name == a.key.as_str()) {
-                        let prev_loc = prev.name_span;
+                        let at = match &self.source {
+                            Some(src) => {
+                                let (l, c) = line_col(src, prev.name_span.start as usize);
+                                format!("line {l}, column {c}")
+                            }
+                            None => format!("byte {}", prev.name_span.start),
+                        };
                         self.diags.push(Diagnostic::error(
                             Some(self.span(a.key.span())),
                             "Attribute redefined",
                             format!(
-                                "The argument {:?} was already set (at byte {}).",
-                                a.key.as_str(),
-                                prev_loc.start
+                                "The argument {:?} was already set at {at}. Each argument may be set only once.",
+                                a.key.as_str()
                             ),
                         ));
                     }
@@ -316,8 +332,15 @@ impl Converter {
                     .collect();
                 Expr::Object(items, span)
             }
-            Expression::StringTemplate(t) => Expr::Template(self.template(t), span),
-            Expression::HeredocTemplate(h) => Expr::Template(self.template(&h.template), span),
+            Expression::StringTemplate(t) => Expr::Template(self.template(t, false), span),
+            Expression::HeredocTemplate(h) => {
+                // `<<-EOT` (flush) heredocs lose the common indentation of their lines.
+                let flush = e
+                    .span()
+                    .and_then(|r| self.source.as_deref().and_then(|src| src.get(r)))
+                    .is_some_and(|t| t.trim_start().starts_with("<<-"));
+                Expr::Template(self.template(&h.template, flush), span)
+            }
             Expression::Parenthesis(p) => {
                 let inner = self.expr(p.inner());
                 // Parentheses force an object key to be an expression; elsewhere they only group.
@@ -411,92 +434,272 @@ impl Converter {
         }
     }
 
-    fn template(&mut self, t: &Template) -> Vec<TemplatePart> {
-        use hcl_edit::template::Strip;
-        let mut parts: Vec<TemplatePart> = Vec::new();
-        // Strip markers (`~`) trim whitespace of neighbouring literals.
-        let mut strip_next = false;
-        for el in t.iter() {
-            let (strip_before, strip_after) = match el {
-                Element::Interpolation(i) => (
-                    matches!(i.strip, Strip::Start | Strip::Both),
-                    matches!(i.strip, Strip::End | Strip::Both),
-                ),
-                Element::Directive(d) => match d.as_ref() {
-                    Directive::If(i) => (
-                        matches!(i.if_expr.strip, Strip::Start | Strip::Both),
-                        matches!(i.endif_expr.strip, Strip::End | Strip::Both),
-                    ),
-                    Directive::For(f) => (
-                        matches!(f.for_expr.strip, Strip::Start | Strip::Both),
-                        matches!(f.endfor_expr.strip, Strip::End | Strip::Both),
-                    ),
-                },
-                Element::Literal(_) => (false, false),
-            };
-            if strip_before && let Some(TemplatePart::Lit(s)) = parts.last_mut() {
-                *s = s.trim_end().to_string();
-            }
-            match el {
-                Element::Literal(l) => {
-                    let mut s = l.value().clone();
-                    if strip_next {
-                        s = s.trim_start().to_string();
-                    }
-                    parts.push(TemplatePart::Lit(s));
-                }
-                Element::Interpolation(i) => parts.push(TemplatePart::Interp(self.expr(&i.expr))),
-                Element::Directive(d) => match d.as_ref() {
-                    Directive::If(i) => parts.push(TemplatePart::If {
-                        cond: self.expr(&i.if_expr.cond_expr),
-                        then: self.template(&i.if_expr.template),
-                        otherwise: i
-                            .else_expr
-                            .as_ref()
-                            .map(|e| self.template(&e.template))
-                            .unwrap_or_default(),
-                    }),
-                    Directive::For(f) => parts.push(TemplatePart::For {
-                        key_var: f.for_expr.key_var.as_ref().map(|k| k.to_string()),
-                        value_var: f.for_expr.value_var.to_string(),
-                        coll: self.expr(&f.for_expr.collection_expr),
-                        body: self.template(&f.for_expr.template),
-                    }),
-                },
-            }
-            strip_next = strip_after;
+    /// Converts a template, applying strip markers (and, for `flush`, the `<<-` heredoc indentation rule)
+    /// the way HCL does: on the flat sequence of literals, interpolations and directive markers, before
+    /// nesting them into `if`/`for` parts.
+    fn template(&mut self, t: &Template, flush: bool) -> Vec<TemplatePart> {
+        let mut toks = Vec::new();
+        self.flatten(t, flush, &mut toks);
+        if flush {
+            toks = split_lines(toks);
+            flush_heredoc(&mut toks);
         }
+        let mut toks = meld_literals(toks);
+        apply_strip_markers(&mut toks);
+        let mut it = toks.into_iter();
+        let (parts, _) = nest(&mut it);
         parts
     }
+
+    /// The template as a flat token list. Literals of a flush heredoc are taken from the source text,
+    /// because `hcl-edit` has already removed indentation from some of them (and only from some).
+    fn flatten(&mut self, t: &Template, flush: bool, out: &mut Vec<Tok>) {
+        use hcl_edit::template::Strip;
+        let strips = |s: Strip| {
+            (
+                matches!(s, Strip::Start | Strip::Both),
+                matches!(s, Strip::End | Strip::Both),
+            )
+        };
+        for el in t.iter() {
+            match el {
+                Element::Literal(l) => {
+                    let raw = if flush {
+                        l.span()
+                            .and_then(|r| self.source.as_deref().and_then(|src| src.get(r)))
+                            .map(|raw| raw.replace("$${", "${").replace("%%{", "%{"))
+                    } else {
+                        None
+                    };
+                    out.push(Tok::Lit(raw.unwrap_or_else(|| l.value().clone())));
+                }
+                Element::Interpolation(i) => {
+                    let (l, r) = strips(i.strip);
+                    out.push(Tok::Interp(self.expr(&i.expr), l, r));
+                }
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(i) => {
+                        let (l, r) = strips(i.if_expr.strip);
+                        out.push(Tok::If(self.expr(&i.if_expr.cond_expr), l, r));
+                        self.flatten(&i.if_expr.template, flush, out);
+                        if let Some(e) = &i.else_expr {
+                            let (l, r) = strips(e.strip);
+                            out.push(Tok::Else(l, r));
+                            self.flatten(&e.template, flush, out);
+                        }
+                        let (l, r) = strips(i.endif_expr.strip);
+                        out.push(Tok::EndIf(l, r));
+                    }
+                    Directive::For(f) => {
+                        let (l, r) = strips(f.for_expr.strip);
+                        out.push(Tok::For(
+                            f.for_expr.key_var.as_ref().map(|k| k.to_string()),
+                            f.for_expr.value_var.to_string(),
+                            self.expr(&f.for_expr.collection_expr),
+                            l,
+                            r,
+                        ));
+                        self.flatten(&f.for_expr.template, flush, out);
+                        let (l, r) = strips(f.endfor_expr.strip);
+                        out.push(Tok::EndFor(l, r));
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// One token of a template: a literal, an interpolation, or a directive marker. The two booleans are
+/// the strip markers before (`${~`, `%{~`) and after (`~}`).
+enum Tok {
+    Lit(String),
+    Interp(Expr, bool, bool),
+    If(Expr, bool, bool),
+    Else(bool, bool),
+    EndIf(bool, bool),
+    For(Option<String>, String, Expr, bool, bool),
+    EndFor(bool, bool),
+}
+
+impl Tok {
+    fn strips(&self) -> (bool, bool) {
+        match self {
+            Tok::Lit(_) => (false, false),
+            Tok::Interp(_, l, r) | Tok::If(_, l, r) | Tok::For(_, _, _, l, r) => (*l, *r),
+            Tok::Else(l, r) | Tok::EndIf(l, r) | Tok::EndFor(l, r) => (*l, *r),
+        }
+    }
+}
+
+/// Splits literals into one token per line (each keeping its line ending), as HCL's scanner produces
+/// heredoc content.
+fn split_lines(toks: Vec<Tok>) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(toks.len());
+    for t in toks {
+        match t {
+            Tok::Lit(s) => out.extend(s.split_inclusive('\n').map(|l| Tok::Lit(l.to_string()))),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The `<<-` rule: find the line with the fewest leading spaces (lines that are blank don't count; a
+/// line starting with an interpolation or directive counts as zero) and remove that many from every
+/// line-leading literal.
+fn flush_heredoc(toks: &mut [Tok]) {
+    let mut min = usize::MAX;
+    let mut newline = true;
+    let mut adjust = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if newline {
+            newline = false;
+            let spaces = match t {
+                Tok::Lit(s) => {
+                    let trimmed = s.trim_start();
+                    if trimmed.is_empty() && s.ends_with('\n') {
+                        usize::MAX
+                    } else {
+                        adjust.push(i);
+                        s[..s.len() - trimmed.len()].chars().count()
+                    }
+                }
+                _ => 0,
+            };
+            min = min.min(spaces);
+        }
+        if let Tok::Lit(s) = t
+            && s.ends_with('\n')
+        {
+            newline = true;
+        }
+    }
+    if min == usize::MAX || min == 0 {
+        return;
+    }
+    for i in adjust {
+        if let Tok::Lit(s) = &mut toks[i] {
+            let cut = s.char_indices().nth(min).map(|(b, _)| b).unwrap_or(s.len());
+            s.replace_range(..cut, "");
+        }
+    }
+}
+
+fn meld_literals(toks: Vec<Tok>) -> Vec<Tok> {
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    for t in toks {
+        if let (Tok::Lit(s), Some(Tok::Lit(prev))) = (&t, out.last_mut()) {
+            prev.push_str(s);
+            continue;
+        }
+        out.push(t);
+    }
+    out
+}
+
+/// `~` after an opening `${`/`%{` removes all whitespace (newlines included) at the end of the literal
+/// right before it; `~` before the closing `}` removes all whitespace at the start of the literal right
+/// after it. Values produced by interpolations are never stripped.
+fn apply_strip_markers(toks: &mut [Tok]) {
+    for i in 0..toks.len() {
+        let (before, after) = toks[i].strips();
+        if before
+            && i > 0
+            && let Tok::Lit(s) = &mut toks[i - 1]
+        {
+            s.truncate(s.trim_end().len());
+        }
+        if after && let Some(Tok::Lit(s)) = toks.get_mut(i + 1) {
+            let cut = s.len() - s.trim_start().len();
+            s.replace_range(..cut, "");
+        }
+    }
+}
+
+/// Nests the flat tokens into parts; returns at an `else`/`endif`/`endfor` marker (which it consumes and
+/// reports) or at the end.
+fn nest(it: &mut std::vec::IntoIter<Tok>) -> (Vec<TemplatePart>, Option<Tok>) {
+    let mut parts = Vec::new();
+    while let Some(t) = it.next() {
+        match t {
+            Tok::Lit(s) => parts.push(TemplatePart::Lit(s)),
+            Tok::Interp(e, ..) => parts.push(TemplatePart::Interp(e)),
+            Tok::If(cond, ..) => {
+                let (then, end) = nest(it);
+                let otherwise = match end {
+                    Some(Tok::Else(..)) => nest(it).0,
+                    _ => Vec::new(),
+                };
+                parts.push(TemplatePart::If { cond, then, otherwise });
+            }
+            Tok::For(key_var, value_var, coll, ..) => {
+                let (body, _) = nest(it);
+                parts.push(TemplatePart::For {
+                    key_var,
+                    value_var,
+                    coll,
+                    body,
+                });
+            }
+            end @ (Tok::Else(..) | Tok::EndIf(..) | Tok::EndFor(..)) => return (parts, Some(end)),
+        }
+    }
+    (parts, None)
 }
 
 /// Parses an HCL file into a [`Body`], or a diagnostic at the parse error's location.
 pub fn parse_body(file: u32, text: &str) -> Result<Body, Diagnostics> {
     match hcl_edit::parser::parse_body(text) {
         Ok(body) => {
-            let mut c = Converter::new(file);
+            let mut c = Converter::with_source(file, text);
             let b = c.body(&body);
             if c.diags.has_errors() { Err(c.diags) } else { Ok(b) }
         }
-        Err(e) => {
-            let off = e.location().offset();
-            let end = (off + 1).min(text.len()).max(off);
-            Err(Diagnostic::error(
-                Some(Span::new(file, off..end)),
-                "Invalid HCL syntax",
-                e.message().to_string(),
-            )
-            .into())
-        }
+        Err(e) => Err(syntax_error(file, text, e.location().offset(), e.message()).into()),
     }
+}
+
+/// One-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// A parse error of a configuration file, worded like Terraform's where `hcl-edit`'s message allows.
+fn syntax_error(file: u32, text: &str, off: usize, message: &str) -> Diagnostic {
+    let end = (off + 1).min(text.len()).max(off);
+    let span = Some(Span::new(file, off..end));
+    if message.contains("redefined attribute") {
+        let name: String = text
+            .get(off..)
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        return Diagnostic::error(
+            span,
+            "Attribute redefined",
+            format!("The argument {name:?} was already set. Each argument may be set only once."),
+        );
+    }
+    if off >= text.trim_end().len() && message.contains("expected `}`") {
+        return Diagnostic::error(
+            span,
+            "Unclosed configuration block",
+            "There is no closing brace for this block before the end of the file. This may be caused by incorrect brace nesting elsewhere in this file.",
+        );
+    }
+    Diagnostic::error(span, "Invalid HCL syntax", message.to_string())
 }
 
 /// Parses a standalone template (for `templatefile`).
 pub fn parse_template(file: u32, text: &str) -> Result<Vec<TemplatePart>, Diagnostics> {
     match hcl_edit::parser::parse_template(text) {
         Ok(t) => {
-            let mut c = Converter::new(file);
-            let parts = c.template(&t);
+            let mut c = Converter::with_source(file, text);
+            let parts = c.template(&t, false);
             if c.diags.has_errors() { Err(c.diags) } else { Ok(parts) }
         }
         Err(e) => {
@@ -515,7 +718,7 @@ pub fn parse_template(file: u32, text: &str) -> Result<Vec<TemplatePart>, Diagno
 pub fn parse_expr(file: u32, text: &str) -> Result<Expr, Diagnostics> {
     match hcl_edit::parser::parse_expr(text) {
         Ok(e) => {
-            let mut c = Converter::new(file);
+            let mut c = Converter::with_source(file, text);
             let ex = c.expr(&e);
             if c.diags.has_errors() { Err(c.diags) } else { Ok(ex) }
         }

@@ -6,7 +6,7 @@
 //! configuration is silent), nested blocks shaped as the schema's [`Nesting`] says.
 
 use super::ast::{Body, Expr};
-use super::eval::{Evaluator, iterate};
+use super::eval::{Evaluator, iterate_owned, suggest};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use infra_provider::{Block, NestedBlock, Nesting, Value, convert};
 use std::collections::BTreeMap;
@@ -37,8 +37,8 @@ pub fn decode(
             if !attr.optional && !attr.required {
                 diags.error(
                     Some(a.name_span),
-                    "Invalid or unknown key",
-                    format!("Value for unconfigurable attribute: can't configure a value for {:?}: its value will be decided automatically based on the result of applying this configuration.", a.name),
+                    "Value for unconfigurable attribute",
+                    format!("Can't configure a value for {:?}: its value will be decided automatically based on the result of applying this configuration.", a.name),
                 );
                 continue;
             }
@@ -84,13 +84,12 @@ pub fn decode(
                 }
             };
         } else {
-            let hint = schema
-                .attributes
-                .keys()
-                .chain(schema.blocks.keys())
-                .find(|k| close(k, &a.name))
-                .map(|k| format!(" Did you mean {k:?}?"))
-                .unwrap_or_default();
+            let hint = suggest(
+                &a.name,
+                schema.attributes.keys().chain(schema.blocks.keys()).map(String::as_str),
+            )
+            .map(|k| format!(" Did you mean {k:?}?"))
+            .unwrap_or_default();
             diags.error(
                 Some(a.name_span),
                 "Unsupported argument",
@@ -108,7 +107,8 @@ pub fn decode(
         }
     }
     // Nested blocks, literal and dynamic.
-    let mut by_kind: BTreeMap<&str, (Vec<Value>, bool, Option<Span>)> = BTreeMap::new();
+    // Per block type: the blocks (with the span each came from) and whether a dynamic for_each was unknown.
+    let mut by_kind: BTreeMap<&str, Blocks> = BTreeMap::new();
     for b in &body.blocks {
         if b.kind == "dynamic" {
             let Some((label, lspan)) = b.labels.first() else {
@@ -128,7 +128,6 @@ pub fn decode(
                 continue;
             };
             let entry = by_kind.entry(label.as_str()).or_default();
-            entry.2.get_or_insert(b.span);
             expand_dynamic(ev, b, nb, entry, diags);
             continue;
         }
@@ -139,7 +138,10 @@ pub fn decode(
                     b.kind, b.kind
                 )
             } else {
-                format!("Blocks of type {:?} are not expected here.", b.kind)
+                let hint = suggest(&b.kind, schema.blocks.keys().map(String::as_str))
+                    .map(|k| format!(" Did you mean {k:?}?"))
+                    .unwrap_or_default();
+                format!("Blocks of type {:?} are not expected here.{hint}", b.kind)
             };
             diags.error(Some(b.kind_span), "Unsupported block type", detail);
             continue;
@@ -153,11 +155,11 @@ pub fn decode(
         }
         let v = decode(ev, &b.body, &nb.block, &[], b.kind_span, diags);
         let entry = by_kind.entry(b.kind.as_str()).or_default();
-        entry.2.get_or_insert(b.span);
-        entry.0.push(v);
+        entry.items.push((v, b.span));
     }
-    for (kind, (items, unknown, span)) in by_kind {
+    for (kind, blocks) in by_kind {
         let nb = &schema.blocks[kind];
+        let span = blocks.items.first().map(|(_, s)| *s).or(blocks.unknown);
         if set_attrs.contains(&kind) {
             diags.error(
                 span,
@@ -166,13 +168,14 @@ pub fn decode(
             );
             continue;
         }
-        if unknown {
+        if blocks.unknown.is_some() {
             out.insert(kind.to_string(), Value::Unknown);
             continue;
         }
+        let items: Vec<Value> = blocks.items.iter().map(|(v, _)| v.clone()).collect();
         if items.len() > nb.max_items {
             diags.error(
-                span,
+                blocks.items.get(nb.max_items).map(|(_, s)| *s),
                 format!("Too many {kind} blocks"),
                 format!("No more than {} {kind:?} blocks are allowed.", nb.max_items),
             );
@@ -204,11 +207,20 @@ pub fn decode(
     Value::Map(out)
 }
 
+/// The blocks of one type found in a body.
+#[derive(Default)]
+struct Blocks {
+    /// Each block's value and the span of the block (literal or dynamic) it came from.
+    items: Vec<(Value, Span)>,
+    /// The span of a `dynamic` block whose for_each is unknown: the whole collection is then unknown.
+    unknown: Option<Span>,
+}
+
 fn expand_dynamic(
     ev: &mut Evaluator<'_>,
     b: &super::ast::Block,
     nb: &NestedBlock,
-    entry: &mut (Vec<Value>, bool, Option<Span>),
+    entry: &mut Blocks,
     diags: &mut Diagnostics,
 ) {
     let label = b.labels[0].0.clone();
@@ -216,7 +228,7 @@ fn expand_dynamic(
         diags.error(
             Some(b.kind_span),
             "Missing required argument",
-            "A dynamic block needs a for_each argument.",
+            "The argument \"for_each\" is required, but no definition was found.",
         );
         return;
     };
@@ -226,8 +238,8 @@ fn expand_dynamic(
             other => {
                 diags.error(
                     Some(other.span()),
-                    "Invalid iterator",
-                    "The iterator argument must be a bare name.",
+                    "Invalid dynamic iterator name",
+                    "Dynamic iterator must be a single variable name.",
                 );
                 return;
             }
@@ -246,14 +258,35 @@ fn expand_dynamic(
             );
         }
     }
-    let content: Vec<_> = b.body.blocks_of("content").collect();
-    let [content] = content.as_slice() else {
+    for other in b.body.blocks.iter().filter(|x| x.kind != "content") {
         diags.error(
-            Some(b.kind_span),
-            "Missing content block",
-            "A dynamic block needs exactly one content block.",
+            Some(other.kind_span),
+            "Unsupported block type",
+            format!(
+                "Blocks of type {:?} are not expected here: a dynamic block holds only a content block.",
+                other.kind
+            ),
         );
-        return;
+    }
+    let content: Vec<_> = b.body.blocks_of("content").collect();
+    let content = match content.as_slice() {
+        [c] => *c,
+        [] => {
+            diags.error(
+                Some(b.kind_span),
+                "Missing dynamic content block",
+                "A dynamic block must have a nested block of type \"content\" to describe the body of each generated block.",
+            );
+            return;
+        }
+        [_, extra, ..] => {
+            diags.error(
+                Some(extra.kind_span),
+                "Extraneous dynamic content block",
+                "Only one nested content block is allowed for each dynamic block.",
+            );
+            return;
+        }
     };
     let coll = match ev.eval(&fe.expr) {
         Ok(v) => v,
@@ -262,13 +295,10 @@ fn expand_dynamic(
             return;
         }
     };
+    // A sensitive for_each marks every block it generates, as HCL's dynblock does.
     let (coll, marked) = coll.unmark_deep();
-    if marked {
-        diags.error(Some(fe.expr.span()), "Invalid dynamic for_each value", "Sensitive values cannot be used as the for_each of a dynamic block: the number of blocks would disclose them.");
-        return;
-    }
     if coll.is_unknown() {
-        entry.1 = true;
+        entry.unknown.get_or_insert(b.span);
         return;
     }
     if coll.is_null() {
@@ -279,19 +309,23 @@ fn expand_dynamic(
         );
         return;
     }
-    let items = match iterate(&coll) {
-        Ok(i) => i,
-        Err(e) => {
-            diags.error(Some(fe.expr.span()), "Invalid dynamic for_each value", e);
-            return;
-        }
-    };
-    for (k, v) in items {
+    if !matches!(coll, Value::List(_) | Value::Set(_) | Value::Map(_)) {
+        diags.error(
+            Some(fe.expr.span()),
+            "Invalid dynamic for_each value",
+            format!(
+                "Cannot use a {} value in for_each. An iterable collection is required.",
+                coll.type_name()
+            ),
+        );
+        return;
+    }
+    for (k, v) in iterate_owned(coll).unwrap_or_default() {
         let it = Value::map([("key", k), ("value", v)]);
         let decoded = ev.with_local(&iterator, it, |ev| {
             decode(ev, &content.body, &nb.block, &[], content.kind_span, diags)
         });
-        entry.0.push(decoded);
+        entry.items.push((decoded.mark_if(marked), b.span));
     }
 }
 
@@ -334,7 +368,11 @@ fn blocks_from_value(v: Value, nb: &NestedBlock, name: &str, span: Span, diags: 
         }
     };
     let mut out = Vec::new();
-    for item in items {
+    for (i, item) in items.into_iter().enumerate() {
+        if item.is_unknown() {
+            out.push(Value::Unknown);
+            continue;
+        }
         let Value::Map(mut m) = item else {
             diags.error(
                 Some(span),
@@ -345,7 +383,20 @@ fn blocks_from_value(v: Value, nb: &NestedBlock, name: &str, span: Span, diags: 
         };
         let mut obj = BTreeMap::new();
         for (k, a) in &nb.block.attributes {
-            let raw = m.remove(k).unwrap_or(Value::Null);
+            let raw = match m.remove(k) {
+                Some(v) if !v.is_null() => v,
+                _ if a.required => {
+                    diags.error(
+                        Some(span),
+                        "Incorrect attribute value type",
+                        format!(
+                            "Inappropriate value for attribute {name:?}: element {i}: attribute {k:?} is required."
+                        ),
+                    );
+                    continue;
+                }
+                _ => a.default.clone().unwrap_or(Value::Null),
+            };
             match convert(raw, a.ty()) {
                 Ok(x) => {
                     obj.insert(k.clone(), x);
@@ -370,11 +421,6 @@ fn blocks_from_value(v: Value, nb: &NestedBlock, name: &str, span: Span, diags: 
         out.push(Value::Map(obj));
     }
     shape_blocks(out, nb).mark_if(marked)
-}
-
-fn close(a: &str, b: &str) -> bool {
-    a != b && (a.starts_with(b) || b.starts_with(a) || a.replace(['_', '-'], "") == b.replace(['_', '-'], ""))
-        || (a.len() == b.len() && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1)
 }
 
 /// A diagnostic about an argument value, pointing at the argument's expression when it is set.

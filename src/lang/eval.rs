@@ -4,7 +4,13 @@
 //!
 //! What names mean (`var.x`, `aws_vpc.main`, `count.index`...) is the [`Scope`]'s business; the evaluator
 //! only walks expressions. References are resolved by borrowing: `aws_subnet.private[3].id` looks into
-//! the stored resource value and clones only the final string.
+//! the stored resource value (or variable, or cached local, or `for` variable) and clones only the final
+//! string ([`Scope::input_variable_ref`], [`Scope::local_value_shared`]).
+//!
+//! Semantics follow HCL where it is subtle: `&&`/`||` short-circuit over unknown and failing operands
+//! (HCL 2.23), a conditional evaluates both results so that the marks of either mark the outcome (only
+//! the chosen one's errors count), `for` conditions and template `if` conditions convert to bool, and
+//! `try` treats a result that is not wholly known as unknown.
 
 use super::ast::{BinaryOp, Expr, ForExpr, ObjKey, Step, TemplatePart, UnaryOp};
 use super::functions::{self, FuncContext, FuncError};
@@ -14,6 +20,7 @@ use infra_provider::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// What a resource reference finds.
 pub enum ResourceLookup<'a> {
@@ -42,6 +49,20 @@ pub trait Scope {
     fn path(&self, which: &str) -> Option<String>;
     /// `terraform.workspace`: the environment name.
     fn workspace(&self) -> String;
+    /// An input variable's value, borrowed when the scope holds it (references walk into it without
+    /// copying the whole value).
+    fn input_variable_ref(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.input_variable(name).map(Cow::Owned)
+    }
+    /// A local value, shared rather than copied when the scope caches it.
+    fn local_value_shared(&self, name: &str) -> Option<Result<Arc<Value>, Diagnostic>> {
+        self.local_value(name).map(|r| r.map(Arc::new))
+    }
+    /// True when the resource has `for_each` set (its value is then a map of instances), for the
+    /// "Missing resource instance key" diagnostic.
+    fn resource_has_for_each(&self, _addr: &ResourceAddr) -> bool {
+        false
+    }
 }
 
 /// A scope with nothing in it but what is given (for `templatefile` and variable validation).
@@ -123,11 +144,21 @@ impl<'a> Evaluator<'a> {
                                 Value::String(s) => s,
                                 Value::Number(n) => n.to_string(),
                                 Value::Bool(b) => b.to_string(),
+                                Value::Null => {
+                                    return Err(err(
+                                        ke.span(),
+                                        "Null value as key",
+                                        "Can't use a null value as a key.",
+                                    ));
+                                }
                                 other => {
                                     return Err(err(
                                         ke.span(),
-                                        "Invalid object key",
-                                        format!("An object key must be a string, not {}.", other.type_name()),
+                                        "Incorrect key type",
+                                        format!(
+                                            "Can't use this value as a key: string required, but have {}.",
+                                            other.type_name()
+                                        ),
                                     ));
                                 }
                             }
@@ -152,39 +183,16 @@ impl<'a> Evaluator<'a> {
                 expand_final,
                 span,
             } => self.call(name, args, *expand_final, *span),
-            Expr::Cond(c, t, f, span) => {
-                let cv = self.eval(c)?;
-                let (cv, marked) = cv.unmark_deep();
-                match cv {
-                    Value::Unknown => Ok(Value::Unknown),
-                    Value::Bool(true) => Ok(self.eval(t)?.mark_if(marked)),
-                    Value::Bool(false) => Ok(self.eval(f)?.mark_if(marked)),
-                    Value::String(ref s) if s == "true" => Ok(self.eval(t)?.mark_if(marked)),
-                    Value::String(ref s) if s == "false" => Ok(self.eval(f)?.mark_if(marked)),
-                    Value::Null => Err(err(
-                        c.span(),
-                        "Null condition",
-                        "The condition value is null. Conditions must either be true or false.",
-                    )),
-                    other => Err(err(
-                        *span,
-                        "Incorrect condition type",
-                        format!(
-                            "The condition expression must be of type bool, not {}.",
-                            other.type_name()
-                        ),
-                    )),
-                }
-            }
-            Expr::Unary(op, inner, span) => {
+            Expr::Cond(c, t, f, _) => self.conditional(c, t, f),
+            Expr::Unary(op, inner, _) => {
                 let v = self.eval(inner)?;
                 let (v, marked) = v.unmark_deep();
                 if v.is_unknown() {
                     return Ok(Value::Unknown);
                 }
                 let out = match op {
-                    UnaryOp::Neg => Value::number(-self.to_number(v, inner.span())?),
-                    UnaryOp::Not => Value::Bool(!self.to_bool(v, inner.span(), *span)?),
+                    UnaryOp::Neg => Value::number(-self.to_number(v, inner.span(), "unary operand")?),
+                    UnaryOp::Not => Value::Bool(!self.to_bool(v, inner.span(), "unary operand")?),
                 };
                 Ok(out.mark_if(marked))
             }
@@ -193,66 +201,100 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn to_number(&self, v: Value, span: Span) -> Result<f64, Diagnostic> {
+    /// Converts an operand to a number; `what` names it in messages ("left operand").
+    fn to_number(&self, v: Value, span: Span, what: &str) -> Result<f64, Diagnostic> {
         match infra_provider::convert(v, &infra_provider::Type::Number) {
             Ok(Value::Number(n)) => Ok(n.0),
             Ok(Value::Null) => Err(err(
                 span,
                 "Invalid operand",
-                "Unsuitable value for operand: a number is required, but the value is null.",
+                format!("Unsuitable value for {what}: a number is required, but the value is null."),
             )),
             Ok(other) => Err(err(
                 span,
                 "Invalid operand",
-                format!("a number is required, not {}", other.type_name()),
+                format!(
+                    "Unsuitable value for {what}: a number is required, not {}.",
+                    other.type_name()
+                ),
             )),
             Err(e) => Err(err(
                 span,
                 "Invalid operand",
-                format!("Unsuitable value for operand: {e}."),
+                format!("Unsuitable value for {what}: {e}."),
             )),
         }
     }
 
-    fn to_bool(&self, v: Value, span: Span, _op: Span) -> Result<bool, Diagnostic> {
+    fn to_bool(&self, v: Value, span: Span, what: &str) -> Result<bool, Diagnostic> {
         match infra_provider::convert(v, &infra_provider::Type::Bool) {
             Ok(Value::Bool(b)) => Ok(b),
             Ok(_) => Err(err(
                 span,
                 "Invalid operand",
-                "Unsuitable value for operand: a bool is required, but the value is null.",
+                format!("Unsuitable value for {what}: a bool is required, but the value is null."),
             )),
             Err(e) => Err(err(
                 span,
                 "Invalid operand",
-                format!("Unsuitable value for operand: {e}."),
+                format!("Unsuitable value for {what}: {e}."),
             )),
         }
     }
 
+    /// `c ? t : f`. As in HCL both results are evaluated (errors count only from the chosen one), so that
+    /// marks of either result mark the outcome and a number or bool chosen against a string alternative
+    /// becomes a string, the type both results unify to.
+    fn conditional(&mut self, c: &Expr, t: &Expr, f: &Expr) -> R {
+        let (cv, cond_marked) = self.eval(c)?.unmark_deep();
+        let tv = self.eval(t);
+        let fv = self.eval(f);
+        let top_marked = |r: &R| matches!(r, Ok(Value::Sensitive(_)));
+        let marked = cond_marked || top_marked(&tv) || top_marked(&fv);
+        let choice = match cv {
+            Value::Null => {
+                return Err(err(
+                    c.span(),
+                    "Null condition",
+                    "The condition value is null. Conditions must either be true or false.",
+                ));
+            }
+            Value::Unknown => {
+                let both_null = matches!((&tv, &fv), (Ok(a), Ok(b)) if a.is_null() && b.is_null());
+                let out = if both_null { Value::Null } else { Value::Unknown };
+                return Ok(out.mark_if(marked));
+            }
+            other => match infra_provider::convert(other, &infra_provider::Type::Bool) {
+                Ok(Value::Bool(b)) => b,
+                _ => {
+                    return Err(err(
+                        c.span(),
+                        "Incorrect condition type",
+                        "The condition expression must be of type bool.",
+                    ));
+                }
+            },
+        };
+        let (chosen, other) = if choice { (tv, fv) } else { (fv, tv) };
+        let v = chosen?;
+        let other_is_string = matches!(other.as_ref().map(|o| o.unmark_shallow().0), Ok(Value::String(_)));
+        let v = match v.unmark_shallow() {
+            (Value::Number(_) | Value::Bool(_), _) if other_is_string => {
+                infra_provider::convert(v, &infra_provider::Type::String).expect("primitives convert to string")
+            }
+            _ => v,
+        };
+        Ok(v.mark_if(marked))
+    }
+
     fn binary(&mut self, op: BinaryOp, l: &Expr, r: &Expr, span: Span) -> R {
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            return self.logical(op, l, r);
+        }
         let (lv, lm) = self.eval(l)?.unmark_deep();
         let (rv, rm) = self.eval(r)?.unmark_deep();
         let marked = lm || rm;
         let out = match op {
-            BinaryOp::And | BinaryOp::Or => {
-                let lb = if lv.is_unknown() {
-                    None
-                } else {
-                    Some(self.to_bool(lv, l.span(), span)?)
-                };
-                let rb = if rv.is_unknown() {
-                    None
-                } else {
-                    Some(self.to_bool(rv, r.span(), span)?)
-                };
-                match (op, lb, rb) {
-                    (BinaryOp::And, Some(false), _) | (BinaryOp::And, _, Some(false)) => Value::Bool(false),
-                    (BinaryOp::Or, Some(true), _) | (BinaryOp::Or, _, Some(true)) => Value::Bool(true),
-                    (_, Some(a), Some(b)) => Value::Bool(if op == BinaryOp::And { a && b } else { a || b }),
-                    _ => Value::Unknown,
-                }
-            }
             BinaryOp::Eq | BinaryOp::NotEq => {
                 if !lv.is_wholly_known() || !rv.is_wholly_known() {
                     Value::Unknown
@@ -265,32 +307,21 @@ impl<'a> Evaluator<'a> {
                 if lv.is_unknown() || rv.is_unknown() {
                     return Ok(Value::Unknown.mark_if(marked));
                 }
-                let a = self.to_number(lv, l.span())?;
-                let b = self.to_number(rv, r.span())?;
+                let a = self.to_number(lv, l.span(), "left operand")?;
+                let b = self.to_number(rv, r.span(), "right operand")?;
                 match op {
                     BinaryOp::Add => Value::number(a + b),
                     BinaryOp::Sub => Value::number(a - b),
                     BinaryOp::Mul => Value::number(a * b),
-                    BinaryOp::Div => {
-                        if b == 0.0 {
-                            return Err(err(
-                                span,
-                                "Operation failed",
-                                "Error during operation: can't divide by zero.",
-                            ));
-                        }
-                        Value::number(a / b)
+                    BinaryOp::Div | BinaryOp::Mod if b == 0.0 => {
+                        return Err(err(
+                            span,
+                            "Operation failed",
+                            "Error during operation: can't divide by zero.",
+                        ));
                     }
-                    BinaryOp::Mod => {
-                        if b == 0.0 {
-                            return Err(err(
-                                span,
-                                "Operation failed",
-                                "Error during operation: can't divide by zero.",
-                            ));
-                        }
-                        Value::number(a % b)
-                    }
+                    BinaryOp::Div => Value::number(a / b),
+                    BinaryOp::Mod => Value::number(a % b),
                     BinaryOp::Less => Value::Bool(a < b),
                     BinaryOp::LessEq => Value::Bool(a <= b),
                     BinaryOp::Greater => Value::Bool(a > b),
@@ -300,6 +331,72 @@ impl<'a> Evaluator<'a> {
             }
         };
         Ok(out.mark_if(marked))
+    }
+
+    /// `&&` and `||` with HCL's short-circuit rules: a side that decides the result (false for `&&`,
+    /// true for `||`) wins even when the other side is unknown or fails to evaluate, so
+    /// `var.x != null && var.x.enabled` works when `var.x` is null. A side that is not a bool is always
+    /// an error.
+    fn logical(&mut self, op: BinaryOp, l: &Expr, r: &Expr) -> R {
+        struct Side {
+            /// `None` when unknown or failed.
+            val: Option<bool>,
+            marked: bool,
+            failed: Option<Diagnostic>,
+        }
+        let side = |ev: &mut Self, e: &Expr, what: &str| -> Result<Side, Diagnostic> {
+            match ev.eval(e) {
+                Ok(v) => {
+                    let (v, marked) = v.unmark_deep();
+                    let val = if v.is_unknown() {
+                        None
+                    } else {
+                        Some(ev.to_bool(v, e.span(), what)?)
+                    };
+                    Ok(Side {
+                        val,
+                        marked,
+                        failed: None,
+                    })
+                }
+                Err(d) => Ok(Side {
+                    val: None,
+                    marked: false,
+                    failed: Some(d),
+                }),
+            }
+        };
+        let lhs = side(self, l, "left operand");
+        let rhs = side(self, r, "right operand");
+        let (lhs, rhs) = (lhs?, rhs?);
+        let marked = lhs.marked || rhs.marked;
+        let decisive = op == BinaryOp::Or;
+        let out = |v: Value| Ok(v.mark_if(marked));
+        match (lhs.val, rhs.val) {
+            (None, None) if lhs.failed.is_none() => return out(Value::Unknown),
+            (Some(a), _) if a == decisive => return out(Value::Bool(decisive)),
+            (_, Some(b)) if b == decisive => return out(Value::Bool(decisive)),
+            (None, Some(_)) => {
+                return match lhs.failed {
+                    Some(d) => Err(d),
+                    None => out(Value::Unknown),
+                };
+            }
+            (Some(_), None) => {
+                return match rhs.failed {
+                    Some(d) => Err(d),
+                    None => out(Value::Unknown),
+                };
+            }
+            _ => {}
+        }
+        if let Some(d) = lhs.failed.or(rhs.failed) {
+            return Err(d);
+        }
+        match (lhs.val, rhs.val) {
+            (Some(a), Some(b)) => out(Value::Bool(if op == BinaryOp::And { a && b } else { a || b })),
+            _ => out(Value::Unknown),
+        }
     }
 
     fn template(&mut self, parts: &[TemplatePart], _span: Span) -> R {
@@ -359,15 +456,24 @@ impl<'a> Evaluator<'a> {
                     *marked |= m;
                     match c {
                         Value::Unknown => *unknown = true,
-                        Value::Bool(true) => self.template_into(then, out, marked, unknown)?,
-                        Value::Bool(false) => self.template_into(otherwise, out, marked, unknown)?,
-                        other => {
+                        Value::Null => {
                             return Err(err(
                                 cond.span(),
-                                "Invalid template if directive",
-                                format!("The condition must be a bool, not {}.", other.type_name()),
+                                "Null condition",
+                                "The condition value is null. Conditions must either be true or false.",
                             ));
                         }
+                        other => match infra_provider::convert(other, &infra_provider::Type::Bool) {
+                            Ok(Value::Bool(true)) => self.template_into(then, out, marked, unknown)?,
+                            Ok(Value::Bool(false)) => self.template_into(otherwise, out, marked, unknown)?,
+                            _ => {
+                                return Err(err(
+                                    cond.span(),
+                                    "Incorrect condition type",
+                                    "The condition expression must be of type bool.",
+                                ));
+                            }
+                        },
                     }
                 }
                 TemplatePart::For {
@@ -382,7 +488,16 @@ impl<'a> Evaluator<'a> {
                         *unknown = true;
                         continue;
                     }
-                    for (k, v) in iterate(&c).map_err(|d| err(coll.span(), "Invalid template for directive", d))? {
+                    if c.is_null() {
+                        return Err(err(
+                            coll.span(),
+                            "Iteration over null value",
+                            "A null value cannot be used as the collection in a 'for' directive.",
+                        ));
+                    }
+                    for (k, v) in
+                        iterate_owned(c).map_err(|d| err(coll.span(), "Iteration over non-iterable value", d))?
+                    {
                         let mut bound = 1;
                         self.locals.push((value_var.clone(), v));
                         if let Some(kv) = key_var {
@@ -402,9 +517,10 @@ impl<'a> Evaluator<'a> {
     }
 
     fn for_expr(&mut self, f: &ForExpr) -> R {
-        let (coll, marked) = self.eval(&f.coll)?.unmark_deep();
+        // Only the collection's own mark is removed: marks of its elements stay on the elements.
+        let (coll, mut marked) = unmark_top(self.eval(&f.coll)?);
         if coll.is_unknown() {
-            return Ok(Value::Unknown);
+            return Ok(Value::Unknown.mark_if(marked));
         }
         if coll.is_null() {
             return Err(err(
@@ -413,7 +529,7 @@ impl<'a> Evaluator<'a> {
                 "A null value cannot be used as the collection in a 'for' expression.",
             ));
         }
-        let items = iterate(&coll).map_err(|d| err(f.coll.span(), "Iteration over non-iterable value", d))?;
+        let items = iterate_owned(coll).map_err(|d| err(f.coll.span(), "Iteration over non-iterable value", d))?;
         let mut list = Vec::new();
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
         let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -427,69 +543,79 @@ impl<'a> Evaluator<'a> {
             }
             let r = (|| -> Result<(), Diagnostic> {
                 if let Some(c) = &f.cond {
-                    let (cv, _) = self.eval(c)?.unmark_deep();
-                    match cv {
-                        Value::Bool(true) => {}
-                        Value::Bool(false) => return Ok(()),
-                        Value::Unknown => {
+                    let (cv, cm) = self.eval(c)?.unmark_deep();
+                    marked |= cm;
+                    if cv.is_null() {
+                        return Err(err(
+                            c.span(),
+                            "Invalid 'for' condition",
+                            "The value of the 'if' clause must not be null.",
+                        ));
+                    }
+                    match infra_provider::convert(cv, &infra_provider::Type::Bool) {
+                        Ok(Value::Bool(true)) => {}
+                        Ok(Value::Unknown) => {
                             unknown = true;
                             return Ok(());
                         }
-                        other => {
+                        Ok(_) => return Ok(()),
+                        Err(e) => {
                             return Err(err(
                                 c.span(),
                                 "Invalid 'for' condition",
-                                format!("The 'if' clause value must be bool, not {}.", other.type_name()),
+                                format!("The 'if' clause value is invalid: {e}."),
                             ));
                         }
                     }
                 }
                 let val = self.eval(&f.value_expr)?;
-                match &f.key_expr {
-                    None => list.push(val),
-                    Some(ke) => {
-                        let (kv, _) = self.eval(ke)?.unmark_deep();
-                        let key = match kv {
-                            Value::String(s) => s,
-                            Value::Number(n) => n.to_string(),
-                            Value::Bool(b) => b.to_string(),
-                            Value::Unknown => {
-                                unknown = true;
-                                return Ok(());
-                            }
-                            other => {
-                                return Err(err(
-                                    ke.span(),
-                                    "Invalid object key",
-                                    format!(
-                                        "The key expression produced {}, but a string is required.",
-                                        other.type_name()
-                                    ),
-                                ));
-                            }
-                        };
-                        if f.grouping {
-                            groups.entry(key).or_default().push(val);
-                        } else {
-                            match map.entry(key) {
-                                std::collections::btree_map::Entry::Occupied(e) => {
-                                    return Err(err(
-                                        ke.span(),
-                                        "Duplicate object key",
-                                        format!(
-                                            "Two different items produced the key {:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
-                                            e.key()
-                                        ),
-                                    ));
-                                }
-                                std::collections::btree_map::Entry::Vacant(e) => {
-                                    e.insert(val);
-                                }
-                            }
+                let Some(ke) = &f.key_expr else {
+                    list.push(val);
+                    return Ok(());
+                };
+                let (kv, km) = self.eval(ke)?.unmark_deep();
+                marked |= km;
+                let key = match kv {
+                    Value::Unknown => {
+                        unknown = true;
+                        return Ok(());
+                    }
+                    Value::Null => {
+                        return Err(err(
+                            ke.span(),
+                            "Invalid object key",
+                            "Key expression in 'for' expression must not produce a null value.",
+                        ));
+                    }
+                    other => match infra_provider::convert(other, &infra_provider::Type::String) {
+                        Ok(Value::String(s)) => s,
+                        _ => {
+                            return Err(err(
+                                ke.span(),
+                                "Invalid object key",
+                                "The key expression produced an invalid result: string required.",
+                            ));
                         }
+                    },
+                };
+                if f.grouping {
+                    groups.entry(key).or_default().push(val);
+                    return Ok(());
+                }
+                match map.entry(key) {
+                    std::collections::btree_map::Entry::Occupied(e) => Err(err(
+                        ke.span(),
+                        "Duplicate object key",
+                        format!(
+                            "Two different items produced the key {:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
+                            e.key()
+                        ),
+                    )),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(val);
+                        Ok(())
                     }
                 }
-                Ok(())
             })();
             for _ in 0..bound {
                 self.locals.pop();
@@ -497,7 +623,7 @@ impl<'a> Evaluator<'a> {
             r?;
         }
         if unknown {
-            return Ok(Value::Unknown);
+            return Ok(Value::Unknown.mark_if(marked));
         }
         let out = if f.key_expr.is_none() {
             Value::List(list)
@@ -522,7 +648,8 @@ impl<'a> Evaluator<'a> {
                 let mut last = None;
                 for a in args {
                     match self.eval(a) {
-                        Ok(v) if v.is_unknown() => return Ok(Value::Unknown),
+                        // A result that is not yet wholly known might still fail once it is known.
+                        Ok(v) if !v.is_wholly_known() => return Ok(Value::Unknown),
                         Ok(v) => return Ok(v),
                         Err(d) => last = Some(d),
                     }
@@ -552,11 +679,8 @@ impl<'a> Evaluator<'a> {
             _ => {}
         }
         if !functions::exists(name) {
-            let hint = functions::names()
-                .iter()
-                .filter(|n| strsim_close(n, name))
+            let hint = suggest(name, functions::names().iter().copied())
                 .map(|n| format!(" Did you mean {n:?}?"))
-                .next()
                 .unwrap_or_default();
             return Err(err(
                 span,
@@ -605,12 +729,26 @@ impl<'a> Evaluator<'a> {
             render_template: Some(&render),
         };
         functions::call(name, vals, &ctx).map_err(|FuncError { message, arg }| {
-            let at = arg.and_then(|i| args.get(i)).map(Expr::span).unwrap_or(span);
-            err(
-                at,
-                "Error in function call",
-                format!("Call to function {name:?} failed: {message}."),
-            )
+            let message = message.trim_end_matches('.');
+            if message.starts_with("Function \"") && message.contains(" expects ") {
+                let summary = if message.contains("Missing value") {
+                    "Not enough function arguments"
+                } else {
+                    "Too many function arguments"
+                };
+                return err(span, summary, format!("{message}."));
+            }
+            match arg.and_then(|i| args.get(i)) {
+                Some(a) => err(a.span(), "Invalid function argument", format!("{message}.")),
+                None if message.starts_with("Call to function") => {
+                    err(span, "Error in function call", format!("{message}."))
+                }
+                None => err(
+                    span,
+                    "Error in function call",
+                    format!("Call to function {name:?} failed: {message}."),
+                ),
+            }
         })
     }
 
@@ -618,8 +756,11 @@ impl<'a> Evaluator<'a> {
     fn traversal(&mut self, root: &str, root_span: Span, steps: &[Step], span: Span) -> R {
         // `for` variables and iterators shadow everything else.
         if let Some(i) = self.locals.iter().rposition(|(n, _)| n == root) {
-            let v = self.locals[i].1.clone();
-            return self.apply_steps(Cow::Owned(v), steps);
+            if steps.is_empty() {
+                return Ok(self.locals[i].1.clone());
+            }
+            let keys = self.step_keys(steps)?;
+            return walk(Cow::Borrowed(&self.locals[i].1), steps, &keys);
         }
         let attr = |i: usize| match steps.get(i) {
             Some(Step::Attr(n, s)) => Some((n.as_str(), *s)),
@@ -634,8 +775,10 @@ impl<'a> Evaluator<'a> {
                         "The \"var\" object cannot be accessed directly. Instead, access one of its attributes.",
                     ));
                 };
-                match self.scope.input_variable(name) {
-                    Some(v) => self.apply_steps(Cow::Owned(v), &steps[1..]),
+                let keys = self.step_keys(&steps[1..])?;
+                let scope = self.scope;
+                match scope.input_variable_ref(name) {
+                    Some(v) => walk(v, &steps[1..], &keys),
                     None => Err(err(
                         root_span.to(nspan),
                         "Reference to undeclared input variable",
@@ -653,8 +796,11 @@ impl<'a> Evaluator<'a> {
                         "The \"local\" object cannot be accessed directly. Instead, access one of its attributes.",
                     ));
                 };
-                match self.scope.local_value(name) {
-                    Some(Ok(v)) => self.apply_steps(Cow::Owned(v), &steps[1..]),
+                let keys = self.step_keys(&steps[1..])?;
+                let scope = self.scope;
+                match scope.local_value_shared(name) {
+                    Some(Ok(v)) if steps.len() == 1 => Ok(Arc::unwrap_or_clone(v)),
+                    Some(Ok(v)) => walk(Cow::Borrowed(v.as_ref()), &steps[1..], &keys),
                     Some(Err(d)) => Err(d),
                     None => Err(err(
                         root_span.to(nspan),
@@ -773,7 +919,28 @@ impl<'a> Evaluator<'a> {
                     ),
                 ))
             }
-            ResourceLookup::Value(v) => walk(v, steps, &keys),
+            ResourceLookup::Value(v) => {
+                if let Some(Step::Attr(name, aspan)) = steps.first() {
+                    let (inner, _) = v.as_ref().unmark_shallow();
+                    let repeated = match inner {
+                        Value::List(_) => Some(("count", "count.index")),
+                        Value::Map(m) if scope.resource_has_for_each(&addr) && !m.contains_key(name) => {
+                            Some(("for_each", "each.key"))
+                        }
+                        _ => None,
+                    };
+                    if let Some((arg, key)) = repeated {
+                        return Err(err(
+                            span.to(*aspan),
+                            "Missing resource instance key",
+                            format!(
+                                "Because {addr} has \"{arg}\" set, its attributes must be accessed on specific instances.\n\nFor example, to correlate with indices of a referring resource, use:\n    {addr}[{key}]"
+                            ),
+                        ));
+                    }
+                }
+                walk(v, steps, &keys)
+            }
         }
     }
 
@@ -831,17 +998,21 @@ fn walk(v: Cow<'_, Value>, steps: &[Step], keys: &[Option<Value>]) -> R {
                             "This value is null, so it does not have any attributes.",
                         ));
                     }
-                    other => {
-                        let hint = if matches!(other.as_ref(), Value::List(_) | Value::Set(_)) {
-                            " This value is a list: use an index like [0] or a splat like [*] to reach the attributes of its elements."
-                        } else {
-                            ""
-                        };
+                    other if matches!(other.as_ref(), Value::List(_) | Value::Set(_)) => {
                         return Err(err(
                             *span,
                             "Unsupported attribute",
                             format!(
-                                "Can't access attributes on a primitive-typed value ({}).{hint}",
+                                "Can't access attributes on a list of objects. Did you mean to access attribute {name:?} for a specific element of the list, or across all elements of the list?"
+                            ),
+                        ));
+                    }
+                    other => {
+                        return Err(err(
+                            *span,
+                            "Unsupported attribute",
+                            format!(
+                                "Can't access attributes on a primitive-typed value ({}).",
                                 other.type_name()
                             ),
                         ));
@@ -889,9 +1060,7 @@ fn walk(v: Cow<'_, Value>, steps: &[Step], keys: &[Option<Value>]) -> R {
 }
 
 fn unsupported_attr(name: &str, span: Span, m: &BTreeMap<String, Value>) -> Diagnostic {
-    let hint = m
-        .keys()
-        .find(|k| strsim_close(k, name))
+    let hint = suggest(name, m.keys().map(String::as_str))
         .map(|k| format!(" Did you mean {k:?}?"))
         .unwrap_or_default();
     err(
@@ -927,17 +1096,24 @@ fn index<'v>(cur: Cow<'v, Value>, key: &Value, span: Span) -> Result<Cow<'v, Val
 }
 
 fn list_index(key: &Value, len: usize) -> Result<usize, String> {
+    const PREFIX: &str = "The given key does not identify an element in this collection value";
     let n = match key {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.parse::<i64>().ok(),
+        Value::Number(n) => Some(n.0),
+        Value::String(s) => s.parse::<f64>().ok(),
         _ => None,
     }
-    .ok_or_else(|| {
-        "The given key does not identify an element in this collection value: a number is required.".to_string()
-    })?;
-    if n < 0 || n as usize >= len {
+    .ok_or_else(|| format!("{PREFIX}: a number is required."))?;
+    if n.fract() != 0.0 {
+        return Err(format!("{PREFIX}: a whole number is required."));
+    }
+    if n < 0.0 {
         return Err(format!(
-            "The given key does not identify an element in this collection value: the collection has {len} elements, index {n} is out of range."
+            "{PREFIX}: a negative number is not a valid index for a sequence."
+        ));
+    }
+    if n as usize >= len {
+        return Err(format!(
+            "{PREFIX}: the collection has {len} elements, so the index {n} is out of range."
         ));
     }
     Ok(n as usize)
@@ -973,23 +1149,70 @@ pub fn loose_equal(a: &Value, b: &Value) -> bool {
     a == b
 }
 
-fn strsim_close(a: &str, b: &str) -> bool {
-    if a == b || a.len().abs_diff(b.len()) > 2 {
-        return false;
+/// Like [`iterate`], consuming the collection (no element is copied, except a set element, which is
+/// both key and value).
+pub fn iterate_owned(v: Value) -> Result<Vec<(Value, Value)>, String> {
+    match v {
+        Value::List(items) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| (Value::int(i as i64), x))
+            .collect()),
+        Value::Set(items) => Ok(items.into_iter().map(|x| (x.clone(), x)).collect()),
+        Value::Map(m) => Ok(m.into_iter().map(|(k, x)| (Value::String(k), x)).collect()),
+        Value::Sensitive(inner) => iterate_owned(*inner),
+        other => Err(format!(
+            "A value of type {} cannot be iterated: an iterable collection (list, set, map or object) is required.",
+            other.type_name()
+        )),
     }
-    // Levenshtein distance ≤ 2.
+}
+
+/// Removes the value's own (outermost) marks, keeping those of its elements.
+fn unmark_top(v: Value) -> (Value, bool) {
+    match v {
+        Value::Sensitive(inner) => (unmark_top(*inner).0, true),
+        v => (v, false),
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for i in 1..=a.len() {
         let mut cur = vec![i; b.len() + 1];
         for j in 1..=b.len() {
-            let cost = if a[i - 1] == b[j - 1] { 0 } else { 1 };
+            let cost = usize::from(a[i - 1] != b[j - 1]);
             cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
         }
         prev = cur;
     }
-    prev[b.len()] <= 2
+    prev[b.len()]
+}
+
+/// The name to suggest for a misspelt `given` ("Did you mean ...?"): a candidate that `given` is a prefix
+/// of (or that is a prefix of `given`), else the closest one within an edit distance of 2, as Terraform
+/// suggests.
+pub(crate) fn suggest<'c>(given: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let mut best: Option<(usize, &'c str)> = None;
+    for c in candidates {
+        if c == given {
+            continue;
+        }
+        let score = if given.len() >= 3 && (c.starts_with(given) || given.starts_with(c)) {
+            0
+        } else {
+            match levenshtein(given, c) {
+                d if d <= 2 => d + 1,
+                _ => continue,
+            }
+        };
+        if best.is_none_or(|(s, _)| score < s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 /// Renders a template text with only `vars` in scope (`templatefile`).

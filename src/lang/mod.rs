@@ -8,3 +8,6 @@ pub mod eval;
 pub mod functions;
 pub mod refs;
 pub mod typeexpr;
+
+#[cfg(test)]
+mod tests;
