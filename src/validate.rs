@@ -18,7 +18,9 @@ use std::sync::Arc;
 pub fn validate(cfg: Arc<Config>, providers: &ProviderSet) -> Diagnostics {
     let mut diags = Diagnostics::new();
     if let Err(d) = ConfigGraph::build(&cfg) {
+        // Evaluating objects in a cycle would only repeat it.
         diags.push(d);
+        return diags;
     }
     let scope = ModuleScope::new(cfg.clone(), BTreeMap::new(), "default");
     for r in cfg.resources.values() {

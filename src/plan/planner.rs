@@ -154,32 +154,20 @@ pub async fn plan(
     env: &str,
     opts: &PlanOptions,
 ) -> (Option<Plan>, Diagnostics) {
-    let mut diags = Diagnostics::new();
-    // Every resource type must exist in its provider.
-    for r in cfg.resources.values() {
-        if let Err(msg) = providers.schema(&r.provider.name, &r.addr) {
-            diags.error(
-                Some(r.decl_span),
-                if r.addr.mode == Mode::Managed {
-                    "Invalid resource type"
-                } else {
-                    "Invalid data source"
-                },
-                msg,
-            );
-        }
-    }
+    // Shape errors (unknown types and arguments, wrong literal types, missing arguments, cycles) are
+    // found before any cloud call.
+    let mut diags = crate::validate::validate(cfg.clone(), providers);
     let (vars, d) = super::vars::finalize(&cfg, &raw_vars);
     diags.extend(d);
+    if diags.has_errors() {
+        return (None, diags);
+    }
     let graph = match ConfigGraph::build(&cfg) {
-        Ok(g) => Some(g),
+        Ok(g) => g,
         Err(d) => {
             diags.push(d);
-            None
+            return (None, diags);
         }
-    };
-    let Some(graph) = graph.filter(|_| !diags.has_errors()) else {
-        return (None, diags);
     };
     let mut scope = ModuleScope::new(cfg.clone(), vars, env);
     scope.impure_unknown = true;

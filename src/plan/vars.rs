@@ -187,15 +187,15 @@ fn load_file(
     }
 }
 
-/// A scope with exactly one input variable, for `validation` conditions.
-struct OneVar<'a> {
-    name: &'a str,
-    value: &'a Value,
+/// The input variables, for `validation` conditions (which may refer to other variables, as in
+/// Terraform 1.9+).
+struct Vars<'a> {
+    values: &'a BTreeMap<String, Value>,
 }
 
-impl Scope for OneVar<'_> {
+impl Scope for Vars<'_> {
     fn input_variable(&self, name: &str) -> Option<Value> {
-        (name == self.name).then(|| self.value.clone())
+        self.values.get(name).cloned()
     }
     fn local_value(&self, _: &str) -> Option<Result<Value, Diagnostic>> {
         None
@@ -252,19 +252,27 @@ pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>) -> (BTreeMap<String
             },
             None => v,
         };
-        let v = v.mark_if(decl.sensitive);
-        let mut ok = true;
+        out.insert(name.clone(), v.mark_if(decl.sensitive));
+    }
+    // Validation rules, once every value is known.
+    let mut invalid = Vec::new();
+    for (name, decl) in &cfg.variables {
+        if !out.contains_key(name) {
+            continue;
+        }
         for val in &decl.validations {
-            let scope = OneVar { name, value: &v };
+            let scope = Vars { values: &out };
             let mut ev = Evaluator::new(&scope, &cfg.dir);
             match ev.eval(&val.condition).map(|c| c.unmark_deep().0) {
                 Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
                 Ok(Value::Bool(false)) => {
-                    let msg = ev
-                        .eval(&val.error_message)
-                        .ok()
-                        .and_then(|m| m.unmark_deep().0.as_str().map(str::to_string))
-                        .unwrap_or_else(|| "The value is not valid.".into());
+                    let msg = match ev.eval(&val.error_message).map(Value::unmark_deep) {
+                        Ok((_, true)) => {
+                            "The error message included a sensitive value, so it will not be displayed.".to_string()
+                        }
+                        Ok((Value::String(m), false)) => m,
+                        _ => "The value is not valid.".to_string(),
+                    };
                     diags.error(
                         Some(val.span),
                         "Invalid value for variable",
@@ -273,7 +281,7 @@ pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>) -> (BTreeMap<String
                             cfg.sources.location(val.span)
                         ),
                     );
-                    ok = false;
+                    invalid.push(name.clone());
                 }
                 Ok(other) => diags.error(
                     Some(val.condition.span()),
@@ -283,9 +291,9 @@ pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>) -> (BTreeMap<String
                 Err(d) => diags.push(d),
             }
         }
-        if ok {
-            out.insert(name.clone(), v);
-        }
+    }
+    for name in invalid {
+        out.remove(&name);
     }
     (out, diags)
 }

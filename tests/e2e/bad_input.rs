@@ -31,33 +31,73 @@ fn check(files: &[(&str, &str)], args: &[&str], expect: &[&str]) {
 
 #[test]
 fn malformed_hcl() {
-    check(&[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = {\n}\n")], &["plan"], &["Invalid HCL syntax", "main.tf:"]);
+    check(
+        &[(
+            "main.tf",
+            "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = {\n}\n",
+        )],
+        &["plan"],
+        &["Unclosed configuration block", "main.tf:4:"],
+    );
 }
 
 #[test]
 fn unknown_resource_type() {
-    check(&[("main.tf", "resource \"aws_vcp\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n")], &["plan"], &["Invalid resource type", "main.tf:1:1", "aws_vcp", "Did you mean \"aws_vpc\""]);
+    check(
+        &[(
+            "main.tf",
+            "resource \"aws_vcp\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+        )],
+        &["plan"],
+        &[
+            "Invalid resource type",
+            "main.tf:1:1",
+            "aws_vcp",
+            "Did you mean \"aws_vpc\"",
+        ],
+    );
 }
 
 #[test]
 fn unknown_argument() {
-    check(&[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_blok = \"10.0.0.0/16\"\n}\n")], &["plan"], &["Unsupported argument", "main.tf:2:3", "cidr_blok"]);
+    check(
+        &[(
+            "main.tf",
+            "resource \"aws_vpc\" \"a\" {\n  cidr_blok = \"10.0.0.0/16\"\n}\n",
+        )],
+        &["plan"],
+        &["Unsupported argument", "main.tf:2:3", "cidr_blok"],
+    );
 }
 
 #[test]
 fn wrong_type() {
-    check(&[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block         = \"10.0.0.0/16\"\n  enable_dns_support = \"maybe\"\n}\n")], &["plan"], &["Incorrect attribute value type", "main.tf:3:24"]);
+    check(
+        &[(
+            "main.tf",
+            "resource \"aws_vpc\" \"a\" {\n  cidr_block         = \"10.0.0.0/16\"\n  enable_dns_support = \"maybe\"\n}\n",
+        )],
+        &["plan"],
+        &["Incorrect attribute value type", "main.tf:3:24"],
+    );
 }
 
 #[test]
 fn undeclared_variable() {
-    check(&[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = var.cidr\n}\n")], &["plan"], &["Reference to undeclared input variable", "main.tf:2:16"]);
+    check(
+        &[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = var.cidr\n}\n")],
+        &["plan"],
+        &["Reference to undeclared input variable", "main.tf:2:16"],
+    );
 }
 
 #[test]
 fn missing_required_variable() {
     check(
-        &[("variables.tf", "variable \"cidr\" {\n  type = string\n}\n"), ("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = var.cidr\n}\n")],
+        &[
+            ("variables.tf", "variable \"cidr\" {\n  type = string\n}\n"),
+            ("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = var.cidr\n}\n"),
+        ],
         &["plan"],
         &["No value for required variable", "variables.tf:1:"],
     );
@@ -66,7 +106,10 @@ fn missing_required_variable() {
 #[test]
 fn reference_cycle() {
     check(
-        &[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = aws_subnet.b.cidr_block\n}\nresource \"aws_subnet\" \"b\" {\n  vpc_id     = aws_vpc.a.id\n  cidr_block = \"10.0.0.0/24\"\n}\n")],
+        &[(
+            "main.tf",
+            "resource \"aws_vpc\" \"a\" {\n  cidr_block = aws_subnet.b.cidr_block\n}\nresource \"aws_subnet\" \"b\" {\n  vpc_id     = aws_vpc.a.id\n  cidr_block = \"10.0.0.0/24\"\n}\n",
+        )],
         &["plan"],
         &["Cycle in references", "aws_vpc.a", "aws_subnet.b", "main.tf:"],
     );
@@ -75,14 +118,25 @@ fn reference_cycle() {
 #[test]
 fn corrupted_state() {
     let w = World::offline();
-    w.write(&[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n")]);
+    w.write(&[(
+        "main.tf",
+        "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+    )]);
     let state = w.state_file("default");
     std::fs::create_dir_all(state.parent().unwrap()).unwrap();
-    std::fs::write(&state, "{\"format_version\": 1, \"serial\": 3, \"lineage\": \"x\", \"resources\": [ {").unwrap();
+    std::fs::write(
+        &state,
+        "{\"format_version\": 1, \"serial\": 3, \"lineage\": \"x\", \"resources\": [ {",
+    )
+    .unwrap();
     let before = std::fs::read(&state).unwrap();
     let r = w.infra_env(&["plan"], &[("INFRA_LOG", "infra::api=debug")]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("state/cfg/default.tfstate.json is not valid"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("state/cfg/default.tfstate.json is not valid"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("line 1"), "{}", r.stderr);
     assert_eq!(api_calls(&r.stderr), 0);
     assert_eq!(std::fs::read(&state).unwrap(), before);
@@ -91,14 +145,22 @@ fn corrupted_state() {
 #[test]
 fn state_of_a_newer_version() {
     let w = World::offline();
-    w.write(&[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n")]);
+    w.write(&[(
+        "main.tf",
+        "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+    )]);
     let state = w.state_file("default");
     std::fs::create_dir_all(state.parent().unwrap()).unwrap();
     std::fs::write(&state, STATE.replace("\"format_version\": 1", "\"format_version\": 2")).unwrap();
     let before = std::fs::read(&state).unwrap();
     let r = w.infra(&["apply", "--auto-approve"]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("state/cfg/default.tfstate.json was written by a newer version of infra"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("state/cfg/default.tfstate.json was written by a newer version of infra"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(std::fs::read(&state).unwrap(), before);
 }
 

@@ -57,7 +57,12 @@ async fn vpcs_of(w: &World, lineage: &str) -> Vec<aws_sdk_ec2::types::Vpc> {
         .ec2()
         .await
         .describe_vpcs()
-        .filters(aws_sdk_ec2::types::Filter::builder().name("tag:infra:lineage").values(lineage).build())
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:infra:lineage")
+                .values(lineage)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -74,13 +79,20 @@ async fn apply_update_replace_recreate_destroy() {
     let out = plan.ok();
     assert!(out.contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{out}");
     assert!(out.contains("(known after apply)"), "{out}");
-    assert!(plan.stderr.contains("environment default") && plan.stderr.contains("state/cfg/default.tfstate.json"), "{}", plan.stderr);
+    assert!(
+        plan.stderr.contains("environment default") && plan.stderr.contains("state/cfg/default.tfstate.json"),
+        "{}",
+        plan.stderr
+    );
 
     // Apply.
     let out = w.infra(&["apply", "--auto-approve"]);
     let text = out.ok();
     assert!(text.contains("aws_vpc.main: Creation complete after"), "{text}");
-    assert!(text.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."), "{text}");
+    assert!(
+        text.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."),
+        "{text}"
+    );
     let state = w.state_json("default");
     let lineage = state["lineage"].as_str().unwrap().to_string();
     let vpc_id = state["outputs"]["vpc_id"]["value"].as_str().unwrap().to_string();
@@ -91,11 +103,27 @@ async fn apply_update_replace_recreate_destroy() {
     let vpc = &vpcs[0];
     assert_eq!(vpc.vpc_id(), Some(vpc_id.as_str()));
     assert_eq!(vpc.cidr_block(), Some("10.30.0.0/16"));
-    let tags: std::collections::BTreeMap<_, _> = vpc.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())).collect();
+    let tags: std::collections::BTreeMap<_, _> = vpc
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+        .collect();
     assert_eq!(tags.get("Team"), Some(&"a"));
     assert_eq!(tags.get("Project"), Some(&"e2e"));
     assert_eq!(tags.get("infra:address"), Some(&"aws_vpc.main"));
-    let subnets = w.ec2().await.describe_subnets().filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc_id).build()).send().await.unwrap();
+    let subnets = w
+        .ec2()
+        .await
+        .describe_subnets()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(&vpc_id)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(subnets.subnets().len(), 2);
 
     // No changes: exit 0 with --detailed-exitcode; refresh reads in batches.
@@ -103,18 +131,38 @@ async fn apply_update_replace_recreate_destroy() {
     assert_eq!(again.code, 0, "{}", again.all());
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
     let calls = api_calls(&again.stderr);
-    assert!(calls <= 12, "a no-op plan of 4 resources and 0 data sources made {calls} API calls:\n{}", again.stderr);
+    assert!(
+        calls <= 12,
+        "a no-op plan of 4 resources and 0 data sources made {calls} API calls:\n{}",
+        again.stderr
+    );
 
     // A tag change is an update in place; a rule change too.
     w.write(&[("main.tf", &network("10.30.0.0/16", "b", 8080))]);
     let p = w.infra(&["plan", "--detailed-exitcode"]);
     assert_eq!(p.code, 2, "{}", p.all());
-    assert!(p.stdout.contains("aws_vpc.main will be updated in place"), "{}", p.stdout);
-    assert!(p.stdout.contains("aws_security_group.api will be updated in place"), "{}", p.stdout);
-    assert!(p.stdout.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{}", p.stdout);
+    assert!(
+        p.stdout.contains("aws_vpc.main will be updated in place"),
+        "{}",
+        p.stdout
+    );
+    assert!(
+        p.stdout.contains("aws_security_group.api will be updated in place"),
+        "{}",
+        p.stdout
+    );
+    assert!(
+        p.stdout.contains("Plan: 0 to add, 2 to change, 0 to destroy."),
+        "{}",
+        p.stdout
+    );
     w.infra(&["apply", "--auto-approve"]).ok();
     let vpc = &vpcs_of(&w, &lineage).await[0];
-    assert!(vpc.tags().iter().any(|t| t.key() == Some("Team") && t.value() == Some("b")));
+    assert!(
+        vpc.tags()
+            .iter()
+            .any(|t| t.key() == Some("Team") && t.value() == Some("b"))
+    );
     assert_eq!(vpc.vpc_id(), Some(vpc_id.as_str()), "an in-place update keeps the VPC");
 
     // A CIDR change replaces the VPC and everything that depends on it, naming the attribute.
@@ -122,7 +170,11 @@ async fn apply_update_replace_recreate_destroy() {
     let p = w.infra(&["plan"]);
     let out = p.ok();
     assert!(out.contains("aws_vpc.main must be replaced"), "{out}");
-    assert!(out.lines().any(|l| l.contains("cidr_block") && l.contains("# forces replacement")), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("cidr_block") && l.contains("# forces replacement")),
+        "{out}"
+    );
     w.infra(&["apply", "--auto-approve"]).ok();
     let vpcs = vpcs_of(&w, &lineage).await;
     assert_eq!(vpcs.len(), 1, "the old VPC is gone");
@@ -130,7 +182,10 @@ async fn apply_update_replace_recreate_destroy() {
     let new_vpc = vpcs[0].vpc_id().unwrap().to_string();
 
     // Deleted out of band: the next plan says so and creates it again.
-    let sid = w.state_json("default")["outputs"]["subnet_ids"]["value"][1].as_str().unwrap().to_string();
+    let sid = w.state_json("default")["outputs"]["subnet_ids"]["value"][1]
+        .as_str()
+        .unwrap()
+        .to_string();
     w.ec2().await.delete_subnet().subnet_id(&sid).send().await.unwrap();
     let p = w.infra(&["plan"]);
     let out = p.ok();
@@ -141,9 +196,25 @@ async fn apply_update_replace_recreate_destroy() {
 
     // Destroy: nothing of ours is left.
     let d = w.infra(&["destroy", "--auto-approve"]);
-    assert!(d.ok().contains("Destroy complete! Resources: 4 destroyed."), "{}", d.stdout);
+    assert!(
+        d.ok().contains("Destroy complete! Resources: 4 destroyed."),
+        "{}",
+        d.stdout
+    );
     assert!(vpcs_of(&w, &lineage).await.is_empty());
-    let left = w.ec2().await.describe_subnets().filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&new_vpc).build()).send().await.unwrap();
+    let left = w
+        .ec2()
+        .await
+        .describe_subnets()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(&new_vpc)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     assert!(left.subnets().is_empty());
     assert_eq!(w.state_json("default")["resources"].as_array().unwrap().len(), 0);
 }
@@ -151,9 +222,19 @@ async fn apply_update_replace_recreate_destroy() {
 #[tokio::test]
 async fn import_an_existing_vpc() {
     let w = World::aws();
-    let made = w.ec2().await.create_vpc().cidr_block("10.40.0.0/16").send().await.unwrap();
+    let made = w
+        .ec2()
+        .await
+        .create_vpc()
+        .cidr_block("10.40.0.0/16")
+        .send()
+        .await
+        .unwrap();
     let id = made.vpc().unwrap().vpc_id().unwrap().to_string();
-    w.write(&[("main.tf", "resource \"aws_vpc\" \"legacy\" {\n  cidr_block = \"10.40.0.0/16\"\n}\n")]);
+    w.write(&[(
+        "main.tf",
+        "resource \"aws_vpc\" \"legacy\" {\n  cidr_block = \"10.40.0.0/16\"\n}\n",
+    )]);
     let out = w.infra(&["import", "aws_vpc.legacy", &id]);
     assert!(out.ok().contains("Import successful!"), "{}", out.all());
     let list = w.infra(&["state", "list"]);
@@ -176,7 +257,12 @@ async fn plan_json_is_one_document_with_replace_paths() {
     w.write(&[("main.tf", &network("10.51.0.0/16", "a", 8000))]);
     let p = w.infra(&["plan", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(p.ok()).expect("stdout is exactly one JSON document");
-    let vpc = doc["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "aws_vpc.main").unwrap();
+    let vpc = doc["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "aws_vpc.main")
+        .unwrap();
     assert_eq!(vpc["change"]["actions"], serde_json::json!(["delete", "create"]));
     assert_eq!(vpc["change"]["replace_paths"], serde_json::json!([["cidr_block"]]));
     assert_eq!(vpc["change"]["after_unknown"]["id"], true);

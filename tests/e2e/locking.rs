@@ -5,12 +5,23 @@ use crate::support::World;
 use std::time::Duration;
 
 fn hold_lock(w: &World, id: &str, pid: u32) {
+    hold_lock_on(w, id, pid, "runner-7");
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+fn hold_lock_on(w: &World, id: &str, pid: u32, host: &str) {
     let lock = w.path().join("state/cfg/default.tfstate.json.lock");
     std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
     std::fs::write(
         &lock,
         serde_json::json!({
-            "ID": id, "Operation": "apply", "Who": "ci@runner-7", "Host": "runner-7", "Pid": pid,
+            "ID": id, "Operation": "apply", "Who": format!("ci@{host}"), "Host": host, "Pid": pid,
             "Version": "0.1.0", "Created": "2026-11-22T10:00:00Z", "Path": "state/cfg/default.tfstate.json"
         })
         .to_string(),
@@ -21,13 +32,20 @@ fn hold_lock(w: &World, id: &str, pid: u32) {
 #[test]
 fn a_held_lock_blocks_plan_and_apply() {
     let w = World::aws();
-    w.write(&[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.60.0.0/16\"\n}\n")]);
+    w.write(&[(
+        "main.tf",
+        "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.60.0.0/16\"\n}\n",
+    )]);
     hold_lock(&w, "lock-1234", 4242);
     for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let r = w.infra(args);
         assert_eq!(r.code, 1, "{}", r.all());
         assert!(r.stderr.contains("is locked by another operation"), "{}", r.stderr);
-        assert!(r.stderr.contains("lock-1234") && r.stderr.contains("ci@runner-7") && r.stderr.contains("apply"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("lock-1234") && r.stderr.contains("ci@runner-7") && r.stderr.contains("apply"),
+            "{}",
+            r.stderr
+        );
         assert!(r.stderr.contains("infra force-unlock lock-1234"), "{}", r.stderr);
     }
     assert!(!w.state_file("default").exists(), "nothing was applied");
@@ -52,16 +70,22 @@ fn a_held_lock_blocks_plan_and_apply() {
 }
 
 #[test]
-fn a_second_apply_waits_for_a_running_one() {
+fn a_lock_of_a_dead_process_on_this_host_is_called_stale() {
     let w = World::aws();
-    w.write(&[("main.tf", "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.61.0.0/16\"\n}\n")]);
-    // A real infra process holds the lock while it waits for confirmation on a (missing) terminal... so
-    // use one that holds it while planning against a slow endpoint instead: simulate with a live pid.
-    hold_lock(&w, "live", std::process::id());
+    w.write(&[(
+        "main.tf",
+        "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.61.0.0/16\"\n}\n",
+    )]);
+    // A holder on this host whose process is alive is not called stale; a dead one is.
+    hold_lock_on(&w, "live", std::process::id(), &this_host());
     let r = w.infra(&["apply", "--auto-approve"]);
     assert_eq!(r.code, 1);
-    assert!(!r.stderr.contains("no longer running"), "a live holder is not called stale: {}", r.stderr);
-    hold_lock(&w, "dead", 999_999);
+    assert!(
+        !r.stderr.contains("no longer running"),
+        "a live holder is not called stale: {}",
+        r.stderr
+    );
+    hold_lock_on(&w, "dead", 999_999, &this_host());
     let r = w.infra(&["apply", "--auto-approve"]);
     assert!(r.stderr.contains("no longer running"), "{}", r.stderr);
 }

@@ -15,11 +15,19 @@ pub struct Run {
 
 impl Run {
     fn from(o: Output) -> Run {
-        Run { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
     }
     /// Asserts success and returns stdout.
     pub fn ok(&self) -> &str {
-        assert_eq!(self.code, 0, "expected success\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         &self.stdout
     }
     pub fn all(&self) -> String {
@@ -38,7 +46,11 @@ impl World {
     pub fn aws() -> World {
         let moto = Moto::start();
         let env = moto.env();
-        World { dir: tempfile::tempdir().unwrap(), moto: Some(moto), env }
+        World {
+            dir: tempfile::tempdir().unwrap(),
+            moto: Some(moto),
+            env,
+        }
     }
 
     /// A scratch directory with no cloud at all (an AWS endpoint that refuses connections).
@@ -52,7 +64,11 @@ impl World {
             ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
             ("AWS_MAX_ATTEMPTS".to_string(), "1".to_string()),
         ];
-        World { dir: tempfile::tempdir().unwrap(), moto: None, env }
+        World {
+            dir: tempfile::tempdir().unwrap(),
+            moto: None,
+            env,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -90,7 +106,10 @@ impl World {
 
     /// The default state file of an environment (`state/cfg/<env>.tfstate.json`).
     pub fn state_file(&self, env: &str) -> PathBuf {
-        self.path().join("state").join("cfg").join(format!("{env}.tfstate.json"))
+        self.path()
+            .join("state")
+            .join("cfg")
+            .join(format!("{env}.tfstate.json"))
     }
 
     pub fn state_json(&self, env: &str) -> serde_json::Value {
@@ -112,7 +131,13 @@ impl World {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_infra"));
-        c.current_dir(self.path()).arg("-C").arg("cfg").args(args).env("NO_COLOR", "1").env_remove("INFRA_LOG").env_remove("INFRA_ENV");
+        c.current_dir(self.path())
+            .arg("-C")
+            .arg("cfg")
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("INFRA_LOG")
+            .env_remove("INFRA_ENV");
         for (k, v) in &self.env {
             c.env(k, v);
         }
@@ -125,7 +150,9 @@ impl World {
         let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(self.moto.as_ref().expect("moto").endpoint())
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
             .load()
             .await;
         aws_sdk_ec2::Client::new(&conf)

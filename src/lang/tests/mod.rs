@@ -331,5 +331,5 @@ fixtures! {
     sensitive { output_not_marked, propagation }
     templates { heredoc, interpolation }
     unknowns { propagation, try_can }
-    vars { bad_declarations, complex_types, not_nullable_null, types, validation, validation_fails, wrong_types }
+    vars { bad_declarations, complex_types, not_nullable_null, types, validation, validation_fails, validation_refs, wrong_types }
 }
