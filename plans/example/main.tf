@@ -136,7 +136,8 @@ resource "aws_vpc_security_group_ingress_rule" "api_from_alb" {
   ip_protocol                  = "tcp"
   from_port                    = 8000
   to_port                      = 8000
-  description                  = "API from the load balancer"
+  # No description here: the AWS API emulator the demo uses (moto) drops descriptions of rules that
+  # reference a security group, which would show as a change on every plan.
 }
 
 resource "aws_vpc_security_group_egress_rule" "api_all" {

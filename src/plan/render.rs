@@ -63,8 +63,35 @@ pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String
         }
         out.push('\n');
     }
-    if !plan.drift.is_empty() {
-        out.push_str(&render_drift(&plan.drift, providers, style));
+    // Drift is shown in full where it matters: in refresh-only plans, and for objects the plan changes
+    // (e.g. to undo an out-of-band edit). Elsewhere — typically computed attributes another resource
+    // changed, like rules added by standalone rule resources — one line says what refresh updated.
+    let relevant: Vec<Drift> = plan
+        .drift
+        .iter()
+        .filter(|d| match plan.mode {
+            PlanMode::RefreshOnly => true,
+            // Everything goes: what changed since the last apply is beside the point.
+            PlanMode::Destroy => false,
+            PlanMode::Normal => d.after.is_none() || plan.changes.iter().any(|c| c.addr == d.addr && !c.is_noop()),
+        })
+        .cloned()
+        .collect();
+    if !relevant.is_empty() {
+        out.push_str(&render_drift(&relevant, providers, style));
+    }
+    let quiet: Vec<String> = plan
+        .drift
+        .iter()
+        .filter(|d| !relevant.contains(d))
+        .map(|d| d.addr.to_string())
+        .collect();
+    if !quiet.is_empty() && plan.mode != PlanMode::Destroy {
+        let _ = writeln!(
+            out,
+            "Note: refresh found changes that need no action in {} (recorded in state on the next apply).\n",
+            quiet.join(", ")
+        );
     }
     let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
     let outputs: Vec<&OutputChange> = plan.outputs.iter().filter(|o| !o.is_noop()).collect();
