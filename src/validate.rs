@@ -15,7 +15,9 @@ use infra_provider::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub fn validate(cfg: Arc<Config>, providers: &ProviderSet) -> Diagnostics {
+/// `shape_only` (used before every plan) checks names, blocks, required arguments and literal types
+/// without evaluating any expression; the full check (`infra validate`) evaluates with unknowns.
+pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> Diagnostics {
     let mut diags = Diagnostics::new();
     if let Err(d) = ConfigGraph::build(&cfg) {
         // Evaluating objects in a cycle would only repeat it.
@@ -45,7 +47,8 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet) -> Diagnostics {
             each: r.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown)),
         };
         let mut ev = iscope.evaluator();
-        for e in [&r.count, &r.for_each].into_iter().flatten() {
+        ev.shape_only = shape_only;
+        for e in [&r.count, &r.for_each].into_iter().flatten().filter(|_| !shape_only) {
             if let Err(d) = scope.evaluator().eval(e) {
                 diags.push(d);
             }
@@ -56,6 +59,7 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet) -> Diagnostics {
         match providers.get(&key.name) {
             Some(prov) => {
                 let mut ev = scope.evaluator();
+                ev.shape_only = shape_only;
                 decode(&mut ev, &p.body, &prov.schema().provider, &[], p.span, &mut diags);
             }
             None => diags.error(
@@ -69,12 +73,12 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet) -> Diagnostics {
             ),
         }
     }
-    for l in cfg.locals.values() {
+    for l in cfg.locals.values().filter(|_| !shape_only) {
         if let Err(d) = scope.evaluator().eval(&l.expr) {
             diags.push(d);
         }
     }
-    for o in cfg.outputs.values() {
+    for o in cfg.outputs.values().filter(|_| !shape_only) {
         if let Err(d) = scope.evaluator().eval(&o.value) {
             diags.push(d);
         }

@@ -591,7 +591,7 @@ fn init(dir: &Path, a: &EnvArgs, providers: &ProviderSet, ui: &Ui) -> Result<(),
 
 fn validate(dir: &Path, providers: &ProviderSet, ui: &Ui) -> Result<(), CliError> {
     let cfg = Arc::new(load_config(dir, ui)?);
-    let d = crate::validate::validate(cfg.clone(), providers);
+    let d = crate::validate::validate(cfg.clone(), providers, false);
     report(&d, &cfg, ui)?;
     ui.print(&format!(
         "{} The configuration is valid.\n",

@@ -299,6 +299,11 @@ fn expand_dynamic(
     let (coll, marked) = coll.unmark_deep();
     if coll.is_unknown() {
         entry.unknown.get_or_insert(b.span);
+        // The blocks are not known yet, but their shape is: check the content once.
+        let it = Value::map([("key", Value::Unknown), ("value", Value::Unknown)]);
+        ev.with_local(&iterator, it, |ev| {
+            decode(ev, &content.body, &nb.block, &[], content.kind_span, diags)
+        });
         return;
     }
     if coll.is_null() {

@@ -100,6 +100,9 @@ pub struct Evaluator<'a> {
     locals: Vec<(String, Value)>,
     /// During plan, `timestamp()` and `uuid()` are unknown, as in Terraform.
     pub impure_unknown: bool,
+    /// Shape checking only: every expression but a literal is unknown (no references are resolved, no
+    /// function is called), so decoding checks names, blocks, required arguments and literal types fast.
+    pub shape_only: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -109,6 +112,7 @@ impl<'a> Evaluator<'a> {
             base_dir,
             locals: Vec::new(),
             impure_unknown: false,
+            shape_only: false,
         }
     }
 
@@ -121,6 +125,13 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn eval(&mut self, e: &Expr) -> R {
+        if self.shape_only {
+            return Ok(match e {
+                Expr::Literal(v, _) => v.clone(),
+                Expr::Tuple(items, _) => Value::List(items.iter().map(|i| self.eval(i)).collect::<Result<_, _>>()?),
+                other => other.as_literal().unwrap_or(Value::Unknown),
+            });
+        }
         match e {
             Expr::Literal(v, _) => Ok(v.clone()),
             Expr::Template(parts, span) => self.template(parts, *span),

@@ -156,7 +156,7 @@ pub async fn plan(
 ) -> (Option<Plan>, Diagnostics) {
     // Shape errors (unknown types and arguments, wrong literal types, missing arguments, cycles) are
     // found before any cloud call.
-    let mut diags = crate::validate::validate(cfg.clone(), providers);
+    let mut diags = crate::validate::validate(cfg.clone(), providers, true);
     let (vars, d) = super::vars::finalize(&cfg, &raw_vars);
     diags.extend(d);
     if diags.has_errors() {

@@ -141,22 +141,22 @@ pub fn decode(text: &str, path: &str) -> Result<State, StateError> {
     struct Head {
         format_version: Option<u64>,
     }
-    let head: Head = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
-        path: path.into(),
-        detail: format!("{e}"),
-    })?;
-    let version = head.format_version.ok_or_else(|| StateError::Corrupt {
-        path: path.into(),
-        detail: "no format_version".into(),
-    })?;
-    if version > FORMAT_VERSION {
+    // One pass in the common case; the version alone is read again only to explain a failure.
+    let parsed: Result<FileV1, _> = serde_json::from_str(text);
+    let version = match &parsed {
+        Ok(f) => Some(f.format_version),
+        Err(_) => serde_json::from_str::<Head>(text).ok().and_then(|h| h.format_version),
+    };
+    if let Some(v) = version
+        && v > FORMAT_VERSION
+    {
         return Err(StateError::NewerFormat {
             path: path.into(),
-            found: version,
+            found: v,
             supported: FORMAT_VERSION,
         });
     }
-    let file: FileV1 = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+    let file = parsed.map_err(|e| StateError::Corrupt {
         path: path.into(),
         detail: format!("{e}"),
     })?;

@@ -1,0 +1,166 @@
+# The ECS cluster and one Fargate service per component: the API (behind the load balancer), redis, the
+# LLM runtime (ollama) with its model volume, and the observability stack (prometheus, grafana, tempo, the
+# OpenTelemetry collector) with their data volumes. Sizes come from var.services (per environment).
+
+resource "aws_ecs_cluster" "main" {
+  name = local.name
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+locals {
+  containers = {
+    api = {
+      image       = "${aws_ecr_repository.image["api"].repository_url}:${var.image_tag}"
+      port        = 8000
+      volume      = null
+      environment = { OTEL_EXPORTER_OTLP_ENDPOINT = local.settings.OTEL_ENDPOINT }
+    }
+    redis = {
+      image       = "public.ecr.aws/docker/library/redis:7.4-alpine"
+      port        = 6379
+      volume      = null
+      environment = {}
+    }
+    ollama = {
+      image       = "public.ecr.aws/docker/library/ollama:0.5.7"
+      port        = 11434
+      volume      = { name = "ollama-models", path = "/root/.ollama" }
+      environment = { OLLAMA_KEEP_ALIVE = "24h" }
+    }
+    prometheus = {
+      image       = "public.ecr.aws/bitnami/prometheus:2.55.1"
+      port        = 9090
+      volume      = { name = "prometheus-data", path = "/prometheus" }
+      environment = {}
+    }
+    grafana = {
+      image       = "public.ecr.aws/bitnami/grafana:11.4.0"
+      port        = 3000
+      volume      = { name = "grafana", path = "/var/lib/grafana" }
+      environment = { GF_SERVER_ROOT_URL = local.settings.GRAFANA_URL }
+    }
+    tempo = {
+      image       = "${aws_ecr_repository.image["tempo"].repository_url}:${var.image_tag}"
+      port        = 3200
+      volume      = { name = "tempo-data", path = "/var/tempo" }
+      environment = {}
+    }
+    otel-collector = {
+      image       = "${aws_ecr_repository.image["otel-collector"].repository_url}:${var.image_tag}"
+      port        = 4317
+      volume      = null
+      environment = { TEMPO_ENDPOINT = "tempo.${var.internal_domain}:4317" }
+    }
+  }
+
+  # Only the API gets the token and the settings, straight from Secrets Manager and Parameter Store.
+  api_secrets = concat(
+    [{ name = "QUALITY_OPS_TOKEN", valueFrom = aws_secretsmanager_secret.quality_ops_token.arn }],
+    [for k in sort(keys(local.settings)) : { name = k, valueFrom = aws_ssm_parameter.setting[k].arn }],
+  )
+}
+
+resource "aws_cloudwatch_log_group" "service" {
+  for_each = local.containers
+
+  name              = "/ecs/${local.name}/${each.key}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_ecs_task_definition" "service" {
+  for_each = local.containers
+
+  family                   = "${local.name}-${each.key}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.services[each.key].cpu
+  memory                   = var.services[each.key].memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  container_definitions = jsonencode([{
+    name      = each.key
+    image     = each.value.image
+    essential = true
+    portMappings = [{
+      containerPort = each.value.port
+      protocol      = "tcp"
+    }]
+    environment = [for k, v in each.value.environment : { name = k, value = v }]
+    secrets     = each.key == "api" ? local.api_secrets : []
+    mountPoints = each.value.volume == null ? [] : [{
+      sourceVolume  = each.value.volume.name
+      containerPath = each.value.volume.path
+      readOnly      = false
+    }]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.service[each.key].name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = each.key
+      }
+    }
+  }])
+
+  dynamic "volume" {
+    for_each = each.value.volume == null ? [] : [each.value.volume]
+    content {
+      name = volume.value.name
+      efs_volume_configuration {
+        file_system_id     = aws_efs_file_system.data.id
+        transit_encryption = "ENABLED"
+        authorization_config {
+          access_point_id = aws_efs_access_point.volume[volume.value.name].id
+          iam             = "ENABLED"
+        }
+      }
+    }
+  }
+}
+
+resource "aws_ecs_service" "service" {
+  for_each = local.containers
+
+  name                   = each.key
+  cluster                = aws_ecs_cluster.main.id
+  task_definition        = aws_ecs_task_definition.service[each.key].arn
+  desired_count          = var.services[each.key].desired_count
+  launch_type            = "FARGATE"
+  enable_execute_command = true
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  health_check_grace_period_seconds  = each.key == "api" ? 60 : null
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = aws_subnet.private[*].id
+    security_groups  = [aws_security_group.service[each.key].id]
+    assign_public_ip = false
+  }
+
+  dynamic "load_balancer" {
+    for_each = each.key == "api" ? [aws_lb_target_group.api.arn] : []
+    content {
+      target_group_arn = load_balancer.value
+      container_name   = "api"
+      container_port   = 8000
+    }
+  }
+
+  depends_on = [aws_lb_listener.http, aws_iam_role_policy_attachment.execution, aws_efs_mount_target.data]
+}

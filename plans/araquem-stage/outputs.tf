@@ -1,0 +1,22 @@
+output "alb_dns_name" {
+  description = "The API's public address"
+  value       = aws_lb.api.dns_name
+}
+
+output "ecr_repository_urls" {
+  description = "Where CI pushes each image"
+  value       = { for k, r in aws_ecr_repository.image : k => r.repository_url }
+}
+
+output "database_endpoint" {
+  description = "Postgres host:port (the password is in Secrets Manager, see database_secret_arn)"
+  value       = aws_db_instance.main.endpoint
+}
+
+output "database_secret_arn" {
+  value = aws_db_instance.main.master_user_secret[0].secret_arn
+}
+
+output "efs_file_system_id" {
+  value = aws_efs_file_system.data.id
+}
