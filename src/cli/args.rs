@@ -242,7 +242,10 @@ pub enum CostFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CostArgs {
+    #[command(subcommand)]
+    pub command: Option<CostCommand>,
     /// Environments to price (repeatable; shown side by side). Default: `default`
     #[arg(long = "env", value_name = "NAME")]
     pub envs: Vec<String>,
@@ -256,4 +259,23 @@ pub struct CostArgs {
     /// A price catalog directory instead of the bundled one
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CostCommand {
+    /// Rebuild the price catalog from the providers' price lists (AWS Price List API, DigitalOcean /v2/sizes)
+    RefreshPrices(RefreshPricesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RefreshPricesArgs {
+    /// The catalog to rebuild (default: the bundled one); its entries say what to ask for
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+    /// Where to write the rebuilt catalog (use it with `infra cost --catalog DIR`)
+    #[arg(long, value_name = "DIR", default_value = "prices")]
+    pub out: PathBuf,
+    /// Only these providers (aws, digitalocean); default: every provider the catalog has files for
+    #[arg(long = "provider", value_name = "NAME")]
+    pub providers: Vec<String>,
 }

@@ -2,8 +2,8 @@
 
 use super::CliError;
 use super::args::{
-    ApplyArgs, Cli, Command, CostArgs, CostFormat, DestroyArgs, EnvArgs, FmtArgs, ImportArgs, OutputArgs, PlanArgs,
-    PlanningArgs, StateCommand, VarArgs,
+    ApplyArgs, Cli, Command, CostArgs, CostCommand, CostFormat, DestroyArgs, EnvArgs, FmtArgs, ImportArgs, OutputArgs,
+    PlanArgs, PlanningArgs, RefreshPricesArgs, StateCommand, VarArgs,
 };
 use super::settings::{self, Settings};
 use super::ui::{Printer, Ui};
@@ -37,6 +37,10 @@ pub async fn run(cli: Cli, matches: &clap::ArgMatches, providers: &ProviderSet, 
         Command::Graph => graph_cmd(&dir, ui),
         Command::Fmt(a) => fmt_cmd(&dir, a, ui),
         Command::ForceUnlock(a) => force_unlock(&dir, &a, ui),
+        Command::Cost(CostArgs {
+            command: Some(CostCommand::RefreshPrices(a)),
+            ..
+        }) => refresh_prices(&a, providers, ui).await,
         Command::Cost(a) => cost_cmd(&dir, a, matches, providers, ui).await,
     }
 }
@@ -97,7 +101,12 @@ impl Drop for Locked {
 
 fn lock(store: &Arc<LocalStore>, operation: &str, timeout: Duration) -> Result<Locked, CliError> {
     let info = LockInfo::new(operation);
-    store.lock(&info, timeout)?;
+    if let Some(stale) = store.lock(&info, timeout)? {
+        eprintln!(
+            "Note: took over lock {} of an earlier {} ({}, pid {}) that ended without releasing it",
+            stale.id, stale.operation, stale.who, stale.pid
+        );
+    }
     Ok(Locked {
         store: store.clone(),
         id: info.id,
@@ -1026,5 +1035,82 @@ async fn cost_cmd(
         CostFormat::Json => format!("{}\n", cost::to_json(&refs)),
     };
     ui.print(&text);
+    Ok(())
+}
+
+/// `infra cost refresh-prices`: asks the providers' price lists and writes the rebuilt catalog.
+async fn refresh_prices(a: &RefreshPricesArgs, providers: &ProviderSet, ui: &Ui) -> Result<(), CliError> {
+    let catalog = match &a.catalog {
+        Some(d) => cost::Catalog::from_dir(d).map_err(|e| CliError::new(e.to_string()))?,
+        None => cost::Catalog::bundled(),
+    };
+    let wanted = |name: &str| a.providers.is_empty() || a.providers.iter().any(|p| p == name);
+    for p in &a.providers {
+        if p != "aws" && p != "digitalocean" {
+            return Err(CliError::new(format!(
+                "--provider {p}: prices can be refreshed for aws and digitalocean"
+            )));
+        }
+    }
+    let mut lists: BTreeMap<&str, Arc<dyn infra_provider::PriceList>> = BTreeMap::new();
+    for name in ["aws", "digitalocean"] {
+        let has_files = catalog.tables().iter().any(|t| t.provider() == name);
+        if !wanted(name) || !has_files {
+            continue;
+        }
+        let Some(provider) = providers.get(name) else {
+            return Err(CliError::new(format!(
+                "this infra was built without the {name} provider; refresh with --provider for the others"
+            )));
+        };
+        // Credentials and endpoints from the environment, as a provider block without arguments would.
+        let mut config = BTreeMap::new();
+        if name == "aws" && std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+        {
+            config.insert("region".to_string(), Value::from("us-east-1"));
+        }
+        match provider.price_list(&Value::Map(config)).await {
+            Ok(Some(list)) => {
+                lists.insert(name, list);
+            }
+            Ok(None) => return Err(CliError::new(format!("the {name} provider has no price list API"))),
+            Err(e) => return Err(CliError::new(format!("configuring the {name} price list: {e}"))),
+        }
+    }
+    if lists.is_empty() {
+        return Err(CliError::new("no catalog files to refresh for the providers asked"));
+    }
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let read_on = &now[..10];
+    ui.info(&format!(
+        "Refreshing prices ({}) into {}",
+        lists.keys().copied().collect::<Vec<_>>().join(", "),
+        display_path(&a.out)
+    ));
+    let files = cost::refresh::refresh_catalog(
+        &catalog,
+        lists.get("aws").map(|l| l.as_ref()),
+        lists.get("digitalocean").map(|l| l.as_ref()),
+        read_on,
+    )
+    .await
+    .map_err(|e| CliError::new(format!("nothing was written: {e}")))?;
+    let mut report = String::new();
+    for f in &files {
+        let path = a.out.join(&f.name);
+        crate::state::local::write_atomic(&path, cost::refresh::encode_file(&f.file).as_bytes())
+            .map_err(|e| CliError::new(format!("writing {}: {e}", display_path(&path))))?;
+        report.push_str(&format!(
+            "{}: {} prices, {} changed\n",
+            display_path(&path),
+            f.entries,
+            f.changed.len()
+        ));
+        for (key, old, new) in &f.changed {
+            report.push_str(&format!("  {key}: {old} -> {new}\n"));
+        }
+    }
+    report.push_str(&format!("Use it with: infra cost --catalog {}\n", display_path(&a.out)));
+    ui.print(&report);
     Ok(())
 }

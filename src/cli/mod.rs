@@ -66,14 +66,13 @@ impl From<crate::state::StateError> for CliError {
     fn from(e: crate::state::StateError) -> CliError {
         let hint = match &e {
             crate::state::StateError::Locked { info, .. } => {
-                let mut h = format!(
-                    "if no infra process holds this lock, release it with: infra force-unlock {}",
+                // Only a running holder keeps the lock (a killed one's lock is taken over), but on
+                // a shared file system the holder may run on another host.
+                Some(format!(
+                    "wait for it (--lock-timeout 5m), or if you are sure no infra process holds it, \
+                     release it with: infra force-unlock {}",
                     info.id
-                );
-                if info.host == crate::state::hostname() && !process_alive(info.pid) {
-                    h = format!("process {} on this host is no longer running; {h}", info.pid);
-                }
-                Some(h)
+                ))
             }
             crate::state::StateError::Corrupt { .. } => {
                 Some("restore the previous version from the .backup file next to it, or fix the JSON".into())
@@ -89,11 +88,6 @@ impl From<crate::state::StateError> for CliError {
             hint,
         }
     }
-}
-
-fn process_alive(pid: u32) -> bool {
-    // SAFETY: kill with signal 0 only checks whether the process exists.
-    unsafe { libc::kill(pid as i32, 0) == 0 || *libc::__errno_location() == libc::EPERM }
 }
 
 /// Runs the command line; returns the exit code.

@@ -17,9 +17,9 @@
 //! - [`render_table`], [`render_markdown`], [`to_json`] (`render`): one or several environments side by side.
 //! - [`delta()`] (`delta`): before/after totals for `infra plan` ("Monthly cost will change by +$24.00 (from
 //!   $15.00 to $39.00)").
-//! - `refresh`: pure conversions from the AWS Price List API (`GetProducts`) and DigitalOcean `GET /v2/sizes`
-//!   responses to catalog entries, for a future `infra cost refresh-prices` (the HTTP calls belong to the
-//!   provider crates).
+//! - `refresh`: `infra cost refresh-prices` — [`refresh::refresh_catalog`] asks the providers' price lists
+//!   (AWS Price List `GetProducts`, DigitalOcean `GET /v2/sizes`; the HTTP calls belong to the provider crates,
+//!   behind [`infra_provider::PriceList`]) and rebuilds every catalog file with pure conversions.
 //!
 //! ## What the engine passes
 //! A [`PricedResource`] holds the resource's address, its Terraform type, its provider (`"aws"` or

@@ -1,6 +1,7 @@
-//! Rebuilding the catalog from the providers' pricing APIs: pure conversions, no HTTP.
+//! Rebuilding the catalog from the providers' pricing APIs (`infra cost refresh-prices`).
 //!
-//! A future `infra cost refresh-prices` fetches (in the provider crates) and calls these:
+//! [`refresh_catalog`] asks each provider's [`PriceList`] (the HTTP calls live in the provider crates) and
+//! rebuilds every file of a catalog with these pure conversions:
 //! - AWS: for each catalog entry, `GetProducts` with the entry's service code and its filters as `TERM_MATCH`
 //!   filters ([`aws_query`]); [`parse_get_products`] reads a response (whose `PriceList` items are JSON
 //!   documents encoded as strings), and [`refresh_aws_entry`] / [`refresh_aws_file`] select the one product that
@@ -14,8 +15,10 @@
 //!
 //! Errors name the catalog key and what did not fit ([`CostError::Refresh`]).
 
-use super::catalog::{CURRENCY, CatalogFile, DoSelector, PriceEntry, PriceSource};
+use super::catalog::{CURRENCY, Catalog, CatalogFile, DoSelector, PriceEntry, PriceSource};
 use super::error::CostError;
+use futures::stream::{self, StreamExt};
+use infra_provider::{PriceList, PriceQuery};
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -325,6 +328,115 @@ pub fn refresh_do_file(file: &CatalogFile, sizes_body: &str, read_on: &str) -> R
         entries,
         ..file.clone()
     })
+}
+
+/// How many Price List queries run at once.
+const CONCURRENT_QUERIES: usize = 8;
+
+/// One rebuilt catalog file: its place in the catalog layout (`aws/us-east-1.json`), its new content, and
+/// the keys whose price changed (old, new).
+#[derive(Debug)]
+pub struct RefreshedFile {
+    pub name: String,
+    pub file: CatalogFile,
+    pub entries: usize,
+    pub changed: Vec<(String, Decimal, Decimal)>,
+}
+
+/// Rebuilds every file of `catalog` from the price lists given (`None`: that provider's files are kept as
+/// they are and not returned). AWS entries are asked one `GetProducts` query each (service code and the
+/// entry's filters), a few at a time; DigitalOcean sizes come from one paginated `GET /v2/sizes`. Every entry
+/// that cannot be rebuilt is named in the error, and then nothing is returned.
+pub async fn refresh_catalog(
+    catalog: &Catalog,
+    aws: Option<&dyn PriceList>,
+    digitalocean: Option<&dyn PriceList>,
+    read_on: &str,
+) -> Result<Vec<RefreshedFile>, CostError> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for table in catalog.tables() {
+        let old = table.data();
+        let (name, new) = match (old.provider.as_str(), &old.region) {
+            ("aws", Some(region)) => {
+                let Some(api) = aws else { continue };
+                let results: Vec<Result<PriceEntry, CostError>> = stream::iter(old.entries.iter())
+                    .map(|e| async move {
+                        let Some((service, filters)) = aws_query(e) else {
+                            return Ok(e.clone());
+                        };
+                        let query = PriceQuery { service, filters };
+                        let products = api
+                            .products(&query)
+                            .await
+                            .map_err(|pe| err(format!("{}: {pe}", e.key)))?;
+                        refresh_aws_entry(e, &products, read_on)
+                    })
+                    .buffered(CONCURRENT_QUERIES)
+                    .collect()
+                    .await;
+                let mut file = old.clone();
+                file.entries.clear();
+                for r in results {
+                    match r {
+                        Ok(e) => file.entries.push(e),
+                        Err(CostError::Refresh(m)) => problems.push(m),
+                        Err(other) => problems.push(other.to_string()),
+                    }
+                }
+                (format!("aws/{region}.json"), file)
+            }
+            ("digitalocean", _) => {
+                let Some(api) = digitalocean else { continue };
+                let query = PriceQuery {
+                    service: "sizes".into(),
+                    filters: Vec::new(),
+                };
+                let sizes = match api.products(&query).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        problems.push(format!("DigitalOcean sizes: {e}"));
+                        continue;
+                    }
+                };
+                let body = serde_json::json!({ "sizes": sizes }).to_string();
+                match refresh_do_file(old, &body, read_on) {
+                    Ok(f) => ("digitalocean.json".to_string(), f),
+                    Err(e) => {
+                        problems.push(e.to_string());
+                        continue;
+                    }
+                }
+            }
+            _ => continue,
+        };
+        let changed = new
+            .entries
+            .iter()
+            .filter_map(|n| {
+                let o = old.entries.iter().find(|o| o.key == n.key)?;
+                (o.price != n.price).then(|| (n.key.clone(), o.price, n.price))
+            })
+            .collect();
+        out.push(RefreshedFile {
+            name,
+            entries: new.entries.len(),
+            file: new,
+            changed,
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(err(problems.join("; ")))
+    }
+}
+
+/// A catalog file as the repository writes it: pretty JSON, two-space indent, final newline.
+pub fn encode_file(file: &CatalogFile) -> String {
+    let mut s = serde_json::to_string_pretty(file).expect("catalog files serialize");
+    s.push('\n');
+    s
 }
 
 #[cfg(test)]

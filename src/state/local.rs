@@ -3,7 +3,10 @@
 //! Every write goes to a temporary file in the same directory, is flushed to disk (`fsync`), and is
 //! renamed over the state file, so a crash at any instant leaves either the old or the new state, never a
 //! torn one. Before each write the previous version is kept as `<file>.backup` (written the same way).
-//! The lock is `<file>.lock`, created exclusively, holding the holder's [`LockInfo`].
+//! The lock is `<file>.lock`, holding the holder's [`LockInfo`], with an OS advisory lock (`flock`) on it for
+//! as long as the holder runs. The OS releases that lock when the process ends however it ends, so a lock
+//! file left by a killed `infra` is taken over by the next run (with a warning) instead of blocking it;
+//! a lock held by a running process is never taken. `force-unlock` removes the file whatever holds it.
 
 use super::{LockInfo, State, StateError, StateStore, file};
 use std::fs::{self, File, OpenOptions};
@@ -17,6 +20,8 @@ pub struct LocalStore {
     shown: String,
     /// The state last read or written, to decide when the serial must increase.
     last: Mutex<Option<State>>,
+    /// The lock file we hold, with the OS lock on it, and the lock's ID.
+    held: Mutex<Option<(String, File)>>,
 }
 
 impl LocalStore {
@@ -27,6 +32,7 @@ impl LocalStore {
             path,
             shown,
             last: Mutex::new(None),
+            held: Mutex::new(None),
         }
     }
     pub fn path(&self) -> &Path {
@@ -85,6 +91,23 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Whether the open file `f` is still the file at `path` (not removed or replaced since it was opened).
+fn is_same_file(f: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (f.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (f, path);
+        true
+    }
+}
+
 /// Same content, whatever the serial.
 fn same_content(a: &State, b: &State) -> bool {
     a.lineage == b.lineage && a.resources == b.resources && a.outputs == b.outputs
@@ -133,7 +156,7 @@ impl StateStore for LocalStore {
         Ok(())
     }
 
-    fn lock(&self, info: &LockInfo, timeout: Duration) -> Result<(), StateError> {
+    fn lock(&self, info: &LockInfo, timeout: Duration) -> Result<Option<LockInfo>, StateError> {
         let lock = self.lock_path();
         if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| self.write_err(e))?;
@@ -143,22 +166,42 @@ impl StateStore for LocalStore {
         let body = serde_json::to_vec_pretty(&info).expect("lock info serializes");
         let start = Instant::now();
         loop {
-            match OpenOptions::new().write(true).create_new(true).open(&lock) {
-                Ok(mut f) => {
-                    f.write_all(&body)
+            let f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&lock)
+                .map_err(|e| self.write_err(e))?;
+            match f.try_lock() {
+                Ok(()) if is_same_file(&f, &lock) => {
+                    // Ours. A holder named in the file without holding the OS lock was killed.
+                    let stale = self.lock_holder().ok().flatten();
+                    let mut f = f;
+                    f.set_len(0)
+                        .and_then(|_| f.write_all(&body))
                         .and_then(|_| f.sync_all())
                         .map_err(|e| self.write_err(e))?;
-                    return Ok(());
+                    *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some((info.id.clone(), f));
+                    return Ok(stale);
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Removed by its holder (or force-unlock) between our open and our lock: open again.
+                Ok(()) => continue,
+                Err(std::fs::TryLockError::WouldBlock) => {
                     if start.elapsed() >= timeout {
-                        return match self.lock_holder()? {
-                            Some(h) => Err(StateError::Locked {
+                        return match self.lock_holder() {
+                            Ok(Some(h)) => Err(StateError::Locked {
                                 path: self.shown.clone(),
                                 info: Box::new(h),
                             }),
                             // Released between our attempt and the read: try once more.
-                            None => continue,
+                            Ok(None) => continue,
+                            // Its holder is still writing it.
+                            Err(_) if start.elapsed() < timeout + Duration::from_secs(1) => {
+                                std::thread::sleep(Duration::from_millis(20));
+                                continue;
+                            }
+                            Err(e) => Err(e),
                         };
                     }
                     std::thread::sleep(
@@ -167,13 +210,13 @@ impl StateStore for LocalStore {
                             .max(Duration::from_millis(10)),
                     );
                 }
-                Err(e) => return Err(self.write_err(e)),
+                Err(std::fs::TryLockError::Error(e)) => return Err(self.write_err(e)),
             }
         }
     }
 
     fn unlock(&self, id: &str) -> Result<(), StateError> {
-        match self.lock_holder()? {
+        let result = match self.lock_holder()? {
             Some(h) if h.id == id => fs::remove_file(self.lock_path()).map_err(|e| self.write_err(e)),
             Some(h) => Err(StateError::NoSuchLock {
                 path: self.shown.clone(),
@@ -185,7 +228,14 @@ impl StateStore for LocalStore {
                 id: id.into(),
                 held: None,
             }),
+        };
+        // Removing the file first and only then releasing the OS lock means that whoever waits on the
+        // old file finds it gone and opens the path again.
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.as_ref().is_some_and(|(h, _)| h == id) {
+            *held = None;
         }
+        result
     }
 
     fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {

@@ -217,8 +217,9 @@ pub trait StateStore: Send + Sync {
     /// Persists the state durably. When its content differs from what was last persisted, its serial
     /// is increased first.
     fn persist(&self, state: &mut State) -> Result<(), StateError>;
-    /// Takes the lock, waiting up to `timeout` for another holder to release it.
-    fn lock(&self, info: &LockInfo, timeout: Duration) -> Result<(), StateError>;
+    /// Takes the lock, waiting up to `timeout` for a running holder to release it. A lock whose holder
+    /// ended without releasing it (killed) is taken over and returned, so that the caller can say so.
+    fn lock(&self, info: &LockInfo, timeout: Duration) -> Result<Option<LockInfo>, StateError>;
     /// Releases a lock this process holds.
     fn unlock(&self, id: &str) -> Result<(), StateError>;
     /// The current lock holder, if any.

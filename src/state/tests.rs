@@ -140,3 +140,28 @@ fn pending_creates_survive_a_round_trip() {
         }
     );
 }
+
+#[test]
+fn a_lock_left_by_a_killed_process_is_taken_over_but_a_live_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.tfstate.json");
+    // A lock file whose holder is gone: the file is there, the OS lock is not.
+    let dead = LockInfo::new("apply");
+    std::fs::write(
+        dir.path().join("x.tfstate.json.lock"),
+        serde_json::to_vec(&dead).unwrap(),
+    )
+    .unwrap();
+    let store = LocalStore::new(&path);
+    let mine = LockInfo::new("apply");
+    store.lock(&mine, Duration::ZERO).unwrap();
+    assert_eq!(store.lock_holder().unwrap().unwrap().id, mine.id);
+    // A live holder (this store) is not taken over by another.
+    let other = LocalStore::new(&path);
+    assert!(matches!(
+        other.lock(&LockInfo::new("plan"), Duration::ZERO),
+        Err(StateError::Locked { .. })
+    ));
+    store.unlock(&mine.id).unwrap();
+    other.lock(&LockInfo::new("plan"), Duration::ZERO).unwrap();
+}

@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod crash;
 mod foundation;
 mod locking;
 mod saved_plans;

@@ -20,8 +20,8 @@ pub mod value;
 pub mod wait;
 
 pub use provider::{
-    ErrorKind, OpContext, Pauser, PlanRequest, Provider, ProviderClient, ProviderError, Result, TAG_ADDRESS,
-    TAG_LINEAGE, default_poll_interval,
+    ErrorKind, OpContext, Pauser, PlanRequest, PriceList, PriceQuery, Provider, ProviderClient, ProviderError, Result,
+    TAG_ADDRESS, TAG_LINEAGE, default_poll_interval,
 };
 pub use resource::{DataSourceType, Registry, ResourceType};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, ProviderSchema, Schema, Timeouts};

@@ -258,4 +258,28 @@ pub trait Provider: Send + Sync {
     fn pricing_region(&self, config: &Value) -> Option<String> {
         config.get_str("region").map(str::to_string)
     }
+
+    /// The provider's price list API, for `infra cost refresh-prices`, configured from a `provider` block
+    /// (credentials and endpoints as for resources). `None` when the provider has none.
+    async fn price_list(&self, config: &Value) -> Result<Option<Arc<dyn PriceList>>> {
+        let _ = config;
+        Ok(None)
+    }
+}
+
+/// One question to a provider's price list: which products of which service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriceQuery {
+    /// AWS: the Price List service code (`AmazonRDS`); DigitalOcean: `sizes`.
+    pub service: String,
+    /// Product attribute → value, all of which must match (AWS `TERM_MATCH` filters).
+    pub filters: Vec<(String, String)>,
+}
+
+/// A provider's price list API, read by `infra cost refresh-prices`.
+#[async_trait]
+pub trait PriceList: Send + Sync {
+    /// Every product matching the query, all pages, as the API writes them (AWS: Price List documents;
+    /// DigitalOcean: the objects of `GET /v2/sizes`).
+    async fn products(&self, query: &PriceQuery) -> Result<Vec<serde_json::Value>>;
 }

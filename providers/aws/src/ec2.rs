@@ -24,9 +24,29 @@ pub fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item = S>) 
 /// Filters matching the ownership tags of an operation: what an interrupted create of it made.
 pub fn ownership_filters(ctx: &OpContext) -> Vec<Filter> {
     vec![
-        filter(&format!("tag:{TAG_ADDRESS}"), [ctx.address.clone()]),
-        filter(&format!("tag:{TAG_LINEAGE}"), [ctx.lineage.clone()]),
+        filter(&format!("tag:{TAG_ADDRESS}"), [literal_filter_value(&ctx.address)]),
+        filter(&format!("tag:{TAG_LINEAGE}"), [literal_filter_value(&ctx.lineage)]),
     ]
+}
+
+/// A filter value matching `s` literally. EC2 filter values treat `*` and `?` as wildcards (escaped with
+/// `\`); moto also reads `[...]` as a character class, as in shell globs, which EC2 does not. An address
+/// such as `aws_subnet.private[0]` has brackets, so each bracket is matched by `?` (any one character).
+/// Another address of the same lineage matches too only if it differs from this one just there (a resource
+/// named `private_0_` next to `private[0]`), which real configurations do not have.
+pub fn literal_filter_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    for ch in s.chars() {
+        match ch {
+            '*' | '?' | '\\' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '[' | ']' => out.push('?'),
+            _ => out.push(ch),
+        }
+    }
+    out
 }
 
 /// A tag specification for a create call.
@@ -148,6 +168,13 @@ pub fn api_protocol(p: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn filter_values_match_addresses_literally() {
+        assert_eq!(super::literal_filter_value("aws_subnet.s[3]"), "aws_subnet.s?3?");
+        assert_eq!(super::literal_filter_value(r#"a.b["x*?\\"]"#), r#"a.b?"x\*\?\\\\"?"#);
+        assert_eq!(super::literal_filter_value("0f3c-lineage"), "0f3c-lineage");
+    }
+
     use super::*;
 
     #[test]

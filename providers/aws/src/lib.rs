@@ -10,6 +10,7 @@
 //! - [`client`]: the configured provider: one shared SDK config, service clients built lazily;
 //! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
 //! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
+//! - [`pricing`]: the Price List API (`GetProducts`) for `infra cost refresh-prices`;
 //! - [`tags`], [`ec2`], [`values`]: the helpers every resource type shares;
 //! - [`resources`] and [`data_sources`]: one file per type.
 
@@ -19,13 +20,14 @@ pub mod data_sources;
 pub mod ec2;
 pub mod errors;
 pub mod interceptor;
+pub mod pricing;
 pub mod resources;
 pub mod tags;
 pub mod values;
 
 use async_trait::async_trait;
 use client::AwsClient;
-use infra_provider::{Provider, ProviderClient, ProviderSchema, Registry, Result, Value};
+use infra_provider::{PriceList, Provider, ProviderClient, ProviderSchema, Registry, Result, Value};
 use std::sync::Arc;
 
 /// The AWS provider: its schema and the registry of its types.
@@ -64,6 +66,13 @@ impl Provider for AwsProvider {
     async fn configure(&self, config: &Value) -> Result<Arc<dyn ProviderClient>> {
         let client = config::AwsConfig::from_value(config)?.connect().await?;
         Ok(self.registry.client(client))
+    }
+
+    async fn price_list(&self, config: &Value) -> Result<Option<Arc<dyn PriceList>>> {
+        let mut cfg = config::AwsConfig::from_value(config)?;
+        // The Price List API checks the credentials itself; no separate GetCallerIdentity.
+        cfg.skip_credentials_validation = true;
+        Ok(Some(Arc::new(pricing::PriceListApi::new(cfg.connect().await?))))
     }
 }
 

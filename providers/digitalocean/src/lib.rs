@@ -31,7 +31,8 @@ pub mod util;
 use async_trait::async_trait;
 use client::{Client, Token};
 use infra_provider::{
-    Attribute, Block, Provider, ProviderClient, ProviderError, ProviderSchema, Registry, Result, Type, Value,
+    Attribute, Block, PriceList, PriceQuery, Provider, ProviderClient, ProviderError, ProviderSchema, Registry, Result,
+    Type, Value,
 };
 use std::sync::{Arc, OnceLock};
 
@@ -132,5 +133,26 @@ impl Provider for DigitalOcean {
 
     async fn configure(&self, config: &Value) -> Result<Arc<dyn ProviderClient>> {
         Ok(self.registry.client(client_from_config(config)?))
+    }
+
+    async fn price_list(&self, config: &Value) -> Result<Option<Arc<dyn PriceList>>> {
+        Ok(Some(Arc::new(Sizes(client_from_config(config)?))))
+    }
+}
+
+/// DigitalOcean's price list: `GET /v2/sizes` (Droplet sizes with `price_monthly` and `price_hourly`). The
+/// API serves no prices for databases, volumes or load balancers.
+struct Sizes(Client);
+
+#[async_trait]
+impl PriceList for Sizes {
+    async fn products(&self, query: &PriceQuery) -> Result<Vec<serde_json::Value>> {
+        if query.service != "sizes" || !query.filters.is_empty() {
+            return Err(ProviderError::invalid(format!(
+                "DigitalOcean's price list serves `sizes` without filters, not {:?}",
+                query.service
+            )));
+        }
+        self.0.list("/v2/sizes", &[], "sizes").await
     }
 }
