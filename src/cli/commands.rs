@@ -1054,7 +1054,7 @@ async fn refresh_prices(a: &RefreshPricesArgs, providers: &ProviderSet, ui: &Ui)
     }
     let mut lists: BTreeMap<&str, Arc<dyn infra_provider::PriceList>> = BTreeMap::new();
     for name in ["aws", "digitalocean"] {
-        let has_files = catalog.tables().iter().any(|t| t.provider() == name);
+        let has_files = catalog.tables().any(|t| t.provider() == name);
         if !wanted(name) || !has_files {
             continue;
         }

@@ -249,11 +249,6 @@ impl Catalog {
         Ok(Catalog::from_tables(tables))
     }
 
-    /// Every table, AWS regions first (in name order), then DigitalOcean.
-    pub fn tables(&self) -> Vec<&PriceTable> {
-        self.aws.values().chain(self.digitalocean.as_ref()).collect()
-    }
-
     fn from_tables(tables: Vec<PriceTable>) -> Catalog {
         let mut aws = BTreeMap::new();
         let mut digitalocean = None;

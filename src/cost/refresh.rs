@@ -207,7 +207,8 @@ pub fn refresh_aws_entry(entry: &PriceEntry, products: &[Json], read_on: &str) -
         )));
     }
     Ok(PriceEntry {
-        price,
+        // An unchanged price keeps the catalog's writing ("0.10", where AWS writes "0.1000000000").
+        price: if price == entry.price { entry.price } else { price },
         read_on: read_on.to_string(),
         note: None,
         ..entry.clone()

@@ -4,11 +4,13 @@
 //!   dropped. Every test gets a fresh one, so tests run in parallel without resetting each other.
 //! - [`digitalocean::DoApi`]: the DigitalOcean test double behind one Prism validating proxy, shared by
 //!   all tests of a process; every test gets a token of its own (its own tenant of the double).
+//! - [`price_list::PriceListFake`]: a local fake of the AWS Price List API (`GetProducts`), which moto lacks.
 //!
 //! The services are installed by `scripts/tools.sh` into `.tools/`; [`tools_dir`] finds them, or the
 //! `INFRA_TOOLS_DIR` variable points elsewhere. A missing tool fails the test with the command to run.
 
 pub mod digitalocean;
+pub mod price_list;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

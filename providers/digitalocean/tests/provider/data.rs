@@ -26,9 +26,13 @@ async fn sizes_filter_and_sort_with_list_prices() {
         .expect("sizes");
     let sizes = v.get_list("sizes");
     let slugs: Vec<&str> = sizes.iter().filter_map(|x| x.get_str("slug")).collect();
-    assert_eq!(slugs[..2], ["s-2vcpu-2gb", "s-2vcpu-4gb"], "{slugs:?}");
+    assert_eq!(
+        slugs[..3],
+        ["s-2vcpu-2gb", "s-2vcpu-2gb-amd", "s-2vcpu-4gb"],
+        "{slugs:?}"
+    );
     assert_eq!(sizes[0].get_f64("price_monthly"), Some(18.0));
-    assert_eq!(sizes[1].get_f64("price_hourly"), Some(0.03571));
+    assert_eq!(sizes[2].get_f64("price_hourly"), Some(0.03571));
     assert!(
         sizes
             .windows(2)
