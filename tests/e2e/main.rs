@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod cost;
 mod cost_refresh;
 mod crash;
 mod foundation;

@@ -68,6 +68,16 @@ impl Provider for AwsProvider {
         Ok(self.registry.client(client))
     }
 
+    /// The block's `region`, else the region the SDK would take from the environment (`AWS_REGION`,
+    /// `AWS_DEFAULT_REGION`), as `configure` does. Profiles in `~/.aws/config` are not read here.
+    fn pricing_region(&self, config: &Value) -> Option<String> {
+        config
+            .get_str("region")
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok().filter(|r| !r.is_empty()))
+    }
+
     async fn price_list(&self, config: &Value) -> Result<Option<Arc<dyn PriceList>>> {
         let mut cfg = config::AwsConfig::from_value(config)?;
         // The Price List API checks the credentials itself; no separate GetCallerIdentity.
