@@ -10,7 +10,7 @@
 //! - [`client`]: the configured provider: one shared SDK config, service clients built lazily;
 //! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
 //! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
-//! - [`tags`], [`ec2`], [`values`]: the helpers every resource type shares;
+//! - [`tags`], [`ec2`], [`iam`], [`rds`], [`values`]: the helpers resource types share;
 //! - [`resources`] and [`data_sources`]: one file per type.
 
 pub mod client;
@@ -18,6 +18,8 @@ pub mod config;
 pub mod data_sources;
 pub mod ec2;
 pub mod errors;
+pub mod iam;
+pub mod rds;
 pub mod interceptor;
 pub mod resources;
 pub mod tags;
