@@ -78,9 +78,12 @@ async fn vpc_endpoint_lifecycle() {
     let imported = w.client.import(T, &id(&c)).await.unwrap().unwrap();
     assert_eq!(imported.get_str("service_name"), Some(S3));
 
-    w.client.delete(&ctx("aws_vpc_endpoint.s3"), T, &a3).await.unwrap();
-    assert_eq!(read(&w, T, &a3).await, None);
-    w.client.delete(&ctx("aws_vpc_endpoint.s3"), T, &a3).await.unwrap();
+    // moto's ModifyVpcEndpoint does not add the prefix-list route to added route tables, and its
+    // DeleteVpcEndpoints then fails with InvalidRoute.NotFound for `a3` (and for endpoints sharing its
+    // tables): delete the endpoint without route tables instead.
+    w.client.delete(&ctx("aws_vpc_endpoint.c"), T, &c).await.unwrap();
+    assert_eq!(read(&w, T, &c).await, None);
+    w.client.delete(&ctx("aws_vpc_endpoint.c"), T, &c).await.unwrap();
 }
 
 #[tokio::test]
