@@ -208,8 +208,10 @@ impl ResourceType<AwsClient> for DbSubnetGroup {
 
     async fn update(&self, c: &AwsClient, _ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {
         let name = crate::values::id_of(prior)?;
+        let mut modified = None;
         if changed(prior, planned, "subnet_ids") || changed(prior, planned, "description") {
-            c.rds()
+            let out = c
+                .rds()
                 .modify_db_subnet_group()
                 .db_subnet_group_name(&name)
                 .set_db_subnet_group_description(str_attr(planned, "description"))
@@ -217,12 +219,17 @@ impl ResourceType<AwsClient> for DbSubnetGroup {
                 .send()
                 .await
                 .map_err(aws_err(format!("updating RDS DB subnet group {name}")))?;
+            modified = out.db_subnet_group;
         }
         let arn = str_attr(prior, "arn").ok_or_else(|| ProviderError::new("the DB subnet group has no ARN"))?;
         update_tags(c, &arn, &tags::changes(c, prior, planned)).await?;
-        read_one(c, &name, planned)
-            .await?
-            .ok_or_else(|| ProviderError::not_found(format!("RDS DB subnet group {name} not found")))
+        match modified {
+            // The modify answer holds the whole group: only its tags remain to be read.
+            Some(g) => Ok(flatten(c, &g, list_tags(c, &arn).await?, planned)),
+            None => read_one(c, &name, planned)
+                .await?
+                .ok_or_else(|| ProviderError::not_found(format!("RDS DB subnet group {name} not found"))),
+        }
     }
 
     async fn delete(&self, c: &AwsClient, ctx: &OpContext, prior: &Value) -> Result<()> {

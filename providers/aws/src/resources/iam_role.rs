@@ -396,7 +396,7 @@ impl ResourceType<AwsClient> for IamRole {
         }
         let force = prior.get_bool("force_detach_policies") == Some(true);
         if force {
-            let attached = c
+            let attached = match c
                 .iam()
                 .list_attached_role_policies()
                 .role_name(&name)
@@ -405,7 +405,10 @@ impl ResourceType<AwsClient> for IamRole {
                 .send()
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .await
-                .map_err(aws_err(format!("listing policies of IAM role {name}")))?;
+            {
+                Ok(attached) => attached,
+                Err(e) => return gone(aws_err(format!("listing policies of IAM role {name}"))(e)),
+            };
             for p in attached {
                 if let Some(arn) = p.policy_arn() {
                     c.iam()
@@ -419,7 +422,7 @@ impl ResourceType<AwsClient> for IamRole {
                 .or_else(gone)?;
                 }
             }
-            let inline = c
+            let inline = match c
                 .iam()
                 .list_role_policies()
                 .role_name(&name)
@@ -428,7 +431,10 @@ impl ResourceType<AwsClient> for IamRole {
                 .send()
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .await
-                .map_err(aws_err(format!("listing inline policies of IAM role {name}")))?;
+            {
+                Ok(inline) => inline,
+                Err(e) => return gone(aws_err(format!("listing inline policies of IAM role {name}"))(e)),
+            };
             for p in inline {
                 c.iam()
                     .delete_role_policy()
