@@ -53,10 +53,7 @@ pub async fn account_roles(c: &AwsClient) -> Result<AccountRoles> {
     .await;
     Ok(AccountRoles {
         details: details?,
-        roles: listed?
-            .into_iter()
-            .map(|r| (r.role_name().to_string(), r))
-            .collect(),
+        roles: listed?.into_iter().map(|r| (r.role_name().to_string(), r)).collect(),
     })
 }
 
@@ -120,5 +117,7 @@ mod tests {
 
 /// IAM tags as pairs.
 pub fn tag_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
-    tags.iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()
+    tags.iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
 }

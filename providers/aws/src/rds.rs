@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 /// RDS tags from a map.
 pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// RDS tags as pairs.

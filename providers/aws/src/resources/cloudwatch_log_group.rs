@@ -32,7 +32,10 @@ fn block() -> Block {
         .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
         .attr("retention_in_days", Attribute::optional(Type::Number).default(0))
         .attr("kms_key_id", Attribute::optional(Type::String))
-        .attr("log_group_class", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "log_group_class",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr("skip_destroy", Attribute::optional(Type::Bool).default(false))
         .tags()
 }
@@ -57,7 +60,10 @@ fn flatten(c: &AwsClient, g: &LogGroup, tags_of: &HashMap<String, Vec<(String, S
         ("name", Value::string(name)),
         ("name_prefix", name_prefix),
         ("arn", Value::string(&arn)),
-        ("retention_in_days", Value::int(g.retention_in_days().unwrap_or(0) as i64)),
+        (
+            "retention_in_days",
+            Value::int(g.retention_in_days().unwrap_or(0) as i64),
+        ),
         ("kms_key_id", Value::opt_string(g.kms_key_id())),
         (
             "log_group_class",
@@ -86,7 +92,10 @@ pub async fn tags_of_arns(c: &AwsClient, arns: &[String]) -> Result<HashMap<Stri
             .collect::<std::result::Result<_, _>>()
             .await
             .map_err(aws_err("reading tags with the Resource Groups Tagging API"))?;
-        for m in pages.into_iter().flat_map(|p| p.resource_tag_mapping_list.unwrap_or_default()) {
+        for m in pages
+            .into_iter()
+            .flat_map(|p| p.resource_tag_mapping_list.unwrap_or_default())
+        {
             let arn = plain_arn(m.resource_arn().unwrap_or_default()).to_string();
             if chunk.contains(&arn) {
                 out.insert(
@@ -200,8 +209,7 @@ impl ResourceType<AwsClient> for CloudwatchLogGroup {
             return Err(ProviderError::invalid("only one of name and name_prefix may be set"));
         }
         const DAYS: &[i64] = &[
-            0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-            3653,
+            0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
         ];
         if let Some(d) = cfg.get_i64("retention_in_days")
             && !DAYS.contains(&d)
@@ -328,11 +336,7 @@ impl ResourceType<AwsClient> for CloudwatchLogGroup {
         };
         // Ownership tags are hidden in reads: ask for them directly.
         let arn = str_attr(&found, "arn").unwrap_or_default();
-        let tags: HashMap<String, String> = tags_of_arns(c, &[arn])
-            .await?
-            .into_values()
-            .flatten()
-            .collect();
+        let tags: HashMap<String, String> = tags_of_arns(c, &[arn]).await?.into_values().flatten().collect();
         let ours = tags.get(TAG_ADDRESS) == Some(&ctx.address) && tags.get(TAG_LINEAGE) == Some(&ctx.lineage);
         Ok(ours.then_some(found))
     }

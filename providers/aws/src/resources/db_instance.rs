@@ -25,8 +25,8 @@ use crate::values::{
 use async_trait::async_trait;
 use aws_sdk_rds::types::{DbInstance as RdsInstance, Filter};
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
-    Timeouts, Type, Value, wait_for,
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
+    Type, Value, wait_for,
 };
 use std::collections::HashMap;
 
@@ -60,10 +60,7 @@ fn block() -> Block {
         .attr("backup_window", oc(Type::String))
         .attr("ca_cert_identifier", oc(Type::String))
         .attr("character_set_name", oc(Type::String).force_new())
-        .attr(
-            "copy_tags_to_snapshot",
-            Attribute::optional(Type::Bool).default(false),
-        )
+        .attr("copy_tags_to_snapshot", Attribute::optional(Type::Bool).default(false))
         .attr("db_name", oc(Type::String).force_new())
         .attr("db_subnet_group_name", oc(Type::String).force_new())
         .attr(
@@ -81,10 +78,7 @@ fn block() -> Block {
         .attr("engine_version_actual", Attribute::computed(Type::String))
         .attr("final_snapshot_identifier", Attribute::optional(Type::String))
         .attr("hosted_zone_id", Attribute::computed(Type::String))
-        .attr(
-            "iam_database_authentication_enabled",
-            Attribute::optional(Type::Bool),
-        )
+        .attr("iam_database_authentication_enabled", Attribute::optional(Type::Bool))
         .attr("identifier", oc(Type::String).force_new())
         .attr("identifier_prefix", oc(Type::String).force_new())
         .attr("instance_class", Attribute::required(Type::String))
@@ -110,16 +104,10 @@ fn block() -> Block {
         .attr("performance_insights_kms_key_id", oc(Type::String))
         .attr("performance_insights_retention_period", oc(Type::Number))
         .attr("port", oc(Type::Number))
-        .attr(
-            "publicly_accessible",
-            Attribute::optional(Type::Bool).default(false),
-        )
+        .attr("publicly_accessible", Attribute::optional(Type::Bool).default(false))
         .attr("replicas", Attribute::computed(Type::string_list()))
         .attr("resource_id", Attribute::computed(Type::String))
-        .attr(
-            "skip_final_snapshot",
-            Attribute::optional(Type::Bool).default(false),
-        )
+        .attr("skip_final_snapshot", Attribute::optional(Type::Bool).default(false))
         .attr("status", Attribute::computed(Type::String))
         .attr(
             "storage_encrypted",
@@ -178,7 +166,10 @@ fn flatten(c: &AwsClient, d: &RdsInstance, prior: &Value) -> Value {
         ),
         ("hosted_zone_id", Value::opt_string(ep.and_then(|e| e.hosted_zone_id()))),
         ("port", Value::opt_int(port.map(i64::from))),
-        ("allocated_storage", Value::opt_int(d.allocated_storage().map(i64::from))),
+        (
+            "allocated_storage",
+            Value::opt_int(d.allocated_storage().map(i64::from)),
+        ),
         (
             "max_allocated_storage",
             Value::opt_int(
@@ -235,7 +226,10 @@ fn flatten(c: &AwsClient, d: &RdsInstance, prior: &Value) -> Value {
         ("iops", Value::opt_int(d.iops().map(i64::from))),
         ("kms_key_id", Value::opt_string(d.kms_key_id())),
         ("license_model", Value::opt_string(d.license_model())),
-        ("maintenance_window", Value::opt_string(d.preferred_maintenance_window())),
+        (
+            "maintenance_window",
+            Value::opt_string(d.preferred_maintenance_window()),
+        ),
         (
             "manage_master_user_password",
             if manage {
@@ -262,7 +256,11 @@ fn flatten(c: &AwsClient, d: &RdsInstance, prior: &Value) -> Value {
         ),
         (
             "parameter_group_name",
-            Value::opt_string(d.db_parameter_groups().first().and_then(|g| g.db_parameter_group_name())),
+            Value::opt_string(
+                d.db_parameter_groups()
+                    .first()
+                    .and_then(|g| g.db_parameter_group_name()),
+            ),
         ),
         (
             "performance_insights_enabled",
@@ -280,15 +278,9 @@ fn flatten(c: &AwsClient, d: &RdsInstance, prior: &Value) -> Value {
             "publicly_accessible",
             Value::Bool(d.publicly_accessible().unwrap_or(false)),
         ),
-        (
-            "replicas",
-            Value::string_list(d.read_replica_db_instance_identifiers()),
-        ),
+        ("replicas", Value::string_list(d.read_replica_db_instance_identifiers())),
         ("status", Value::opt_string(d.db_instance_status())),
-        (
-            "storage_encrypted",
-            Value::Bool(d.storage_encrypted().unwrap_or(false)),
-        ),
+        ("storage_encrypted", Value::Bool(d.storage_encrypted().unwrap_or(false))),
         (
             "storage_throughput",
             Value::opt_int(d.storage_throughput().map(i64::from)),
@@ -345,8 +337,10 @@ fn identifier_of(p: &Value) -> Option<String> {
 
 async fn read_instances(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
     let ids = crate::values::keys_of(priors, "identifier");
-    let priors_by_id: HashMap<String, &Value> =
-        priors.iter().filter_map(|p| identifier_of(p).map(|id| (id, p))).collect();
+    let priors_by_id: HashMap<String, &Value> = priors
+        .iter()
+        .filter_map(|p| identifier_of(p).map(|id| (id, p)))
+        .collect();
     let mut results = ReadResults::new();
     for d in describe(c, &ids).await? {
         if d.db_instance_status() == Some("deleting") {
@@ -421,7 +415,11 @@ fn int(v: &Value, k: &str) -> Option<i32> {
 fn major(engine: &str, version: &str) -> String {
     let parts: Vec<&str> = version.split('.').collect();
     let two = matches!(engine, "mysql" | "mariadb") && parts.first().is_some_and(|p| *p == "5")
-        || engine == "postgres" && parts.first().and_then(|p| p.parse::<u32>().ok()).is_some_and(|m| m < 10);
+        || engine == "postgres"
+            && parts
+                .first()
+                .and_then(|p| p.parse::<u32>().ok())
+                .is_some_and(|m| m < 10);
     if two && parts.len() >= 2 {
         format!("{}.{}", parts[0], parts[1])
     } else {
@@ -444,7 +442,9 @@ impl ResourceType<AwsClient> for DbInstance {
         let cfg = req.config;
         let set = |k: &str| !cfg.get(k).is_none_or(Value::is_null);
         if set("identifier") && set("identifier_prefix") {
-            return Err(ProviderError::invalid("only one of identifier and identifier_prefix may be set"));
+            return Err(ProviderError::invalid(
+                "only one of identifier and identifier_prefix may be set",
+            ));
         }
         if set("password") && cfg.get_bool("manage_master_user_password") == Some(true) {
             return Err(ProviderError::invalid(
@@ -455,7 +455,9 @@ impl ResourceType<AwsClient> for DbInstance {
             && (id.is_empty()
                 || id.len() > 63
                 || !id.starts_with(|ch: char| ch.is_ascii_lowercase())
-                || !id.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+                || !id
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
                 || id.ends_with('-')
                 || id.contains("--"))
         {
@@ -474,13 +476,20 @@ impl ResourceType<AwsClient> for DbInstance {
         if let (Some(want), Some(have)) = (cfg.get_str("engine_version"), prior.get_str("engine_version_actual"))
             && (have == want || have.starts_with(&format!("{want}.")))
         {
-            req.planned.set_attr("engine_version", prior.get("engine_version").cloned().unwrap_or_default());
+            req.planned.set_attr(
+                "engine_version",
+                prior.get("engine_version").cloned().unwrap_or_default(),
+            );
         }
-        if changed(prior, req.planned, "engine_version") && !req.planned.get("engine_version").is_some_and(Value::is_unknown)
+        if changed(prior, req.planned, "engine_version")
+            && !req.planned.get("engine_version").is_some_and(Value::is_unknown)
         {
             let engine = prior.get_str("engine").unwrap_or("postgres");
             let (old, new) = (
-                prior.get_str("engine_version_actual").or(prior.get_str("engine_version")).unwrap_or(""),
+                prior
+                    .get_str("engine_version_actual")
+                    .or(prior.get_str("engine_version"))
+                    .unwrap_or(""),
                 req.planned.get_str("engine_version").unwrap_or(""),
             );
             if !old.is_empty()
@@ -496,9 +505,16 @@ impl ResourceType<AwsClient> for DbInstance {
             req.planned.set_attr("engine_version_actual", Value::Unknown);
         }
         // What a modify changes that the configuration does not say.
-        if ["instance_class", "engine_version", "allocated_storage", "storage_type", "iops", "multi_az"]
-            .iter()
-            .any(|k| changed(prior, req.planned, k))
+        if [
+            "instance_class",
+            "engine_version",
+            "allocated_storage",
+            "storage_type",
+            "iops",
+            "multi_az",
+        ]
+        .iter()
+        .any(|k| changed(prior, req.planned, k))
         {
             req.planned.set_attr("status", Value::Unknown);
         }
@@ -602,7 +618,11 @@ impl ResourceType<AwsClient> for DbInstance {
                 }
             };
         }
-        when!("instance_class", set_db_instance_class, str_attr(planned, "instance_class"));
+        when!(
+            "instance_class",
+            set_db_instance_class,
+            str_attr(planned, "instance_class")
+        );
         if ch("engine_version") {
             req = req
                 .set_engine_version(str_attr(planned, "engine_version"))
@@ -633,7 +653,11 @@ impl ResourceType<AwsClient> for DbInstance {
             set_backup_retention_period,
             int(planned, "backup_retention_period")
         );
-        when!("backup_window", set_preferred_backup_window, str_attr(planned, "backup_window"));
+        when!(
+            "backup_window",
+            set_preferred_backup_window,
+            str_attr(planned, "backup_window")
+        );
         when!(
             "maintenance_window",
             set_preferred_maintenance_window,
@@ -653,7 +677,11 @@ impl ResourceType<AwsClient> for DbInstance {
             req = req.set_db_parameter_group_name(str_attr(planned, "parameter_group_name"));
             any = true;
         }
-        when!("option_group_name", set_option_group_name, str_attr(planned, "option_group_name"));
+        when!(
+            "option_group_name",
+            set_option_group_name,
+            str_attr(planned, "option_group_name")
+        );
         when!(
             "publicly_accessible",
             set_publicly_accessible,
@@ -670,14 +698,26 @@ impl ResourceType<AwsClient> for DbInstance {
             set_copy_tags_to_snapshot,
             planned.get_bool("copy_tags_to_snapshot")
         );
-        when!("ca_cert_identifier", set_ca_certificate_identifier, str_attr(planned, "ca_cert_identifier"));
+        when!(
+            "ca_cert_identifier",
+            set_ca_certificate_identifier,
+            str_attr(planned, "ca_cert_identifier")
+        );
         when!(
             "iam_database_authentication_enabled",
             set_enable_iam_database_authentication,
             Some(planned.get_bool("iam_database_authentication_enabled").unwrap_or(false))
         );
-        when!("monitoring_interval", set_monitoring_interval, int(planned, "monitoring_interval"));
-        when!("monitoring_role_arn", set_monitoring_role_arn, str_attr(planned, "monitoring_role_arn"));
+        when!(
+            "monitoring_interval",
+            set_monitoring_interval,
+            int(planned, "monitoring_interval")
+        );
+        when!(
+            "monitoring_role_arn",
+            set_monitoring_role_arn,
+            str_attr(planned, "monitoring_role_arn")
+        );
         when!("network_type", set_network_type, str_attr(planned, "network_type"));
         when!("license_model", set_license_model, str_attr(planned, "license_model"));
         when!(

@@ -30,10 +30,7 @@ fn parameter_block() -> Block {
     Block::new()
         .attr("name", Attribute::required(Type::String))
         .attr("value", Attribute::required(Type::String))
-        .attr(
-            "apply_method",
-            Attribute::optional(Type::String).default("immediate"),
-        )
+        .attr("apply_method", Attribute::optional(Type::String).default("immediate"))
 }
 
 fn block() -> Block {
@@ -70,13 +67,7 @@ fn parameters_of(v: &Value) -> BTreeMap<String, (String, String)> {
         .collect()
 }
 
-fn flatten(
-    c: &AwsClient,
-    g: &ApiGroup,
-    params: &[Parameter],
-    tags: Vec<(String, String)>,
-    prior: &Value,
-) -> Value {
+fn flatten(c: &AwsClient, g: &ApiGroup, params: &[Parameter], tags: Vec<(String, String)>, prior: &Value) -> Value {
     let name = g.db_parameter_group_name().unwrap_or_default();
     let name_prefix = match str_attr(prior, "name_prefix") {
         Some(p) if name.starts_with(&p) => Value::string(p),
@@ -133,7 +124,11 @@ async fn describe(c: &AwsClient, name: Option<&str>) -> Result<Vec<ApiGroup>> {
         Ok(v) => Ok(v),
         Err(e) => {
             let e = aws_err("reading RDS DB parameter groups")(e);
-            if e.is_not_found() && name.is_some() { Ok(vec![]) } else { Err(e) }
+            if e.is_not_found() && name.is_some() {
+                Ok(vec![])
+            } else {
+                Err(e)
+            }
         }
     }
 }
@@ -148,7 +143,9 @@ async fn user_parameters(c: &AwsClient, name: &str) -> Result<Vec<Parameter>> {
         .send()
         .collect::<std::result::Result<Vec<_>, _>>()
         .await
-        .map_err(aws_err(format!("reading the parameters of RDS DB parameter group {name}")))
+        .map_err(aws_err(format!(
+            "reading the parameters of RDS DB parameter group {name}"
+        )))
 }
 
 async fn read_groups(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
@@ -160,7 +157,10 @@ async fn read_groups(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
     };
     let wanted: Vec<&ApiGroup> = groups
         .iter()
-        .filter(|g| g.db_parameter_group_name().is_some_and(|n| names.iter().any(|x| x == n)))
+        .filter(|g| {
+            g.db_parameter_group_name()
+                .is_some_and(|n| names.iter().any(|x| x == n))
+        })
         .collect();
     let details = futures::future::join_all(wanted.iter().map(|g| async move {
         let name = g.db_parameter_group_name().unwrap_or_default();
@@ -232,7 +232,9 @@ async fn apply_parameters(
             .set_parameters(Some(chunk.to_vec()))
             .send()
             .await
-            .map_err(aws_err(format!("resetting parameters of RDS DB parameter group {name}")))?;
+            .map_err(aws_err(format!(
+                "resetting parameters of RDS DB parameter group {name}"
+            )))?;
     }
     let set: Vec<Parameter> = want
         .iter()
@@ -336,7 +338,13 @@ impl ResourceType<AwsClient> for DbParameterGroup {
         let name = crate::values::id_of(prior)?;
         // Still in use by an instance being deleted: retried until the operation's timeout.
         infra_provider::wait_for(ctx, "DB parameter group deletion", || async {
-            match c.rds().delete_db_parameter_group().db_parameter_group_name(&name).send().await {
+            match c
+                .rds()
+                .delete_db_parameter_group()
+                .db_parameter_group_name(&name)
+                .send()
+                .await
+            {
                 Ok(_) => Ok(infra_provider::Poll::Ready(())),
                 Err(e) => {
                     let e = aws_err(format!("deleting RDS DB parameter group {name}"))(e);
@@ -358,7 +366,10 @@ impl ResourceType<AwsClient> for DbParameterGroup {
         let Some(g) = describe(c, Some(&name)).await?.into_iter().next() else {
             return Ok(None);
         };
-        if owned_by(ctx, &list_tags(c, g.db_parameter_group_arn().unwrap_or_default()).await?) {
+        if owned_by(
+            ctx,
+            &list_tags(c, g.db_parameter_group_arn().unwrap_or_default()).await?,
+        ) {
             read_one(c, &name, planned).await
         } else {
             Ok(None)

@@ -81,7 +81,11 @@ async fn describe(c: &AwsClient, name: Option<&str>) -> Result<Vec<ApiGroup>> {
         Ok(v) => Ok(v),
         Err(e) => {
             let e = aws_err("reading RDS DB subnet groups")(e);
-            if e.is_not_found() && name.is_some() { Ok(vec![]) } else { Err(e) }
+            if e.is_not_found() && name.is_some() {
+                Ok(vec![])
+            } else {
+                Err(e)
+            }
         }
     }
 }
@@ -194,16 +198,18 @@ impl ResourceType<AwsClient> for DbSubnetGroup {
             .send()
             .await
             .map_err(aws_err(format!("creating RDS DB subnet group {name}")))?;
-        read_one(c, &name, planned).await.and_then(|v| {
-            v.ok_or_else(|| ProviderError::new(format!("RDS DB subnet group {name} vanished after create")))
-        })
-        .map_err(|e| {
-            e.with_partial(partial_object(
-                &block(),
-                &planned.clone().with("name", Value::string(&name)),
-                &name,
-            ))
-        })
+        read_one(c, &name, planned)
+            .await
+            .and_then(|v| {
+                v.ok_or_else(|| ProviderError::new(format!("RDS DB subnet group {name} vanished after create")))
+            })
+            .map_err(|e| {
+                e.with_partial(partial_object(
+                    &block(),
+                    &planned.clone().with("name", Value::string(&name)),
+                    &name,
+                ))
+            })
     }
 
     async fn update(&self, c: &AwsClient, _ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {
@@ -236,7 +242,13 @@ impl ResourceType<AwsClient> for DbSubnetGroup {
         let name = crate::values::id_of(prior)?;
         // A subnet group stays in use for a while after its last instance is deleted.
         infra_provider::wait_for(ctx, "DB subnet group deletion", || async {
-            match c.rds().delete_db_subnet_group().db_subnet_group_name(&name).send().await {
+            match c
+                .rds()
+                .delete_db_subnet_group()
+                .db_subnet_group_name(&name)
+                .send()
+                .await
+            {
                 Ok(_) => Ok(infra_provider::Poll::Ready(())),
                 Err(e) => {
                     let e = aws_err(format!("deleting RDS DB subnet group {name}"))(e);

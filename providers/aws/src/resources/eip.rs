@@ -33,7 +33,10 @@ fn block() -> Block {
         .attr("association_id", Attribute::computed(Type::String))
         .attr("carrier_ip", Attribute::computed(Type::String))
         .attr("customer_owned_ip", Attribute::computed(Type::String))
-        .attr("customer_owned_ipv4_pool", Attribute::optional(Type::String).force_new())
+        .attr(
+            "customer_owned_ipv4_pool",
+            Attribute::optional(Type::String).force_new(),
+        )
         .attr("domain", Attribute::optional_computed(Type::String).force_new())
         .attr("instance", Attribute::optional_computed(Type::String))
         .attr("ipam_pool_id", Attribute::optional_computed(Type::String).force_new())
@@ -47,7 +50,10 @@ fn block() -> Block {
         .attr("ptr_record", Attribute::computed(Type::String))
         .attr("public_dns", Attribute::computed(Type::String))
         .attr("public_ip", Attribute::computed(Type::String))
-        .attr("public_ipv4_pool", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "public_ipv4_pool",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr("vpc", Attribute::optional_computed(Type::Bool).force_new())
         .tags()
 }
@@ -70,7 +76,10 @@ fn flatten(c: &AwsClient, a: &Address, account: &str, prior: &Value) -> Value {
     let private_ip = a.private_ip_address().filter(|s| !s.is_empty());
     let mut obj = Value::map([
         ("id", Value::string(alloc)),
-        ("arn", Value::string(c.arn("ec2", account, &format!("elastic-ip/{alloc}")))),
+        (
+            "arn",
+            Value::string(c.arn("ec2", account, &format!("elastic-ip/{alloc}"))),
+        ),
         ("address", prior.get("address").cloned().unwrap_or_default()),
         ("allocation_id", Value::string(alloc)),
         (
@@ -83,16 +92,28 @@ fn flatten(c: &AwsClient, a: &Address, account: &str, prior: &Value) -> Value {
         ("association_id", Value::opt_string(a.association_id())),
         ("carrier_ip", Value::opt_string(a.carrier_ip())),
         ("customer_owned_ip", Value::opt_string(a.customer_owned_ip())),
-        ("customer_owned_ipv4_pool", Value::opt_string(a.customer_owned_ipv4_pool())),
+        (
+            "customer_owned_ipv4_pool",
+            Value::opt_string(a.customer_owned_ipv4_pool()),
+        ),
         ("domain", Value::string(domain)),
         ("instance", Value::string(a.instance_id().unwrap_or_default())),
         ("ipam_pool_id", crate::values::carry(prior, "ipam_pool_id", Value::Null)),
         ("network_border_group", Value::opt_string(a.network_border_group())),
-        ("network_interface", Value::string(a.network_interface_id().unwrap_or_default())),
+        (
+            "network_interface",
+            Value::string(a.network_interface_id().unwrap_or_default()),
+        ),
         ("private_ip", Value::opt_string(private_ip)),
-        ("private_dns", Value::opt_string(private_ip.map(|ip| dns_name(c.region(), ip, false)))),
+        (
+            "private_dns",
+            Value::opt_string(private_ip.map(|ip| dns_name(c.region(), ip, false))),
+        ),
         ("public_ip", Value::opt_string(public_ip)),
-        ("public_dns", Value::opt_string(public_ip.map(|ip| dns_name(c.region(), ip, true)))),
+        (
+            "public_dns",
+            Value::opt_string(public_ip.map(|ip| dns_name(c.region(), ip, true))),
+        ),
         ("ptr_record", crate::values::carry(prior, "ptr_record", Value::Null)),
         ("public_ipv4_pool", Value::opt_string(a.public_ipv4_pool())),
         ("vpc", Value::Bool(domain == "vpc")),
@@ -293,12 +314,10 @@ impl ResourceType<AwsClient> for Eip {
     }
 
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
-        let found = describe(c, ownership_filters(ctx))
-            .await
-            .map_err(|e| ProviderError {
-                message: format!("looking for an Elastic IP made by an interrupted create: {}", e.message),
-                ..e
-            })?;
+        let found = describe(c, ownership_filters(ctx)).await.map_err(|e| ProviderError {
+            message: format!("looking for an Elastic IP made by an interrupted create: {}", e.message),
+            ..e
+        })?;
         match found.first().and_then(|a| a.allocation_id()) {
             Some(id) => read_one(c, id, planned).await,
             None => Ok(None),

@@ -41,14 +41,8 @@ fn block() -> Block {
         .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
         .attr("assume_role_policy", Attribute::required(Type::String).json())
         .attr("description", Attribute::optional(Type::String))
-        .attr(
-            "force_detach_policies",
-            Attribute::optional(Type::Bool).default(false),
-        )
-        .attr(
-            "max_session_duration",
-            Attribute::optional(Type::Number).default(3600),
-        )
+        .attr("force_detach_policies", Attribute::optional(Type::Bool).default(false))
+        .attr("max_session_duration", Attribute::optional(Type::Number).default(3600))
         .attr("path", Attribute::optional(Type::String).default("/").force_new())
         .attr("permissions_boundary", Attribute::optional(Type::String))
         .attr("managed_policy_arns", Attribute::optional_computed(Type::string_set()))
@@ -304,8 +298,13 @@ impl ResourceType<AwsClient> for IamRole {
                 .await?
                 .ok_or_else(|| ProviderError::new(format!("IAM role {name} vanished after create")))
         };
-        rest.await
-            .map_err(|e| e.with_partial(partial_object(&block(), &planned.clone().with("name", Value::string(&name)), &name)))
+        rest.await.map_err(|e| {
+            e.with_partial(partial_object(
+                &block(),
+                &planned.clone().with("name", Value::string(&name)),
+                &name,
+            ))
+        })
     }
 
     async fn update(&self, c: &AwsClient, _ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {
@@ -419,7 +418,7 @@ impl ResourceType<AwsClient> for IamRole {
                         .await
                         .map_err(aws_err(format!("detaching {arn} from IAM role {name}")))
                         .map(|_| ())
-                .or_else(gone)?;
+                        .or_else(gone)?;
                 }
             }
             let inline = match c
@@ -444,7 +443,7 @@ impl ResourceType<AwsClient> for IamRole {
                     .await
                     .map_err(aws_err(format!("deleting inline policy {p} of IAM role {name}")))
                     .map(|_| ())
-                .or_else(gone)?;
+                    .or_else(gone)?;
             }
         }
         match c.iam().delete_role().role_name(&name).send().await {

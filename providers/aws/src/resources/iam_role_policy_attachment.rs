@@ -12,9 +12,7 @@ use crate::errors::aws_err;
 use crate::iam::role_details;
 use crate::values::{ReadResults, all_failed, complete, single, str_attr, unique_name};
 use async_trait::async_trait;
-use infra_provider::{
-    Attribute, Block, OpContext, ProviderError, ResourceType, Result, Schema, Type, Value,
-};
+use infra_provider::{Attribute, Block, OpContext, ProviderError, ResourceType, Result, Schema, Type, Value};
 
 pub struct IamRolePolicyAttachment;
 
@@ -40,9 +38,11 @@ async fn read_attachments(c: &AwsClient, priors: &[Value]) -> Result<ReadResults
         let (Some(role), Some(arn)) = (str_attr(p, "role"), str_attr(p, "policy_arn")) else {
             continue;
         };
-        let attached = details
-            .get(&role)
-            .is_some_and(|d| d.attached_managed_policies().iter().any(|a| a.policy_arn() == Some(&arn)));
+        let attached = details.get(&role).is_some_and(|d| {
+            d.attached_managed_policies()
+                .iter()
+                .any(|a| a.policy_arn() == Some(&arn))
+        });
         if attached {
             let id = str_attr(p, "id").unwrap_or_else(|| format!("{role}-{}", &unique_name(Some(""), &arn)));
             results.insert(
@@ -109,7 +109,8 @@ impl ResourceType<AwsClient> for IamRolePolicyAttachment {
 
     async fn delete(&self, c: &AwsClient, _ctx: &OpContext, prior: &Value) -> Result<()> {
         let role = str_attr(prior, "role").ok_or_else(|| ProviderError::invalid("the object has no role"))?;
-        let arn = str_attr(prior, "policy_arn").ok_or_else(|| ProviderError::invalid("the object has no policy_arn"))?;
+        let arn =
+            str_attr(prior, "policy_arn").ok_or_else(|| ProviderError::invalid("the object has no policy_arn"))?;
         match c
             .iam()
             .detach_role_policy()
@@ -127,9 +128,12 @@ impl ResourceType<AwsClient> for IamRolePolicyAttachment {
     }
 
     async fn import(&self, c: &AwsClient, id: &str) -> Result<Option<Value>> {
-        let (role, arn) = id.split_once('/').filter(|(r, a)| !r.is_empty() && a.starts_with("arn:")).ok_or_else(|| {
-            ProviderError::invalid(format!("unexpected import ID {id:?}: expected role-name/policy-arn"))
-        })?;
+        let (role, arn) = id
+            .split_once('/')
+            .filter(|(r, a)| !r.is_empty() && a.starts_with("arn:"))
+            .ok_or_else(|| {
+                ProviderError::invalid(format!("unexpected import ID {id:?}: expected role-name/policy-arn"))
+            })?;
         let prior = Value::map([
             ("id", Value::string(format!("{role}-{}", unique_name(Some(""), arn)))),
             ("role", Value::string(role)),

@@ -78,8 +78,14 @@ fn flatten(c: &AwsClient, n: &Ec2Nat, prior: &Value) -> Value {
     let public = n.connectivity_type().is_none_or(|t| t.as_str() == "public");
     let mut obj = Value::map([
         ("id", Value::opt_string(n.nat_gateway_id())),
-        ("allocation_id", Value::opt_string(primary.and_then(|a| a.allocation_id()))),
-        ("association_id", Value::opt_string(primary.and_then(|a| a.association_id()))),
+        (
+            "allocation_id",
+            Value::opt_string(primary.and_then(|a| a.allocation_id())),
+        ),
+        (
+            "association_id",
+            Value::opt_string(primary.and_then(|a| a.association_id())),
+        ),
         (
             "connectivity_type",
             Value::string(n.connectivity_type().map(|t| t.as_str()).unwrap_or("public")),
@@ -222,7 +228,9 @@ async fn update_secondary(c: &AwsClient, id: &str, prior: &Value, planned: &Valu
         return Ok(());
     }
     if changed(prior, planned, "secondary_private_ip_addresses")
-        && !planned.get("secondary_private_ip_addresses").is_some_and(Value::is_unknown)
+        && !planned
+            .get("secondary_private_ip_addresses")
+            .is_some_and(Value::is_unknown)
     {
         let (have, want) = (
             set(prior, "secondary_private_ip_addresses"),
@@ -294,7 +302,10 @@ impl ResourceType<AwsClient> for NatGateway {
             ));
         }
         if !private
-            && (!req.config.get("secondary_private_ip_address_count").is_none_or(Value::is_null))
+            && (!req
+                .config
+                .get("secondary_private_ip_address_count")
+                .is_none_or(Value::is_null))
         {
             return Err(ProviderError::invalid(
                 "secondary_private_ip_address_count is only allowed when connectivity_type is \"private\"",
@@ -303,15 +314,22 @@ impl ResourceType<AwsClient> for NatGateway {
         // A new count means new addresses, and new addresses a new count.
         if let Some(prior) = req.prior {
             if changed(prior, req.planned, "secondary_private_ip_address_count")
-                && req.config.get("secondary_private_ip_addresses").is_none_or(Value::is_null)
+                && req
+                    .config
+                    .get("secondary_private_ip_addresses")
+                    .is_none_or(Value::is_null)
             {
                 req.planned.set_attr("secondary_private_ip_addresses", Value::Unknown);
             }
             if changed(prior, req.planned, "secondary_private_ip_addresses")
-                && req.config.get("secondary_private_ip_address_count").is_none_or(Value::is_null)
+                && req
+                    .config
+                    .get("secondary_private_ip_address_count")
+                    .is_none_or(Value::is_null)
                 && private
             {
-                req.planned.set_attr("secondary_private_ip_address_count", Value::Unknown);
+                req.planned
+                    .set_attr("secondary_private_ip_address_count", Value::Unknown);
             }
         }
         Ok(())
@@ -395,10 +413,7 @@ impl ResourceType<AwsClient> for NatGateway {
         // The subnet's live gateways, matched on the ownership tags here (tag filters are not needed).
         let found = describe(
             c,
-            vec![
-                filter("subnet-id", [subnet]),
-                filter("state", ["pending", "available"]),
-            ],
+            vec![filter("subnet-id", [subnet]), filter("state", ["pending", "available"])],
         )
         .await?;
         let ours = found.iter().find(|n| {

@@ -50,9 +50,9 @@ fn block() -> Block {
         .attr("instance_owner_id", Attribute::computed(Type::String))
         .attr("origin", Attribute::computed(Type::String))
         .attr("state", Attribute::computed(Type::String));
-    let b = DESTINATIONS.iter().fold(b, |b, d| {
-        b.attr(d, Attribute::optional(Type::String).force_new())
-    });
+    let b = DESTINATIONS
+        .iter()
+        .fold(b, |b, d| b.attr(d, Attribute::optional(Type::String).force_new()));
     TARGETS.iter().fold(b, |b, t| {
         let a = if *t == "network_interface_id" {
             Attribute::optional_computed(Type::String)
@@ -69,7 +69,11 @@ fn crc32(s: &str) -> u32 {
     for b in s.bytes() {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -88,8 +92,12 @@ fn destination(v: &Value) -> Option<(&'static str, String)> {
 fn route_destination(r: &Ec2Route) -> Option<(&'static str, &str)> {
     r.destination_cidr_block()
         .map(|d| ("destination_cidr_block", d))
-        .or(r.destination_ipv6_cidr_block().map(|d| ("destination_ipv6_cidr_block", d)))
-        .or(r.destination_prefix_list_id().map(|d| ("destination_prefix_list_id", d)))
+        .or(r
+            .destination_ipv6_cidr_block()
+            .map(|d| ("destination_ipv6_cidr_block", d)))
+        .or(r
+            .destination_prefix_list_id()
+            .map(|d| ("destination_prefix_list_id", d)))
 }
 
 fn flatten(table: &str, r: &Ec2Route) -> Value {
@@ -180,7 +188,8 @@ fn target_of(v: &Value) -> Option<(&'static str, String)> {
 /// Runs CreateRoute or ReplaceRoute with the planned destination and target.
 async fn put_route(c: &AwsClient, planned: &Value, replace: bool) -> Result<()> {
     let table = str_attr(planned, "route_table_id").unwrap_or_default();
-    let (dest_attr, dest) = destination(planned).ok_or_else(|| ProviderError::invalid("the route has no destination"))?;
+    let (dest_attr, dest) =
+        destination(planned).ok_or_else(|| ProviderError::invalid("the route has no destination"))?;
     let (target_attr, target) = target_of(planned).ok_or_else(|| ProviderError::invalid("the route has no target"))?;
     macro_rules! send {
         ($req:expr) => {{
@@ -334,7 +343,11 @@ impl ResourceType<AwsClient> for Route {
         } else {
             "destination_cidr_block"
         };
-        read_one(c, &Value::map([("route_table_id", Value::string(table)), (attr, Value::string(dest))])).await
+        read_one(
+            c,
+            &Value::map([("route_table_id", Value::string(table)), (attr, Value::string(dest))]),
+        )
+        .await
     }
 
     /// A route is unique by table and destination: the one there with the planned target is ours.

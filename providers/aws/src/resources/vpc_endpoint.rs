@@ -26,8 +26,8 @@ use aws_sdk_ec2::types::{
     VpcEndpointType,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
-    Timeouts, Type, Value, wait_for,
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
+    Type, Value, wait_for,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -77,10 +77,17 @@ fn block() -> Block {
 }
 
 fn state(e: &Ec2Endpoint) -> String {
-    e.state().map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_else(|| "available".into())
+    e.state()
+        .map(|s| s.as_str().to_ascii_lowercase())
+        .unwrap_or_else(|| "available".into())
 }
 
-fn flatten(c: &AwsClient, e: &Ec2Endpoint, prefix_lists: &HashMap<String, (String, Vec<String>)>, prior: &Value) -> Value {
+fn flatten(
+    c: &AwsClient,
+    e: &Ec2Endpoint,
+    prefix_lists: &HashMap<String, (String, Vec<String>)>,
+    prior: &Value,
+) -> Value {
     let id = e.vpc_endpoint_id().unwrap_or_default();
     let owner = e.owner_id().unwrap_or_default();
     let service = e.service_name().unwrap_or_default();
@@ -100,10 +107,7 @@ fn flatten(c: &AwsClient, e: &Ec2Endpoint, prefix_lists: &HashMap<String, (Strin
     let mut obj = Value::map([
         ("id", Value::string(id)),
         ("arn", Value::string(c.arn("ec2", owner, &format!("vpc-endpoint/{id}")))),
-        (
-            "auto_accept",
-            crate::values::carry(prior, "auto_accept", Value::Null),
-        ),
+        ("auto_accept", crate::values::carry(prior, "auto_accept", Value::Null)),
         (
             "cidr_blocks",
             if prefix_list_id.is_empty() {
@@ -131,15 +135,9 @@ fn flatten(c: &AwsClient, e: &Ec2Endpoint, prefix_lists: &HashMap<String, (Strin
             "ip_address_type",
             Value::opt_string(e.ip_address_type().map(|t| t.as_str())),
         ),
-        (
-            "network_interface_ids",
-            Value::string_set(e.network_interface_ids()),
-        ),
+        ("network_interface_ids", Value::string_set(e.network_interface_ids())),
         ("owner_id", Value::opt_string(e.owner_id())),
-        (
-            "policy",
-            keep_json_text(prior.get_str("policy"), e.policy_document()),
-        ),
+        ("policy", keep_json_text(prior.get_str("policy"), e.policy_document())),
         (
             "prefix_list_id",
             Value::opt_string(Some(prefix_list_id).filter(|p| !p.is_empty())),
@@ -330,7 +328,14 @@ impl ResourceType<AwsClient> for VpcEndpoint {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         if let Some(t) = req.planned.get_str("vpc_endpoint_type")
-            && !["Gateway", "Interface", "GatewayLoadBalancer", "Resource", "ServiceNetwork"].contains(&t)
+            && ![
+                "Gateway",
+                "Interface",
+                "GatewayLoadBalancer",
+                "Resource",
+                "ServiceNetwork",
+            ]
+            .contains(&t)
         {
             return Err(ProviderError::invalid(format!("unknown vpc_endpoint_type {t:?}")));
         }
@@ -424,7 +429,10 @@ impl ResourceType<AwsClient> for VpcEndpoint {
             let (have, want) = (set_of(prior, k), set_of(planned, k));
             let add: Vec<String> = want.difference(&have).cloned().collect();
             let remove: Vec<String> = have.difference(&want).cloned().collect();
-            (Some(add).filter(|v| !v.is_empty()), Some(remove).filter(|v| !v.is_empty()))
+            (
+                Some(add).filter(|v| !v.is_empty()),
+                Some(remove).filter(|v| !v.is_empty()),
+            )
         };
         let (add_rt, remove_rt) = diff("route_table_ids");
         let (add_sn, remove_sn) = diff("subnet_ids");
@@ -456,8 +464,16 @@ impl ResourceType<AwsClient> for VpcEndpoint {
                 .set_add_security_group_ids(add_sg)
                 .set_remove_security_group_ids(remove_sg)
                 .set_policy_document(if policy_changed { policy.clone() } else { None })
-                .set_reset_policy(if policy_changed && policy.is_none() { Some(true) } else { None })
-                .set_private_dns_enabled(if dns_changed { planned.get_bool("private_dns_enabled") } else { None })
+                .set_reset_policy(if policy_changed && policy.is_none() {
+                    Some(true)
+                } else {
+                    None
+                })
+                .set_private_dns_enabled(if dns_changed {
+                    planned.get_bool("private_dns_enabled")
+                } else {
+                    None
+                })
                 .set_dns_options(if options_changed { dns_spec(planned) } else { None })
                 .set_ip_address_type(if ip_changed {
                     planned.get_str("ip_address_type").map(IpAddressType::from)
@@ -494,7 +510,11 @@ impl ResourceType<AwsClient> for VpcEndpoint {
             Err(e) => {
                 // Only the endpoint itself being gone is success (not e.g. one of its routes missing).
                 let e = aws_err(format!("deleting EC2 VPC endpoint {id}"))(e);
-                return if e.code.as_deref() == Some("InvalidVpcEndpointId.NotFound") { Ok(()) } else { Err(e) };
+                return if e.code.as_deref() == Some("InvalidVpcEndpointId.NotFound") {
+                    Ok(())
+                } else {
+                    Err(e)
+                };
             }
         }
         wait_for(ctx, "VPC endpoint deleted", || async {

@@ -43,7 +43,13 @@ async fn log_group_lifecycle() {
     assert_no_diff(&w, T, &a, &config("/ecs/web", 14));
 
     // Batched read: the groups and their tags in two calls; one deleted out of band.
-    w.aws.logs().delete_log_group().log_group_name("/ecs/worker").send().await.unwrap();
+    w.aws
+        .logs()
+        .delete_log_group()
+        .log_group_name("/ecs/worker")
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(T, &[c.clone(), b.clone(), a.clone()]).await;
     let made = calls.take();
@@ -72,15 +78,27 @@ async fn log_group_lifecycle() {
 
     let imported = w.client.import(T, "/ecs/cron").await.unwrap().unwrap();
     assert_eq!(imported.get_i64("retention_in_days"), Some(30));
-    assert_eq!(imported.get_string_map("tags").get("app").map(String::as_str), Some("web"));
+    assert_eq!(
+        imported.get_string_map("tags").get("app").map(String::as_str),
+        Some("web")
+    );
 
-    w.client.delete(&ctx("aws_cloudwatch_log_group.a"), T, &a3).await.unwrap();
+    w.client
+        .delete(&ctx("aws_cloudwatch_log_group.a"), T, &a3)
+        .await
+        .unwrap();
     assert_eq!(read(&w, T, &a3).await, None);
-    w.client.delete(&ctx("aws_cloudwatch_log_group.a"), T, &a3).await.unwrap();
+    w.client
+        .delete(&ctx("aws_cloudwatch_log_group.a"), T, &a3)
+        .await
+        .unwrap();
 
     // skip_destroy leaves the group in place.
     let kept = c.clone().with("skip_destroy", Value::Bool(true));
-    w.client.delete(&ctx("aws_cloudwatch_log_group.c"), T, &kept).await.unwrap();
+    w.client
+        .delete(&ctx("aws_cloudwatch_log_group.c"), T, &kept)
+        .await
+        .unwrap();
     assert!(read(&w, T, &c).await.is_some());
 }
 
@@ -95,10 +113,19 @@ async fn log_group_name_prefix_and_find_created() {
     assert!(id(&made).starts_with("/app/"), "{made:?}");
     assert_eq!(made.get_str("name_prefix"), Some("/app/"));
     assert_no_diff(&w, T, &made, &cfg);
-    assert_eq!(w.client.find_created(&x, T, &planned).await.unwrap().as_ref(), Some(&made));
+    assert_eq!(
+        w.client.find_created(&x, T, &planned).await.unwrap().as_ref(),
+        Some(&made)
+    );
     // A group of the same name that is not ours is not adopted.
     let named = config("/taken", 0);
-    w.aws.logs().create_log_group().log_group_name("/taken").send().await.unwrap();
+    w.aws
+        .logs()
+        .create_log_group()
+        .log_group_name("/taken")
+        .send()
+        .await
+        .unwrap();
     let (planned, _) = plan(&w, T, None, &named).unwrap();
     assert!(w.client.find_created(&x, T, &planned).await.unwrap().is_none());
     let e = w.client.create(&x, T, &planned).await.unwrap_err();

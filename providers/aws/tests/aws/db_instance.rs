@@ -60,13 +60,18 @@ async fn db_instance_lifecycle() {
     assert_eq!(a.get_str("endpoint"), Some(format!("{address}:5432").as_str()));
     assert!(a.get_str("arn").unwrap().ends_with(":db:app-db"));
     assert_eq!(a.get_str("db_subnet_group_name"), Some("db-a"));
-    assert_eq!(a.get_str("password"), Some(PASSWORD), "the password is kept from the plan");
+    assert_eq!(
+        a.get_str("password"),
+        Some(PASSWORD),
+        "the password is kept from the plan"
+    );
     assert_eq!(a.get_str("engine_version_actual"), Some("16.3"));
-    let cloud: std::collections::BTreeMap<String, String> = infra_aws::rds::list_tags(&w.aws, a.get_str("arn").unwrap())
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
+    let cloud: std::collections::BTreeMap<String, String> =
+        infra_aws::rds::list_tags(&w.aws, a.get_str("arn").unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
     assert_ownership_tags_hidden(&w, &a, &cloud, "aws_db_instance.a").await;
     assert_no_diff(&w, T, &a, &cfg);
 
@@ -81,7 +86,10 @@ async fn db_instance_lifecycle() {
         .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(T, &[c.clone(), b.clone(), a.clone()]).await;
-    assert_eq!(calls.take(), vec![("RDS".to_string(), "DescribeDBInstances".to_string())]);
+    assert_eq!(
+        calls.take(),
+        vec![("RDS".to_string(), "DescribeDBInstances".to_string())]
+    );
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&c));
     assert!(got[1].as_ref().unwrap().is_none());
     assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&a));
@@ -111,16 +119,41 @@ async fn db_instance_lifecycle() {
     let e = plan(&w, T, Some(&a2), &major).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Invalid);
     assert!(e.message.contains("allow_major_version_upgrade"), "{e}");
-    let (_, replace) = plan(&w, T, Some(&a2), &major.with("allow_major_version_upgrade", Value::Bool(true))).unwrap();
+    let (_, replace) = plan(
+        &w,
+        T,
+        Some(&a2),
+        &major.with("allow_major_version_upgrade", Value::Bool(true)),
+    )
+    .unwrap();
     assert!(replace.is_empty());
     // Another subnet group, database name or encryption replaces it.
-    let (_, replace) = plan(&w, T, Some(&a2), &cfg2.clone().with("db_subnet_group_name", Value::from("db-b"))).unwrap();
+    let (_, replace) = plan(
+        &w,
+        T,
+        Some(&a2),
+        &cfg2.clone().with("db_subnet_group_name", Value::from("db-b")),
+    )
+    .unwrap();
     assert_eq!(replace, vec![Path::attr("db_subnet_group_name")]);
-    let (_, replace) = plan(&w, T, Some(&a2), &cfg2.clone().with("storage_encrypted", Value::Bool(true))).unwrap();
+    let (_, replace) = plan(
+        &w,
+        T,
+        Some(&a2),
+        &cfg2.clone().with("storage_encrypted", Value::Bool(true)),
+    )
+    .unwrap();
     assert_eq!(replace, vec![Path::attr("storage_encrypted")]);
 
     // A new password is sent, and never shows in errors.
-    let a3 = update(&w, T, "aws_db_instance.a", &a2, &cfg2.clone().with("password", Value::from("n3w-Passw0rd!"))).await;
+    let a3 = update(
+        &w,
+        T,
+        "aws_db_instance.a",
+        &a2,
+        &cfg2.clone().with("password", Value::from("n3w-Passw0rd!")),
+    )
+    .await;
     assert_eq!(a3.get_str("password"), Some("n3w-Passw0rd!"));
 
     let imported = w.client.import(T, "third-db").await.unwrap().unwrap();
@@ -131,12 +164,19 @@ async fn db_instance_lifecycle() {
     // Deletion protection refuses the delete (the AWS error), then delete waits until gone.
     let e = w.client.delete(&ctx("aws_db_instance.a"), T, &a3).await.unwrap_err();
     assert!(!e.to_string().contains(PASSWORD) && !e.to_string().contains("n3w-Passw0rd!"));
-    let unprotected_cfg = cfg2.clone().with("deletion_protection", Value::Bool(false)).with("password", Value::from("n3w-Passw0rd!"));
+    let unprotected_cfg = cfg2
+        .clone()
+        .with("deletion_protection", Value::Bool(false))
+        .with("password", Value::from("n3w-Passw0rd!"));
     let a4 = update(&w, T, "aws_db_instance.a", &a3, &unprotected_cfg).await;
     // Without skip_final_snapshot a final snapshot identifier is required.
     let e = w
         .client
-        .delete(&ctx("aws_db_instance.a"), T, &a4.clone().with("skip_final_snapshot", Value::Bool(false)))
+        .delete(
+            &ctx("aws_db_instance.a"),
+            T,
+            &a4.clone().with("skip_final_snapshot", Value::Bool(false)),
+        )
         .await
         .unwrap_err();
     assert!(e.message.contains("final_snapshot_identifier"), "{e}");
@@ -166,7 +206,13 @@ async fn db_instance_managed_password_and_find_created() {
     assert_no_diff(&w, T, &made, &cfg);
     let found = w.client.find_created(&x, T, &planned).await.unwrap();
     assert_eq!(found.as_ref(), Some(&made));
-    assert!(w.client.find_created(&ctx_with_token("aws_db_instance.x", "t2"), T, &planned).await.unwrap().is_none());
+    assert!(
+        w.client
+            .find_created(&ctx_with_token("aws_db_instance.x", "t2"), T, &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Both a password and a managed password is refused.
     assert!(plan(&w, T, None, &cfg.clone().with("password", Value::from(PASSWORD))).is_err());
 }

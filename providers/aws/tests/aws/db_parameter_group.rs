@@ -21,28 +21,48 @@ fn config(name: &str, params: Vec<Value>) -> Value {
 #[tokio::test]
 async fn db_parameter_group_lifecycle() {
     let w = world().await;
-    let cfg = config("pg", vec![param("log_min_duration_statement", "500"), param("work_mem", "8192")]);
+    let cfg = config(
+        "pg",
+        vec![param("log_min_duration_statement", "500"), param("work_mem", "8192")],
+    );
     let a = create(&w, T, "aws_db_parameter_group.a", &cfg).await;
     let b = create(&w, T, "aws_db_parameter_group.b", &config("pg-b", vec![])).await;
-    let c = create(&w, T, "aws_db_parameter_group.c", &config("pg-c", vec![param("work_mem", "4096")])).await;
+    let c = create(
+        &w,
+        T,
+        "aws_db_parameter_group.c",
+        &config("pg-c", vec![param("work_mem", "4096")]),
+    )
+    .await;
     assert_eq!(id(&a), "pg");
     assert_eq!(a.get_str("family"), Some("postgres16"));
     assert!(a.get_str("arn").unwrap().ends_with(":pg:pg"), "{a:?}");
     assert_eq!(a.get_list("parameter").len(), 2);
-    let cloud: std::collections::BTreeMap<String, String> = infra_aws::rds::list_tags(&w.aws, a.get_str("arn").unwrap())
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
+    let cloud: std::collections::BTreeMap<String, String> =
+        infra_aws::rds::list_tags(&w.aws, a.get_str("arn").unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
     assert_ownership_tags_hidden(&w, &a, &cloud, "aws_db_parameter_group.a").await;
     assert_no_diff(&w, T, &a, &cfg);
 
     // Batched read: one listing; parameters and tags per group found. One deleted out of band.
-    w.aws.rds().delete_db_parameter_group().db_parameter_group_name("pg-b").send().await.unwrap();
+    w.aws
+        .rds()
+        .delete_db_parameter_group()
+        .db_parameter_group_name("pg-b")
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(T, &[c.clone(), b.clone(), a.clone()]).await;
     let made = calls.take();
-    assert_eq!(made.iter().filter(|(_, op)| op == "DescribeDBParameterGroups").count(), 1, "{made:?}");
+    assert_eq!(
+        made.iter().filter(|(_, op)| op == "DescribeDBParameterGroups").count(),
+        1,
+        "{made:?}"
+    );
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&c));
     assert!(got[1].as_ref().unwrap().is_none());
     assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&a));
@@ -64,14 +84,28 @@ async fn db_parameter_group_lifecycle() {
     let values: std::collections::BTreeMap<String, String> = a2
         .get_list("parameter")
         .iter()
-        .map(|p| (p.get_str("name").unwrap().to_string(), p.get_str("value").unwrap().to_string()))
+        .map(|p| {
+            (
+                p.get_str("name").unwrap().to_string(),
+                p.get_str("value").unwrap().to_string(),
+            )
+        })
         .collect();
-    assert_eq!(values.get("log_min_duration_statement").map(String::as_str), Some("1000"));
+    assert_eq!(
+        values.get("log_min_duration_statement").map(String::as_str),
+        Some("1000")
+    );
     assert_eq!(values.len(), 3);
     assert_no_diff(&w, T, &a2, &cfg2);
 
     // Family and name replace it; a bad apply method is refused at plan time.
-    let (_, replace) = plan(&w, T, Some(&a2), &cfg2.clone().with("family", Value::from("postgres17"))).unwrap();
+    let (_, replace) = plan(
+        &w,
+        T,
+        Some(&a2),
+        &cfg2.clone().with("family", Value::from("postgres17")),
+    )
+    .unwrap();
     assert_eq!(replace, vec![Path::attr("family")]);
     let bad = config(
         "pg",
@@ -100,6 +134,15 @@ async fn db_parameter_group_find_created() {
     assert!(w.client.find_created(&x, T, &planned).await.unwrap().is_none());
     let made = w.client.create(&x, T, &planned).await.unwrap();
     assert!(id(&made).starts_with("terraform-"));
-    assert_eq!(w.client.find_created(&x, T, &planned).await.unwrap().as_ref(), Some(&made));
-    assert!(w.client.find_created(&ctx("aws_db_parameter_group.y"), T, &planned).await.unwrap().is_none());
+    assert_eq!(
+        w.client.find_created(&x, T, &planned).await.unwrap().as_ref(),
+        Some(&made)
+    );
+    assert!(
+        w.client
+            .find_created(&ctx("aws_db_parameter_group.y"), T, &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

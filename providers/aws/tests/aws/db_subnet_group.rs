@@ -7,7 +7,13 @@ const T: &str = "aws_db_subnet_group";
 
 /// A VPC with three subnets in three zones.
 pub async fn subnets(w: &World) -> Vec<String> {
-    let vpc = id(&create(w, "aws_vpc", "aws_vpc.db", &Value::map([("cidr_block", Value::from("10.9.0.0/16"))])).await);
+    let vpc = id(&create(
+        w,
+        "aws_vpc",
+        "aws_vpc.db",
+        &Value::map([("cidr_block", Value::from("10.9.0.0/16"))]),
+    )
+    .await);
     let mut out = Vec::new();
     for (i, az) in ["us-east-1a", "us-east-1b", "us-east-1c"].iter().enumerate() {
         let cfg = Value::map([
@@ -40,20 +46,31 @@ async fn db_subnet_group_lifecycle() {
     assert!(a.get_str("arn").unwrap().ends_with(":subgrp:main"), "{a:?}");
     assert_eq!(a.get_str("description"), Some("Managed by Terraform"));
     assert!(a.get_str("vpc_id").unwrap().starts_with("vpc-"));
-    let cloud: std::collections::BTreeMap<String, String> = infra_aws::rds::list_tags(&w.aws, a.get_str("arn").unwrap())
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
+    let cloud: std::collections::BTreeMap<String, String> =
+        infra_aws::rds::list_tags(&w.aws, a.get_str("arn").unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
     assert_ownership_tags_hidden(&w, &a, &cloud, "aws_db_subnet_group.a").await;
     assert_no_diff(&w, T, &a, &cfg);
 
     // Batched read: one listing plus the tags of each group found; one deleted out of band.
-    w.aws.rds().delete_db_subnet_group().db_subnet_group_name("other").send().await.unwrap();
+    w.aws
+        .rds()
+        .delete_db_subnet_group()
+        .db_subnet_group_name("other")
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(T, &[c.clone(), b.clone(), a.clone()]).await;
     let made = calls.take();
-    assert_eq!(made.iter().filter(|(_, op)| op == "DescribeDBSubnetGroups").count(), 1, "{made:?}");
+    assert_eq!(
+        made.iter().filter(|(_, op)| op == "DescribeDBSubnetGroups").count(),
+        1,
+        "{made:?}"
+    );
     assert_eq!(made.len(), 3, "{made:?}");
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&c));
     assert!(got[1].as_ref().unwrap().is_none());
@@ -74,7 +91,10 @@ async fn db_subnet_group_lifecycle() {
 
     let imported = w.client.import(T, "third").await.unwrap().unwrap();
     assert_eq!(imported.get_strings("subnet_ids").len(), 2);
-    assert_eq!(imported.get_string_map("tags").get("env").map(String::as_str), Some("stage"));
+    assert_eq!(
+        imported.get_string_map("tags").get("env").map(String::as_str),
+        Some("stage")
+    );
 
     w.client.delete(&ctx("aws_db_subnet_group.a"), T, &a2).await.unwrap();
     assert_eq!(read(&w, T, &a2).await, None);
@@ -85,13 +105,19 @@ async fn db_subnet_group_lifecycle() {
 async fn db_subnet_group_find_created() {
     let w = world().await;
     let s = subnets(&w).await;
-    let cfg = Value::map([("name_prefix", Value::from("db-")), ("subnet_ids", Value::string_set(s.iter()))]);
+    let cfg = Value::map([
+        ("name_prefix", Value::from("db-")),
+        ("subnet_ids", Value::string_set(s.iter())),
+    ]);
     let (planned, _) = plan(&w, T, None, &cfg).unwrap();
     let x = ctx("aws_db_subnet_group.x");
     assert!(w.client.find_created(&x, T, &planned).await.unwrap().is_none());
     let made = w.client.create(&x, T, &planned).await.unwrap();
     assert!(id(&made).starts_with("db-"));
-    assert_eq!(w.client.find_created(&x, T, &planned).await.unwrap().as_ref(), Some(&made));
+    assert_eq!(
+        w.client.find_created(&x, T, &planned).await.unwrap().as_ref(),
+        Some(&made)
+    );
     assert!(
         w.client
             .find_created(&ctx_with_token("aws_db_subnet_group.x", "other"), T, &planned)

@@ -6,7 +6,10 @@ use infra_provider::Value;
 const T: &str = "aws_eip";
 
 fn config(name: &str) -> Value {
-    Value::map([("domain", Value::from("vpc")), ("tags", Value::string_map([("Name", name)]))])
+    Value::map([
+        ("domain", Value::from("vpc")),
+        ("tags", Value::string_map([("Name", name)])),
+    ])
 }
 
 #[tokio::test]
@@ -28,7 +31,13 @@ async fn eip_lifecycle() {
     assert_no_diff(&w, T, &a, &config("a"));
 
     // Batched read: one DescribeAddresses; one released out of band.
-    w.aws.ec2().release_address().allocation_id(id(&b)).send().await.unwrap();
+    w.aws
+        .ec2()
+        .release_address()
+        .allocation_id(id(&b))
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(T, &[c.clone(), b.clone(), a.clone()]).await;
     let made = calls.take();
@@ -38,9 +47,15 @@ async fn eip_lifecycle() {
     assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&a));
 
     let a2 = update(&w, T, "aws_eip.a", &a, &config("renamed")).await;
-    assert_eq!(a2.get_string_map("tags").get("Name").map(String::as_str), Some("renamed"));
+    assert_eq!(
+        a2.get_string_map("tags").get("Name").map(String::as_str),
+        Some("renamed")
+    );
     assert_eq!(a2.get_str("public_ip"), Some(ip.as_str()));
-    assert_eq!(ec2_tags(&w, &id(&a)).await.get("Name").map(String::as_str), Some("renamed"));
+    assert_eq!(
+        ec2_tags(&w, &id(&a)).await.get("Name").map(String::as_str),
+        Some("renamed")
+    );
 
     // Another domain replaces it.
     let (_, replace) = plan(&w, T, Some(&a2), &config("a").with("domain", Value::from("standard"))).unwrap();
@@ -61,6 +76,15 @@ async fn eip_find_created() {
     let x = ctx("aws_eip.x");
     assert!(w.client.find_created(&x, T, &planned).await.unwrap().is_none());
     let made = w.client.create(&x, T, &planned).await.unwrap();
-    assert_eq!(w.client.find_created(&x, T, &planned).await.unwrap().as_ref(), Some(&made));
-    assert!(w.client.find_created(&ctx("aws_eip.y"), T, &planned).await.unwrap().is_none());
+    assert_eq!(
+        w.client.find_created(&x, T, &planned).await.unwrap().as_ref(),
+        Some(&made)
+    );
+    assert!(
+        w.client
+            .find_created(&ctx("aws_eip.y"), T, &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

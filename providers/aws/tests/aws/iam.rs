@@ -9,7 +9,8 @@ const ASSUME_REFORMATTED: &str = r#"{
   "Statement": [{"Action": "sts:AssumeRole", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Effect": "Allow"}],
   "Version": "2012-10-17"
 }"#;
-const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+const POLICY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
 const POLICY2: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"}]}"#;
 
 fn role(name: &str) -> Value {
@@ -93,7 +94,11 @@ async fn iam_role_lifecycle() {
     let a2 = update(&w, "aws_iam_role", "aws_iam_role.a", &a, &cfg2).await;
     assert_eq!(a2.get_str("description"), Some("renamed role"));
     assert_eq!(a2.get_i64("max_session_duration"), Some(7200));
-    assert!(a2.get_str("assume_role_policy").unwrap().contains("lambda.amazonaws.com"));
+    assert!(
+        a2.get_str("assume_role_policy")
+            .unwrap()
+            .contains("lambda.amazonaws.com")
+    );
     assert_eq!(a2.get_string_map("tags").len(), 2);
     assert_no_diff(&w, "aws_iam_role", &a2, &cfg2);
 
@@ -107,7 +112,14 @@ async fn iam_role_lifecycle() {
 
     // Deleting a role with an attached policy needs force_detach_policies.
     let arn = managed_policy(&w, "reader").await;
-    w.aws.iam().attach_role_policy().role_name("app-a").policy_arn(&arn).send().await.unwrap();
+    w.aws
+        .iam()
+        .attach_role_policy()
+        .role_name("app-a")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     let e = w
         .client
         .delete(&ctx("aws_iam_role.a"), "aws_iam_role", &a2)
@@ -115,9 +127,15 @@ async fn iam_role_lifecycle() {
         .unwrap_err();
     assert_eq!(e.code.as_deref(), Some("DeleteConflict"), "{e}");
     let forced = a2.clone().with("force_detach_policies", Value::Bool(true));
-    w.client.delete(&ctx("aws_iam_role.a"), "aws_iam_role", &forced).await.unwrap();
+    w.client
+        .delete(&ctx("aws_iam_role.a"), "aws_iam_role", &forced)
+        .await
+        .unwrap();
     assert_eq!(read(&w, "aws_iam_role", &a2).await, None);
-    w.client.delete(&ctx("aws_iam_role.a"), "aws_iam_role", &forced).await.unwrap();
+    w.client
+        .delete(&ctx("aws_iam_role.a"), "aws_iam_role", &forced)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -130,7 +148,13 @@ async fn iam_role_generated_names_and_find_created() {
     let (planned, _) = plan(&w, "aws_iam_role", None, &cfg).unwrap();
     assert!(planned.get("name").unwrap().is_unknown());
     let x = ctx("aws_iam_role.x");
-    assert!(w.client.find_created(&x, "aws_iam_role", &planned).await.unwrap().is_none());
+    assert!(
+        w.client
+            .find_created(&x, "aws_iam_role", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let made = w.client.create(&x, "aws_iam_role", &planned).await.unwrap();
     assert!(id(&made).starts_with("svc-"), "{made:?}");
     assert_eq!(made.get_str("name_prefix"), Some("svc-"));
@@ -138,7 +162,13 @@ async fn iam_role_generated_names_and_find_created() {
     assert_eq!(found.as_ref(), Some(&made));
     // Another operation (another client token) does not adopt it.
     let other = ctx_with_token("aws_iam_role.x", "another-token");
-    assert!(w.client.find_created(&other, "aws_iam_role", &planned).await.unwrap().is_none());
+    assert!(
+        w.client
+            .find_created(&other, "aws_iam_role", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_no_diff(&w, "aws_iam_role", &made, &cfg);
 }
 
@@ -146,27 +176,36 @@ async fn iam_role_generated_names_and_find_created() {
 async fn iam_role_managed_and_inline_policies_in_the_role() {
     let w = world().await;
     let arn = managed_policy(&w, "reader").await;
-    let cfg = role("owner").with("managed_policy_arns", Value::string_set([arn.as_str()])).with(
-        "inline_policy",
-        Value::List(vec![Value::map([
-            ("name", Value::from("s3")),
-            ("policy", Value::from(POLICY)),
-        ])]),
-    );
+    let cfg = role("owner")
+        .with("managed_policy_arns", Value::string_set([arn.as_str()]))
+        .with(
+            "inline_policy",
+            Value::List(vec![Value::map([
+                ("name", Value::from("s3")),
+                ("policy", Value::from(POLICY)),
+            ])]),
+        );
     let r = create(&w, "aws_iam_role", "aws_iam_role.owner", &cfg).await;
     assert_eq!(r.get_strings("managed_policy_arns"), vec![arn.clone()]);
     assert_eq!(r.get_list("inline_policy").len(), 1);
     assert_no_diff(&w, "aws_iam_role", &r, &cfg);
-    let cfg2 = role("owner").with("managed_policy_arns", Value::string_set::<&str>([])).with(
-        "inline_policy",
-        Value::List(vec![Value::map([
-            ("name", Value::from("s3")),
-            ("policy", Value::from(POLICY2)),
-        ])]),
-    );
+    let cfg2 = role("owner")
+        .with("managed_policy_arns", Value::string_set::<&str>([]))
+        .with(
+            "inline_policy",
+            Value::List(vec![Value::map([
+                ("name", Value::from("s3")),
+                ("policy", Value::from(POLICY2)),
+            ])]),
+        );
     let r2 = update(&w, "aws_iam_role", "aws_iam_role.owner", &r, &cfg2).await;
     assert!(r2.get_strings("managed_policy_arns").is_empty());
-    assert!(r2.get_list("inline_policy")[0].get_str("policy").unwrap().contains("s3:PutObject"));
+    assert!(
+        r2.get_list("inline_policy")[0]
+            .get_str("policy")
+            .unwrap()
+            .contains("s3:PutObject")
+    );
 }
 
 #[tokio::test]
@@ -181,12 +220,26 @@ async fn iam_role_policy_attachment_lifecycle() {
     let a2 = create(&w, t, "aws_iam_role_policy_attachment.a2", &cfg(&p2)).await;
     assert!(id(&a1).starts_with("app-"), "{a1:?}");
     assert_ne!(id(&a1), id(&a2));
-    let attached = w.aws.iam().list_attached_role_policies().role_name("app").send().await.unwrap();
+    let attached = w
+        .aws
+        .iam()
+        .list_attached_role_policies()
+        .role_name("app")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(attached.attached_policies().len(), 2);
     assert_no_diff(&w, t, &a1, &cfg(&p1));
 
     // Batched read: one listing; one detached out of band.
-    w.aws.iam().detach_role_policy().role_name("app").policy_arn(&p2).send().await.unwrap();
+    w.aws
+        .iam()
+        .detach_role_policy()
+        .role_name("app")
+        .policy_arn(&p2)
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(t, &[a2.clone(), a1.clone()]).await;
     assert_eq!(calls.take().len(), 1);
@@ -231,7 +284,14 @@ async fn iam_role_policy_lifecycle() {
     assert_no_diff(&w, t, &p, &cfg("s3", POLICY));
     assert!(schema_of(&w, t).block.attributes["policy"].json);
 
-    w.aws.iam().delete_role_policy().role_name("app").policy_name("logs").send().await.unwrap();
+    w.aws
+        .iam()
+        .delete_role_policy()
+        .role_name("app")
+        .policy_name("logs")
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(t, &[q.clone(), p.clone()]).await;
     assert_eq!(calls.take().len(), 1);
@@ -264,7 +324,10 @@ async fn iam_role_policy_lifecycle() {
     assert!(w.client.find_created(&x, t, &planned).await.unwrap().is_none());
     let made = w.client.create(&x, t, &planned).await.unwrap();
     assert!(made.get_str("name").unwrap().starts_with("terraform-"));
-    assert_eq!(w.client.find_created(&x, t, &planned).await.unwrap().as_ref(), Some(&made));
+    assert_eq!(
+        w.client.find_created(&x, t, &planned).await.unwrap().as_ref(),
+        Some(&made)
+    );
 
     w.client.delete(&x, t, &p2).await.unwrap();
     assert_eq!(read(&w, t, &p2).await, None);

@@ -7,7 +7,13 @@ const T: &str = "aws_nat_gateway";
 
 /// A VPC with two subnets: (vpc, subnet a, subnet b).
 async fn network(w: &World) -> (String, String, String) {
-    let vpc = id(&create(w, "aws_vpc", "aws_vpc.main", &Value::map([("cidr_block", Value::from("10.0.0.0/16"))])).await);
+    let vpc = id(&create(
+        w,
+        "aws_vpc",
+        "aws_vpc.main",
+        &Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+    )
+    .await);
     let subnet = |cidr: &str| Value::map([("vpc_id", Value::from(vpc.as_str())), ("cidr_block", Value::from(cidr))]);
     let a = id(&create(w, "aws_subnet", "aws_subnet.a", &subnet("10.0.1.0/24")).await);
     let b = id(&create(w, "aws_subnet", "aws_subnet.b", &subnet("10.0.2.0/24")).await);
@@ -15,7 +21,13 @@ async fn network(w: &World) -> (String, String, String) {
 }
 
 async fn eip(w: &World, name: &str) -> Value {
-    create(w, "aws_eip", &format!("aws_eip.{name}"), &Value::map([("domain", Value::from("vpc"))])).await
+    create(
+        w,
+        "aws_eip",
+        &format!("aws_eip.{name}"),
+        &Value::map([("domain", Value::from("vpc"))]),
+    )
+    .await
 }
 
 fn config(subnet: &str, alloc: &str, name: &str) -> Value {
@@ -44,7 +56,13 @@ async fn nat_gateway_lifecycle() {
     assert_no_diff(&w, T, &a, &cfg);
 
     // Batched read: one call; a gateway deleted out of band reads as gone.
-    w.aws.ec2().delete_nat_gateway().nat_gateway_id(id(&b)).send().await.unwrap();
+    w.aws
+        .ec2()
+        .delete_nat_gateway()
+        .nat_gateway_id(id(&b))
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(T, &[c.clone(), b.clone(), a.clone()]).await;
     let made = calls.take();
@@ -55,7 +73,10 @@ async fn nat_gateway_lifecycle() {
 
     // Tags in place; another subnet or allocation replaces it.
     let a2 = update(&w, T, "aws_nat_gateway.a", &a, &config(&sa, &id(&e1), "renamed")).await;
-    assert_eq!(a2.get_string_map("tags").get("Name").map(String::as_str), Some("renamed"));
+    assert_eq!(
+        a2.get_string_map("tags").get("Name").map(String::as_str),
+        Some("renamed")
+    );
     let (_, replace) = plan(&w, T, Some(&a2), &config(&sb, &id(&e1), "renamed")).unwrap();
     assert_eq!(replace, vec![Path::attr("subnet_id")]);
     // A private gateway takes no allocation.
@@ -80,6 +101,15 @@ async fn nat_gateway_find_created() {
     let x = ctx("aws_nat_gateway.x");
     assert!(w.client.find_created(&x, T, &planned).await.unwrap().is_none());
     let made = w.client.create(&x, T, &planned).await.unwrap();
-    assert_eq!(w.client.find_created(&x, T, &planned).await.unwrap().as_ref(), Some(&made));
-    assert!(w.client.find_created(&ctx("aws_nat_gateway.y"), T, &planned).await.unwrap().is_none());
+    assert_eq!(
+        w.client.find_created(&x, T, &planned).await.unwrap().as_ref(),
+        Some(&made)
+    );
+    assert!(
+        w.client
+            .find_created(&ctx("aws_nat_gateway.y"), T, &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -26,7 +26,13 @@ fn config(rtb: &str, dest: &str, target: &str, target_id: &str) -> Value {
 #[tokio::test]
 async fn route_lifecycle() {
     let w = world().await;
-    let vpc = id(&create(&w, "aws_vpc", "aws_vpc.main", &Value::map([("cidr_block", Value::from("10.0.0.0/16"))])).await);
+    let vpc = id(&create(
+        &w,
+        "aws_vpc",
+        "aws_vpc.main",
+        &Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+    )
+    .await);
     let igw = id(&create(
         &w,
         "aws_internet_gateway",
@@ -38,7 +44,13 @@ async fn route_lifecycle() {
     let cfg = config(&public, "0.0.0.0/0", "gateway_id", &igw);
     let a = create(&w, T, "aws_route.a", &cfg).await;
     let b = create(&w, T, "aws_route.b", &config(&private, "0.0.0.0/0", "gateway_id", &igw)).await;
-    let c = create(&w, T, "aws_route.c", &config(&public, "192.168.0.0/16", "gateway_id", &igw)).await;
+    let c = create(
+        &w,
+        T,
+        "aws_route.c",
+        &config(&public, "192.168.0.0/16", "gateway_id", &igw),
+    )
+    .await;
     assert_eq!(id(&a), format!("r-{public}1080289494"));
     assert_eq!(a.get_str("gateway_id"), Some(igw.as_str()));
     assert_eq!(a.get_str("origin"), Some("CreateRoute"));
@@ -56,7 +68,10 @@ async fn route_lifecycle() {
         .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(T, &[c.clone(), b.clone(), a.clone()]).await;
-    assert_eq!(calls.take(), vec![("EC2".to_string(), "DescribeRouteTables".to_string())]);
+    assert_eq!(
+        calls.take(),
+        vec![("EC2".to_string(), "DescribeRouteTables".to_string())]
+    );
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&c));
     assert!(got[1].as_ref().unwrap().is_none());
     assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&a));
@@ -66,15 +81,27 @@ async fn route_lifecycle() {
         &w,
         "aws_subnet",
         "aws_subnet.a",
-        &Value::map([("vpc_id", Value::from(vpc.as_str())), ("cidr_block", Value::from("10.0.1.0/24"))]),
+        &Value::map([
+            ("vpc_id", Value::from(vpc.as_str())),
+            ("cidr_block", Value::from("10.0.1.0/24")),
+        ]),
     )
     .await);
-    let eip = id(&create(&w, "aws_eip", "aws_eip.nat", &Value::map([("domain", Value::from("vpc"))])).await);
+    let eip = id(&create(
+        &w,
+        "aws_eip",
+        "aws_eip.nat",
+        &Value::map([("domain", Value::from("vpc"))]),
+    )
+    .await);
     let nat = id(&create(
         &w,
         "aws_nat_gateway",
         "aws_nat_gateway.main",
-        &Value::map([("subnet_id", Value::from(subnet.as_str())), ("allocation_id", Value::from(eip.as_str()))]),
+        &Value::map([
+            ("subnet_id", Value::from(subnet.as_str())),
+            ("allocation_id", Value::from(eip.as_str())),
+        ]),
     )
     .await);
     let cfg2 = config(&public, "0.0.0.0/0", "nat_gateway_id", &nat);
@@ -83,12 +110,23 @@ async fn route_lifecycle() {
     assert_eq!(a2.get("gateway_id"), Some(&Value::Null));
     assert_eq!(id(&a2), id(&a));
     assert_no_diff(&w, T, &a2, &cfg2);
-    let (_, replace) = plan(&w, T, Some(&a2), &config(&public, "10.1.0.0/16", "nat_gateway_id", &nat)).unwrap();
+    let (_, replace) = plan(
+        &w,
+        T,
+        Some(&a2),
+        &config(&public, "10.1.0.0/16", "nat_gateway_id", &nat),
+    )
+    .unwrap();
     assert_eq!(replace, vec![Path::attr("destination_cidr_block")]);
     // Exactly one target.
     assert!(plan(&w, T, None, &cfg2.clone().with("gateway_id", Value::from(igw.as_str()))).is_err());
 
-    let imported = w.client.import(T, &format!("{public}_192.168.0.0/16")).await.unwrap().unwrap();
+    let imported = w
+        .client
+        .import(T, &format!("{public}_192.168.0.0/16"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(imported, c);
     assert!(w.client.import(T, "0.0.0.0/0").await.is_err());
 
@@ -100,7 +138,13 @@ async fn route_lifecycle() {
 #[tokio::test]
 async fn route_find_created() {
     let w = world().await;
-    let vpc = id(&create(&w, "aws_vpc", "aws_vpc.main", &Value::map([("cidr_block", Value::from("10.0.0.0/16"))])).await);
+    let vpc = id(&create(
+        &w,
+        "aws_vpc",
+        "aws_vpc.main",
+        &Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+    )
+    .await);
     let igw = id(&create(
         &w,
         "aws_internet_gateway",
@@ -113,7 +157,10 @@ async fn route_find_created() {
     let x = ctx("aws_route.x");
     assert!(w.client.find_created(&x, T, &planned).await.unwrap().is_none());
     let made = w.client.create(&x, T, &planned).await.unwrap();
-    assert_eq!(w.client.find_created(&x, T, &planned).await.unwrap().as_ref(), Some(&made));
+    assert_eq!(
+        w.client.find_created(&x, T, &planned).await.unwrap().as_ref(),
+        Some(&made)
+    );
     // Creating it again reports the route that is already there.
     let e = w.client.create(&ctx("aws_route.y"), T, &planned).await.unwrap_err();
     assert_eq!(e.code.as_deref(), Some("RouteAlreadyExists"), "{e}");

@@ -8,8 +8,19 @@ const S3: &str = "com.amazonaws.us-east-1.s3";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}"#;
 
 async fn setup(w: &World) -> (String, String, String) {
-    let vpc = id(&create(w, "aws_vpc", "aws_vpc.main", &Value::map([("cidr_block", Value::from("10.0.0.0/16"))])).await);
-    let rt = |n: &str| (format!("aws_route_table.{n}"), Value::map([("vpc_id", Value::from(vpc.as_str()))]));
+    let vpc = id(&create(
+        w,
+        "aws_vpc",
+        "aws_vpc.main",
+        &Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+    )
+    .await);
+    let rt = |n: &str| {
+        (
+            format!("aws_route_table.{n}"),
+            Value::map([("vpc_id", Value::from(vpc.as_str()))]),
+        )
+    };
     let (a1, c1) = rt("a");
     let (a2, c2) = rt("b");
     let r1 = id(&create(w, "aws_route_table", &a1, &c1).await);
@@ -43,7 +54,13 @@ async fn vpc_endpoint_lifecycle() {
     assert_no_diff(&w, T, &a, &cfg);
 
     // Batched read; one deleted out of band.
-    w.aws.ec2().delete_vpc_endpoints().vpc_endpoint_ids(id(&b)).send().await.unwrap();
+    w.aws
+        .ec2()
+        .delete_vpc_endpoints()
+        .vpc_endpoint_ids(id(&b))
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w.client.read(T, &[c.clone(), b.clone(), a.clone()]).await;
     let made = calls.take();
@@ -70,7 +87,9 @@ async fn vpc_endpoint_lifecycle() {
         &w,
         T,
         Some(&a3),
-        &cfg3.clone().with("service_name", Value::from("com.amazonaws.us-east-1.dynamodb")),
+        &cfg3
+            .clone()
+            .with("service_name", Value::from("com.amazonaws.us-east-1.dynamodb")),
     )
     .unwrap();
     assert_eq!(replace, vec![Path::attr("service_name")]);
@@ -94,6 +113,15 @@ async fn vpc_endpoint_find_created() {
     let x = ctx("aws_vpc_endpoint.x");
     assert!(w.client.find_created(&x, T, &planned).await.unwrap().is_none());
     let made = w.client.create(&x, T, &planned).await.unwrap();
-    assert_eq!(w.client.find_created(&x, T, &planned).await.unwrap().as_ref(), Some(&made));
-    assert!(w.client.find_created(&ctx("aws_vpc_endpoint.y"), T, &planned).await.unwrap().is_none());
+    assert_eq!(
+        w.client.find_created(&x, T, &planned).await.unwrap().as_ref(),
+        Some(&made)
+    );
+    assert!(
+        w.client
+            .find_created(&ctx("aws_vpc_endpoint.y"), T, &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
