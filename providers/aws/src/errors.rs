@@ -19,6 +19,7 @@ const NOT_FOUND_CODES: &[&str] = &[
     "NoSuchEntity",
     "NoSuchBucket",
     "DBInstanceNotFound",
+    "DBSubnetGroupNotFoundFault",
     "NotFoundException",
 ];
 

@@ -11,7 +11,7 @@
 //! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
 //! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
 //! - [`pricing`]: the Price List API (`GetProducts`) for `infra cost refresh-prices`;
-//! - [`tags`], [`ec2`], [`values`]: the helpers every resource type shares;
+//! - [`tags`], [`ec2`], [`iam`], [`rds`], [`values`]: the helpers resource types share;
 //! - [`resources`] and [`data_sources`]: one file per type.
 
 pub mod client;
@@ -19,8 +19,10 @@ pub mod config;
 pub mod data_sources;
 pub mod ec2;
 pub mod errors;
+pub mod iam;
 pub mod interceptor;
 pub mod pricing;
+pub mod rds;
 pub mod resources;
 pub mod tags;
 pub mod values;

@@ -5,7 +5,17 @@
 use crate::client::AwsClient;
 use infra_provider::Registry;
 
+pub mod cloudwatch_log_group;
+pub mod db_instance;
+pub mod db_parameter_group;
+pub mod db_subnet_group;
+pub mod eip;
+pub mod iam_role;
+pub mod iam_role_policy;
+pub mod iam_role_policy_attachment;
 pub mod internet_gateway;
+pub mod nat_gateway;
+pub mod route;
 pub mod route_table;
 pub mod route_table_association;
 pub mod secretsmanager_secret;
@@ -14,6 +24,7 @@ pub mod security_group;
 pub mod ssm_parameter;
 pub mod subnet;
 pub mod vpc;
+pub mod vpc_endpoint;
 pub mod vpc_security_group_rule;
 
 /// Adds every resource type of this crate to a registry.
@@ -29,4 +40,16 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .resource(ssm_parameter::SsmParameter)
         .resource(secretsmanager_secret::SecretsmanagerSecret)
         .resource(secretsmanager_secret_version::SecretsmanagerSecretVersion)
+        // Stage A1: networking rest, database, identity and logs.
+        .resource(eip::Eip)
+        .resource(nat_gateway::NatGateway)
+        .resource(route::Route)
+        .resource(vpc_endpoint::VpcEndpoint)
+        .resource(db_subnet_group::DbSubnetGroup)
+        .resource(db_parameter_group::DbParameterGroup)
+        .resource(db_instance::DbInstance)
+        .resource(iam_role::IamRole)
+        .resource(iam_role_policy_attachment::IamRolePolicyAttachment)
+        .resource(iam_role_policy::IamRolePolicy)
+        .resource(cloudwatch_log_group::CloudwatchLogGroup)
 }

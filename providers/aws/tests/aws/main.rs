@@ -1,9 +1,17 @@
 //! Integration tests of the AWS provider against moto: one binary (link time), one module per type.
 //! Every test starts its own moto server and configures the provider through `Provider::configure`.
 
+mod cloudwatch_log_group;
 mod common;
 mod data_sources;
+mod db_instance;
+mod db_parameter_group;
+mod db_subnet_group;
+mod eip;
+mod iam;
 mod internet_gateway;
+mod nat_gateway;
+mod route;
 mod route_table;
 mod secretsmanager;
 mod security_group;
@@ -11,3 +19,4 @@ mod security_group_rule;
 mod ssm_parameter;
 mod subnet;
 mod vpc;
+mod vpc_endpoint;
