@@ -10,16 +10,21 @@
 //! - [`client`]: the configured provider: one shared SDK config, service clients built lazily;
 //! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
 //! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
-//! - [`tags`], [`ec2`], [`values`]: the helpers every resource type shares;
+//! - [`tags`], [`ec2`], [`values`]: the helpers every resource type shares; [`tagging`]: tags of many
+//!   resources in one call (Resource Groups Tagging API) for batched refreshes; [`s3`]: bucket tags and
+//!   S3 read-after-write waits; [`efs`]: EFS tags and names;
 //! - [`resources`] and [`data_sources`]: one file per type.
 
 pub mod client;
 pub mod config;
 pub mod data_sources;
 pub mod ec2;
+pub mod efs;
 pub mod errors;
 pub mod interceptor;
 pub mod resources;
+pub mod s3;
+pub mod tagging;
 pub mod tags;
 pub mod values;
 

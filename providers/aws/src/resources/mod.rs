@@ -5,9 +5,19 @@
 use crate::client::AwsClient;
 use infra_provider::Registry;
 
+pub mod ebs_volume;
+pub mod ecr_lifecycle_policy;
+pub mod ecr_repository;
+pub mod efs_access_point;
+pub mod efs_file_system;
+pub mod efs_mount_target;
 pub mod internet_gateway;
 pub mod route_table;
 pub mod route_table_association;
+pub mod s3_bucket;
+pub mod s3_bucket_lifecycle_configuration;
+pub mod s3_bucket_public_access_block;
+pub mod s3_bucket_versioning;
 pub mod secretsmanager_secret;
 pub mod secretsmanager_secret_version;
 pub mod security_group;
@@ -29,4 +39,14 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .resource(ssm_parameter::SsmParameter)
         .resource(secretsmanager_secret::SecretsmanagerSecret)
         .resource(secretsmanager_secret_version::SecretsmanagerSecretVersion)
+        .resource(s3_bucket::S3Bucket)
+        .resource(s3_bucket_versioning::S3BucketVersioning)
+        .resource(s3_bucket_public_access_block::S3BucketPublicAccessBlock)
+        .resource(s3_bucket_lifecycle_configuration::S3BucketLifecycleConfiguration)
+        .resource(ecr_repository::EcrRepository)
+        .resource(ecr_lifecycle_policy::EcrLifecyclePolicy)
+        .resource(efs_file_system::EfsFileSystem)
+        .resource(efs_mount_target::EfsMountTarget)
+        .resource(efs_access_point::EfsAccessPoint)
+        .resource(ebs_volume::EbsVolume)
 }
