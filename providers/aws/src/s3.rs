@@ -33,7 +33,11 @@ pub async fn get_tags(c: &AwsClient, bucket: &str) -> Result<Vec<(String, String
             .collect()),
         Err(e) => {
             let e = aws_err(format!("reading tags of S3 bucket {bucket}"))(e);
-            if code_of(&e) == "NoSuchTagSet" { Ok(Vec::new()) } else { Err(e) }
+            if code_of(&e) == "NoSuchTagSet" {
+                Ok(Vec::new())
+            } else {
+                Err(e)
+            }
         }
     }
 }

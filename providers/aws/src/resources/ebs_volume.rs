@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use aws_sdk_ec2::types::{ResourceType as Ec2Type, Volume, VolumeType};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value, wait_for,
+    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
+    wait_for,
 };
 use std::collections::HashMap;
 
@@ -154,7 +154,10 @@ async fn volume_state(c: &AwsClient, id: &str) -> Result<Option<String>> {
 }
 
 fn int32(v: &Value, k: &str) -> Option<i32> {
-    v.get(k).filter(|x| !x.is_unknown()).and_then(Value::as_i64).map(|n| n as i32)
+    v.get(k)
+        .filter(|x| !x.is_unknown())
+        .and_then(Value::as_i64)
+        .map(|n| n as i32)
 }
 
 /// Waits for the latest modification of a volume to reach `optimizing` or `completed`.
@@ -176,7 +179,9 @@ async fn wait_modified(c: &AwsClient, ctx: &OpContext, id: &str) -> Result<()> {
         Ok(match latest.as_deref() {
             None | Some("optimizing") | Some("completed") => Poll::Ready(()),
             Some("failed") => {
-                return Err(ProviderError::new(format!("the modification of EBS volume {id} failed")));
+                return Err(ProviderError::new(format!(
+                    "the modification of EBS volume {id} failed"
+                )));
             }
             Some(s) => Poll::Pending(s.to_string()),
         })
@@ -215,7 +220,9 @@ async fn final_snapshot(c: &AwsClient, ctx: &OpContext, id: &str, prior: &Value)
             {
                 Some(s) if s == "completed" => Poll::Ready(()),
                 Some(s) if s == "error" => {
-                    return Err(ProviderError::new(format!("final snapshot {snap} of EBS volume {id} failed")));
+                    return Err(ProviderError::new(format!(
+                        "final snapshot {snap} of EBS volume {id} failed"
+                    )));
                 }
                 Some(s) => Poll::Pending(s),
                 None => Poll::Pending("not visible yet".into()),
@@ -248,7 +255,9 @@ impl ResourceType<AwsClient> for EbsVolume {
             if req.prior.is_none() {
                 match ty {
                     "io1" | "io2" if iops == 0 => {
-                        return Err(ProviderError::invalid(format!("'iops' must be set when 'type' is '{ty}'")));
+                        return Err(ProviderError::invalid(format!(
+                            "'iops' must be set when 'type' is '{ty}'"
+                        )));
                     }
                     "io1" | "io2" | "gp3" => {}
                     _ if iops != 0 => {

@@ -10,7 +10,9 @@ use crate::client::AwsClient;
 use crate::errors::{aws_err, code_of};
 use crate::values::{complete, id_of, keep_json_text, str_attr};
 use async_trait::async_trait;
-use infra_provider::{Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value};
+use infra_provider::{
+    Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
+};
 
 pub struct EcrLifecyclePolicy;
 
@@ -57,7 +59,9 @@ async fn put(c: &AwsClient, planned: &Value) -> Result<String> {
         .lifecycle_policy_text(policy)
         .send()
         .await
-        .map_err(aws_err(format!("setting the lifecycle policy of ECR repository {repo}")))?;
+        .map_err(aws_err(format!(
+            "setting the lifecycle policy of ECR repository {repo}"
+        )))?;
     Ok(repo)
 }
 

@@ -12,11 +12,13 @@
 
 use crate::client::AwsClient;
 use crate::errors::{aws_err, code_of};
-use crate::tags::{self, TagChanges};
 use crate::tagging::tags_by_arn;
+use crate::tags::{self, TagChanges};
 use crate::values::{ReadResults, all_failed, complete, id_of, keys_of, partial_object, prior_for, str_attr};
 use async_trait::async_trait;
-use aws_sdk_ecr::types::{EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Repository, Tag};
+use aws_sdk_ecr::types::{
+    EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Repository, Tag,
+};
 use infra_provider::{
     Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
     TAG_ADDRESS, TAG_LINEAGE, Timeouts, Type, Value, wait_for,

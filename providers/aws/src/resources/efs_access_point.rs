@@ -36,7 +36,10 @@ fn block() -> Block {
                 Block::new()
                     .attr("gid", Attribute::required(Type::Number).force_new())
                     .attr("uid", Attribute::required(Type::Number).force_new())
-                    .attr("secondary_gids", Attribute::optional(Type::set(Type::Number)).force_new()),
+                    .attr(
+                        "secondary_gids",
+                        Attribute::optional(Type::set(Type::Number)).force_new(),
+                    ),
             )
             .max(1)
             .force_new(),
@@ -107,7 +110,10 @@ async fn flatten(c: &AwsClient, ap: &AccessPointDescription, prior: &Value) -> R
     let mut obj = Value::map([
         ("id", Value::opt_string(ap.access_point_id())),
         ("arn", Value::opt_string(ap.access_point_arn())),
-        ("file_system_arn", Value::string(file_system_arn(c, fs, ap.owner_id()).await?)),
+        (
+            "file_system_arn",
+            Value::string(file_system_arn(c, fs, ap.owner_id()).await?),
+        ),
         ("file_system_id", Value::string(fs)),
         ("owner_id", Value::opt_string(ap.owner_id())),
         ("posix_user", Value::List(posix)),
@@ -203,12 +209,10 @@ fn token(ctx: &OpContext) -> String {
 }
 
 fn expand_posix(v: &Value) -> Result<Option<PosixUser>> {
-    let Some(p) = v.get_block("posix_user") else { return Ok(None) };
-    let secondary: Vec<i64> = p
-        .get_list("secondary_gids")
-        .iter()
-        .filter_map(Value::as_i64)
-        .collect();
+    let Some(p) = v.get_block("posix_user") else {
+        return Ok(None);
+    };
+    let secondary: Vec<i64> = p.get_list("secondary_gids").iter().filter_map(Value::as_i64).collect();
     PosixUser::builder()
         .set_gid(p.get_i64("gid"))
         .set_uid(p.get_i64("uid"))
@@ -219,7 +223,9 @@ fn expand_posix(v: &Value) -> Result<Option<PosixUser>> {
 }
 
 fn expand_root(v: &Value) -> Result<Option<RootDirectory>> {
-    let Some(r) = v.get_block("root_directory") else { return Ok(None) };
+    let Some(r) = v.get_block("root_directory") else {
+        return Ok(None);
+    };
     let info = match r.get_block("creation_info") {
         Some(i) => Some(
             CreationInfo::builder()
@@ -279,7 +285,8 @@ impl ResourceType<AwsClient> for EfsAccessPoint {
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
-        let fs = str_attr(planned, "file_system_id").ok_or_else(|| ProviderError::invalid("file_system_id is required"))?;
+        let fs =
+            str_attr(planned, "file_system_id").ok_or_else(|| ProviderError::invalid("file_system_id is required"))?;
         let out = c
             .efs()
             .create_access_point()

@@ -24,8 +24,8 @@ use aws_sdk_efs::types::{
     TransitionToArchiveRules, TransitionToIaRules, TransitionToPrimaryStorageClassRules,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
-    Timeouts, Type, Value, wait_for,
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
+    Type, Value, wait_for,
 };
 use std::collections::HashMap;
 
@@ -100,7 +100,10 @@ fn flatten(c: &AwsClient, fs: &FileSystemDescription, lifecycle: &[LifecyclePoli
                     "transition_to_archive",
                     Value::opt_string(p.transition_to_archive().map(|t| t.as_str())),
                 ),
-                ("transition_to_ia", Value::opt_string(p.transition_to_ia().map(|t| t.as_str()))),
+                (
+                    "transition_to_ia",
+                    Value::opt_string(p.transition_to_ia().map(|t| t.as_str())),
+                ),
                 (
                     "transition_to_primary_storage_class",
                     Value::opt_string(p.transition_to_primary_storage_class().map(|t| t.as_str())),
@@ -127,7 +130,10 @@ fn flatten(c: &AwsClient, fs: &FileSystemDescription, lifecycle: &[LifecyclePoli
         ("encrypted", Value::Bool(fs.encrypted().unwrap_or(false))),
         ("kms_key_id", Value::opt_string(fs.kms_key_id())),
         ("name", Value::opt_string(fs.name())),
-        ("number_of_mount_targets", Value::int(fs.number_of_mount_targets() as i64)),
+        (
+            "number_of_mount_targets",
+            Value::int(fs.number_of_mount_targets() as i64),
+        ),
         ("owner_id", Value::string(fs.owner_id())),
         ("performance_mode", Value::string(fs.performance_mode().as_str())),
         (
@@ -171,7 +177,9 @@ async fn lifecycle_of(c: &AwsClient, id: &str) -> Result<Vec<LifecyclePolicy>> {
         .file_system_id(id)
         .send()
         .await
-        .map_err(aws_err(format!("reading the lifecycle configuration of EFS file system {id}")))?;
+        .map_err(aws_err(format!(
+            "reading the lifecycle configuration of EFS file system {id}"
+        )))?;
     Ok(out.lifecycle_policies().to_vec())
 }
 
@@ -246,7 +254,9 @@ async fn put_lifecycle(c: &AwsClient, id: &str, planned: &Value) -> Result<()> {
         .set_lifecycle_policies(Some(expand_lifecycle(planned)))
         .send()
         .await
-        .map_err(aws_err(format!("setting the lifecycle configuration of EFS file system {id}")))?;
+        .map_err(aws_err(format!(
+            "setting the lifecycle configuration of EFS file system {id}"
+        )))?;
     Ok(())
 }
 
@@ -300,17 +310,24 @@ impl ResourceType<AwsClient> for EfsFileSystem {
             ));
         }
         if req.planned.get_str("throughput_mode") == Some("provisioned")
-            && req.config.get("provisioned_throughput_in_mibps").is_none_or(Value::is_null)
+            && req
+                .config
+                .get("provisioned_throughput_in_mibps")
+                .is_none_or(Value::is_null)
         {
             return Err(ProviderError::invalid(
                 "provisioned_throughput_in_mibps must be set when throughput_mode is provisioned",
             ));
         }
         if req.planned.get_list("lifecycle_policy").iter().any(|p| {
-            ["transition_to_archive", "transition_to_ia", "transition_to_primary_storage_class"]
-                .iter()
-                .filter(|k| p.get_str(k).is_some())
-                .count()
+            [
+                "transition_to_archive",
+                "transition_to_ia",
+                "transition_to_primary_storage_class",
+            ]
+            .iter()
+            .filter(|k| p.get_str(k).is_some())
+            .count()
                 != 1
         }) {
             return Err(ProviderError::invalid(

@@ -53,7 +53,10 @@ async fn flatten(c: &AwsClient, mt: &MountTargetDescription, groups: Vec<String>
             ("availability_zone_id", Value::opt_string(mt.availability_zone_id())),
             ("availability_zone_name", Value::opt_string(mt.availability_zone_name())),
             ("dns_name", Value::string(&dns)),
-            ("file_system_arn", Value::string(file_system_arn(c, fs, mt.owner_id()).await?)),
+            (
+                "file_system_arn",
+                Value::string(file_system_arn(c, fs, mt.owner_id()).await?),
+            ),
             ("mount_target_dns_name", Value::string(format!("{az}.{dns}"))),
             ("network_interface_id", Value::opt_string(mt.network_interface_id())),
             ("owner_id", Value::opt_string(mt.owner_id())),
@@ -210,7 +213,8 @@ impl ResourceType<AwsClient> for EfsMountTarget {
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
-        let fs = str_attr(planned, "file_system_id").ok_or_else(|| ProviderError::invalid("file_system_id is required"))?;
+        let fs =
+            str_attr(planned, "file_system_id").ok_or_else(|| ProviderError::invalid("file_system_id is required"))?;
         let subnet = str_attr(planned, "subnet_id").ok_or_else(|| ProviderError::invalid("subnet_id is required"))?;
         let groups = planned.get_strings("security_groups");
         let out = c

@@ -16,8 +16,8 @@
 use crate::client::AwsClient;
 use crate::errors::{aws_err, code_of};
 use crate::s3::{bucket_arn, get_tags, is_no_bucket, put_tags};
-use crate::tags;
 use crate::tagging::tags_by_arn;
+use crate::tags;
 use crate::values::{ReadResults, all_failed, complete, partial_object, prior_for, str_attr, unique_name};
 use async_trait::async_trait;
 use aws_sdk_s3::types::{
@@ -367,9 +367,7 @@ impl ResourceType<AwsClient> for S3Bucket {
         tags::plan_tags_all(c, req);
         let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
         if set("bucket") && set("bucket_prefix") {
-            return Err(ProviderError::invalid(
-                "only one of bucket or bucket_prefix may be set",
-            ));
+            return Err(ProviderError::invalid("only one of bucket or bucket_prefix may be set"));
         }
         if let Some(b) = req.config.get_str("bucket")
             && (b.len() < 3 || b.len() > 63 || b.chars().any(|ch| ch.is_ascii_uppercase() || ch == '_'))
@@ -426,8 +424,13 @@ impl ResourceType<AwsClient> for S3Bucket {
                 .await?
                 .ok_or_else(|| ProviderError::new(format!("S3 bucket {name} vanished after create")))
         };
-        rest.await
-            .map_err(|e| e.with_partial(partial_object(&block(), &planned.clone().with("bucket", Value::string(&name)), &name)))
+        rest.await.map_err(|e| {
+            e.with_partial(partial_object(
+                &block(),
+                &planned.clone().with("bucket", Value::string(&name)),
+                &name,
+            ))
+        })
     }
 
     async fn update(&self, c: &AwsClient, ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {

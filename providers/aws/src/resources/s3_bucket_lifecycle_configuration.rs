@@ -18,13 +18,13 @@ use crate::values::{complete, id_of, str_attr};
 use async_trait::async_trait;
 use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_s3::types::{
-    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration,
-    LifecycleRule, LifecycleRuleAndOperator, LifecycleRuleFilter, NoncurrentVersionExpiration,
-    NoncurrentVersionTransition, Tag, Transition, TransitionDefaultMinimumObjectSize, TransitionStorageClass,
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+    LifecycleRuleAndOperator, LifecycleRuleFilter, NoncurrentVersionExpiration, NoncurrentVersionTransition, Tag,
+    Transition, TransitionDefaultMinimumObjectSize, TransitionStorageClass,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value,
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts, Type,
+    Value,
 };
 
 pub struct S3BucketLifecycleConfiguration;
@@ -73,10 +73,7 @@ fn rule_block() -> Block {
                 Block::new()
                     .attr("date", Attribute::optional(Type::String))
                     .attr("days", Attribute::optional_computed(Type::Number))
-                    .attr(
-                        "expired_object_delete_marker",
-                        Attribute::optional_computed(Type::Bool),
-                    ),
+                    .attr("expired_object_delete_marker", Attribute::optional_computed(Type::Bool)),
             ),
         )
         .block("filter", single(filter_block()))
@@ -235,7 +232,10 @@ fn flatten_rule(r: &LifecycleRule, prior_rule: Option<&Value>) -> Value {
         Some(e) => Value::List(vec![Value::map([
             ("date", date_text(e.date(), prior_exp.and_then(|p| p.get_str("date")))),
             ("days", opt_i32(e.days())),
-            ("expired_object_delete_marker", Value::opt_bool(e.expired_object_delete_marker())),
+            (
+                "expired_object_delete_marker",
+                Value::opt_bool(e.expired_object_delete_marker()),
+            ),
         ])]),
         None => Value::List(vec![]),
     };
@@ -365,7 +365,10 @@ fn expand_filter(f: &Value) -> Result<LifecycleRuleFilter> {
         .set_object_size_less_than(f.get_i64("object_size_less_than"))
         .set_prefix(f.get_str("prefix").map(str::to_string));
     if let Some(t) = f.get_block("tag") {
-        b = b.tag(tag(t.get_str("key").unwrap_or_default(), t.get_str("value").unwrap_or_default())?);
+        b = b.tag(tag(
+            t.get_str("key").unwrap_or_default(),
+            t.get_str("value").unwrap_or_default(),
+        )?);
     }
     if let Some(a) = f.get_block("and") {
         let tags = a
@@ -474,7 +477,9 @@ async fn put(c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<String> 
         .lifecycle_configuration(conf)
         .send()
         .await
-        .map_err(aws_err(format!("setting the lifecycle configuration of S3 bucket {bucket}")))?;
+        .map_err(aws_err(format!(
+            "setting the lifecycle configuration of S3 bucket {bucket}"
+        )))?;
     let want = rule_ids(planned);
     wait_visible(
         ctx,
@@ -515,7 +520,9 @@ impl ResourceType<AwsClient> for S3BucketLifecycleConfiguration {
             if let Some(id) = r.get_str("id")
                 && !seen.insert(id.to_string())
             {
-                return Err(ProviderError::invalid(format!("two lifecycle rules have the id {id:?}")));
+                return Err(ProviderError::invalid(format!(
+                    "two lifecycle rules have the id {id:?}"
+                )));
             }
             for t in r.get_list("transition").iter().chain(r.get_block("expiration")) {
                 if let Some(d) = t.get_str("date")

@@ -91,7 +91,9 @@ async fn put(c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<String> 
         .public_access_block_configuration(conf)
         .send()
         .await
-        .map_err(aws_err(format!("setting the public access block of S3 bucket {bucket}")))?;
+        .map_err(aws_err(format!(
+            "setting the public access block of S3 bucket {bucket}"
+        )))?;
     wait_visible(
         ctx,
         "public access block visible",

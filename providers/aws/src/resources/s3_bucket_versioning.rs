@@ -265,7 +265,9 @@ impl ResourceType<AwsClient> for S3BucketVersioning {
             .to_string();
         match read_id(c, &id, planned).await? {
             Some(v)
-                if v.get_block("versioning_configuration").and_then(|b| b.get_str("status")) == Some(&want)
+                if v.get_block("versioning_configuration")
+                    .and_then(|b| b.get_str("status"))
+                    == Some(&want)
                     && want != "Disabled" =>
             {
                 Ok(Some(v))
