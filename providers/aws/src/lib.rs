@@ -11,19 +11,24 @@
 //! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
 //! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
 //! - [`pricing`]: the Price List API (`GetProducts`) for `infra cost refresh-prices`;
-//! - [`tags`], [`ec2`], [`iam`], [`rds`], [`values`]: the helpers resource types share;
+//! - [`tags`], [`ec2`], [`iam`], [`rds`], [`values`]: the helpers resource types share; [`tagging`]: tags of
+//!   many resources in one call (Resource Groups Tagging API) for batched refreshes; [`s3`]: bucket tags and
+//!   S3 read-after-write waits; [`efs`]: EFS tags and names;
 //! - [`resources`] and [`data_sources`]: one file per type.
 
 pub mod client;
 pub mod config;
 pub mod data_sources;
 pub mod ec2;
+pub mod efs;
 pub mod errors;
 pub mod iam;
 pub mod interceptor;
 pub mod pricing;
 pub mod rds;
 pub mod resources;
+pub mod s3;
+pub mod tagging;
 pub mod tags;
 pub mod values;
 

@@ -9,6 +9,12 @@ pub mod cloudwatch_log_group;
 pub mod db_instance;
 pub mod db_parameter_group;
 pub mod db_subnet_group;
+pub mod ebs_volume;
+pub mod ecr_lifecycle_policy;
+pub mod ecr_repository;
+pub mod efs_access_point;
+pub mod efs_file_system;
+pub mod efs_mount_target;
 pub mod eip;
 pub mod iam_role;
 pub mod iam_role_policy;
@@ -18,6 +24,10 @@ pub mod nat_gateway;
 pub mod route;
 pub mod route_table;
 pub mod route_table_association;
+pub mod s3_bucket;
+pub mod s3_bucket_lifecycle_configuration;
+pub mod s3_bucket_public_access_block;
+pub mod s3_bucket_versioning;
 pub mod secretsmanager_secret;
 pub mod secretsmanager_secret_version;
 pub mod security_group;
@@ -52,4 +62,15 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .resource(iam_role_policy_attachment::IamRolePolicyAttachment)
         .resource(iam_role_policy::IamRolePolicy)
         .resource(cloudwatch_log_group::CloudwatchLogGroup)
+        // Stage A2: containers registry, storage.
+        .resource(ecr_repository::EcrRepository)
+        .resource(ecr_lifecycle_policy::EcrLifecyclePolicy)
+        .resource(efs_file_system::EfsFileSystem)
+        .resource(efs_mount_target::EfsMountTarget)
+        .resource(efs_access_point::EfsAccessPoint)
+        .resource(ebs_volume::EbsVolume)
+        .resource(s3_bucket::S3Bucket)
+        .resource(s3_bucket_versioning::S3BucketVersioning)
+        .resource(s3_bucket_public_access_block::S3BucketPublicAccessBlock)
+        .resource(s3_bucket_lifecycle_configuration::S3BucketLifecycleConfiguration)
 }
