@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod digitalocean;
 mod foundation;
 mod locking;
 mod saved_plans;
