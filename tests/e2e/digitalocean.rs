@@ -161,10 +161,18 @@ fn production_stack_apply_resize_replace_destroy() {
         inbound
             .iter()
             .find(|r| r["ports"] == port)
-            .map(|r| strs(&r["sources"]["addresses"]))
+            .map(|r| {
+                let mut a = strs(&r["sources"]["addresses"]);
+                a.sort();
+                a
+            })
             .unwrap_or_else(|| panic!("no inbound rule for {port}: {inbound:?}"))
     };
-    assert_eq!(sources("22"), vec!["203.0.113.0/24", "198.51.100.7/32"]);
+    assert_eq!(
+        sources("22"),
+        vec!["198.51.100.7/32", "203.0.113.0/24"],
+        "SSH only from admin_cidrs"
+    );
     assert!(sources("80").contains(&"0.0.0.0/0".to_string()));
     assert!(sources("443").contains(&"::/0".to_string()));
     assert_eq!(inbound.len(), 3, "{inbound:?}");
@@ -327,6 +335,16 @@ fn apply_killed_after_droplet_create_is_adopted_on_rerun() {
     let created = list(&w, "droplets", "droplets");
     assert_eq!(created.len(), 1, "the held create made the droplet: {created:?}");
     let droplet_id = created[0]["id"].to_string();
+
+    // The killed process left its lock: the operator releases it with force-unlock, as the error says.
+    let locked = runs.run(&["plan", "--env", ENV]);
+    assert_ne!(locked.code, 0, "{}", locked.all());
+    assert!(locked.all().contains("is locked"), "{}", locked.all());
+    let lock: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.state_file(ENV).with_extension("json.lock")).unwrap()).unwrap();
+    let lock_id = lock["ID"].as_str().unwrap().to_string();
+    assert!(locked.all().contains(&lock_id), "{}", locked.all());
+    runs.run(&["force-unlock", "--env", ENV, &lock_id]).ok();
 
     // The rerun's plan adopts the droplet instead of creating another one.
     let p = runs.run(&["plan", "--env", ENV]);
