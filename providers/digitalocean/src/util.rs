@@ -201,6 +201,16 @@ pub async fn droplet_action(client: &Client, droplet: &str, body: Json) -> Resul
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn changed_besides_ignores_only_the_keys_named() {
+        let prior = Value::map([("name", Value::string("a")), ("updated_at", Value::string("t1"))]);
+        let same = Value::map([("name", Value::string("a")), ("updated_at", Value::Unknown)]);
+        let renamed = Value::map([("name", Value::string("b")), ("updated_at", Value::string("t1"))]);
+        assert!(!changed_besides(&prior, &same, &["updated_at"]));
+        assert!(changed_besides(&prior, &same, &[]));
+        assert!(changed_besides(&prior, &renamed, &["updated_at"]));
+    }
     use super::*;
 
     #[test]
