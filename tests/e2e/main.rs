@@ -7,6 +7,7 @@ mod bad_input;
 mod cost;
 mod cost_refresh;
 mod crash;
+mod digitalocean;
 mod foundation;
 mod locking;
 mod saved_plans;

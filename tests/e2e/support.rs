@@ -1,9 +1,11 @@
 //! The harness: a scratch directory per test (configuration + state), the `infra` binary run in it with
-//! the environment pointing at this test's own moto server.
+//! the environment pointing at this test's own moto server, or at the DigitalOcean test double behind
+//! Prism (`World::digitalocean`, with `World::do_control` for the double's control surface).
 
 #![allow(dead_code)]
 
 use infra_testkit::Moto;
+use infra_testkit::digitalocean::DoApi;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -38,6 +40,8 @@ impl Run {
 pub struct World {
     pub dir: tempfile::TempDir,
     pub moto: Option<Moto>,
+    /// The DigitalOcean API of this test (`World::digitalocean`).
+    pub digitalocean: Option<DoApi>,
     pub env: Vec<(String, String)>,
 }
 
@@ -49,6 +53,7 @@ impl World {
         World {
             dir: tempfile::tempdir().unwrap(),
             moto: Some(moto),
+            digitalocean: None,
             env,
         }
     }
@@ -67,8 +72,38 @@ impl World {
         World {
             dir: tempfile::tempdir().unwrap(),
             moto: None,
+            digitalocean: None,
             env,
         }
+    }
+
+    /// A scratch directory with a DigitalOcean tenant of its own: `DIGITALOCEAN_TOKEN` and
+    /// `DIGITALOCEAN_API_URL` point at Prism in front of the test double (shared by the process).
+    pub fn digitalocean() -> World {
+        let api = DoApi::start();
+        let env = api.env();
+        World {
+            dir: tempfile::tempdir().unwrap(),
+            moto: None,
+            digitalocean: Some(api),
+            env,
+        }
+    }
+
+    /// The control surface of this test's tenant of the DigitalOcean double (never through Prism).
+    pub fn do_control(&self) -> do_double::Control {
+        self.digitalocean.as_ref().expect("World::digitalocean").control()
+    }
+
+    /// The DigitalOcean token of this test (to check it never leaks into output).
+    pub fn do_token(&self) -> &str {
+        &self.digitalocean.as_ref().expect("World::digitalocean").token
+    }
+
+    /// `GET` of a DigitalOcean API path (through Prism, with this test's token): status and JSON body.
+    pub fn do_get(&self, path: &str) -> (u16, serde_json::Value) {
+        let api = self.digitalocean.as_ref().expect("World::digitalocean");
+        http_get(&api.api_endpoint, path, &api.token)
     }
 
     pub fn path(&self) -> &Path {
@@ -92,13 +127,18 @@ impl World {
 
     /// Copies a directory of `plans/` as the configuration.
     pub fn copy_plan(&self, name: &str) {
+        self.copy_plan_without(name, &[]);
+    }
+
+    /// Copies a directory of `plans/` as the configuration, leaving out the files named.
+    pub fn copy_plan_without(&self, name: &str, leave_out: &[&str]) {
         let src = infra_testkit::workspace_root().join("plans").join(name);
         let cfg = self.cfg();
         let _ = std::fs::remove_dir_all(&cfg);
         std::fs::create_dir_all(&cfg).unwrap();
         for e in std::fs::read_dir(&src).unwrap() {
             let p = e.unwrap().path();
-            if p.is_file() {
+            if p.is_file() && !leave_out.iter().any(|l| p.file_name().is_some_and(|n| n == *l)) {
                 std::fs::copy(&p, cfg.join(p.file_name().unwrap())).unwrap();
             }
         }
@@ -162,4 +202,37 @@ impl World {
 /// The number of cloud API calls an infra run logged (`INFRA_LOG=infra::api=debug`).
 pub fn api_calls(stderr: &str) -> usize {
     stderr.lines().filter(|l| l.contains("infra::api")).count()
+}
+
+/// A blocking `GET` over plain HTTP/1.1 with a bearer token: status and JSON body (`Null` when not JSON).
+pub fn http_get(base: &str, path: &str, token: &str) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let hostport = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect to {hostport}: {e}"));
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    let body = if chunked { dechunk(body) } else { body.to_string() };
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
 }

@@ -118,6 +118,20 @@ pub fn changed(prior: &Value, planned: &Value, key: &str) -> bool {
     prior.get(key) != planned.get(key)
 }
 
+/// Whether planned differs from prior in any attribute or block other than `besides`. Plan rules that
+/// mark what an update will change as unknown (`updated_at`, `status`) apply only when this is true:
+/// marking them on an unchanged object would make the engine plan an update that changes nothing.
+pub fn changed_besides(prior: &Value, planned: &Value, besides: &[&str]) -> bool {
+    match (prior.as_map(), planned.as_map()) {
+        (Some(a), Some(b)) => a
+            .keys()
+            .chain(b.keys())
+            .filter(|k| !besides.contains(&k.as_str()))
+            .any(|k| a.get(k) != b.get(k)),
+        _ => prior != planned,
+    }
+}
+
 /// Untags `old - new` and tags `new - old` on one resource (`resource_type` `droplet` or `database`),
 /// creating tags that do not exist yet.
 pub async fn sync_tags(
@@ -187,6 +201,16 @@ pub async fn droplet_action(client: &Client, droplet: &str, body: Json) -> Resul
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn changed_besides_ignores_only_the_keys_named() {
+        let prior = Value::map([("name", Value::string("a")), ("updated_at", Value::string("t1"))]);
+        let same = Value::map([("name", Value::string("a")), ("updated_at", Value::Unknown)]);
+        let renamed = Value::map([("name", Value::string("b")), ("updated_at", Value::string("t1"))]);
+        assert!(!changed_besides(&prior, &same, &["updated_at"]));
+        assert!(changed_besides(&prior, &same, &[]));
+        assert!(changed_besides(&prior, &renamed, &["updated_at"]));
+    }
     use super::*;
 
     #[test]

@@ -12,7 +12,7 @@
 //! and rules.
 
 use crate::client::Client;
-use crate::util::{id_of, jstr, object};
+use crate::util::{changed_besides, id_of, jstr, object};
 use async_trait::async_trait;
 use infra_provider::{
     Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
@@ -274,7 +274,9 @@ impl ResourceType<Client> for Firewall {
                 }
             }
         }
-        if req.prior.is_some() {
+        if let Some(prior) = req.prior
+            && changed_besides(prior, req.planned, &["status", "pending_changes"])
+        {
             req.planned.set_attr("status", Value::Unknown);
             req.planned.set_attr("pending_changes", Value::Unknown);
         }

@@ -10,7 +10,7 @@
 //! (`GET /v2/projects`) and each project's resources.
 
 use crate::client::Client;
-use crate::util::{changed, id_of, jnum, jstr, object};
+use crate::util::{changed, changed_besides, id_of, jnum, jstr, object};
 use async_trait::async_trait;
 use infra_provider::{
     Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
@@ -178,7 +178,9 @@ impl ResourceType<Client> for Project {
                 "digitalocean_project: environment {e:?} is not one of Development, Staging, Production"
             )));
         }
-        if req.prior.is_some() {
+        if let Some(prior) = req.prior
+            && changed_besides(prior, req.planned, &["updated_at"])
+        {
             req.planned.set_attr("updated_at", Value::Unknown);
         }
         Ok(())

@@ -1,0 +1,12 @@
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    digitalocean = {
+      source  = "digitalocean/digitalocean"
+      version = "~> 2.0"
+    }
+  }
+}
+
+# The token comes from DIGITALOCEAN_TOKEN (never from a file in this directory).
+provider "digitalocean" {}
