@@ -164,6 +164,16 @@ pub fn plan(w: &World, type_name: &str, prior: Option<&Value>, config: &Value) -
                 }
             }
         }
+        // A changed nested block that forces replacement (as a whole, or by an attribute inside).
+        for (name, b) in &schema.block.blocks {
+            let (old, new) = (
+                p.get(name).cloned().unwrap_or_default(),
+                planned.get(name).cloned().unwrap_or_default(),
+            );
+            if (b.force_new || forces_inside(&b.block)) && !new.is_unknown() && old != new {
+                replace.push(Path::attr(name));
+            }
+        }
     }
     w.client.plan(PlanRequest {
         type_name,
@@ -173,6 +183,10 @@ pub fn plan(w: &World, type_name: &str, prior: Option<&Value>, config: &Value) -
         requires_replace: &mut replace,
     })?;
     Ok((planned, replace))
+}
+
+fn forces_inside(b: &infra_provider::Block) -> bool {
+    b.attributes.values().any(|a| a.force_new) || b.blocks.values().any(|n| n.force_new || forces_inside(&n.block))
 }
 
 /// Plans and creates.
