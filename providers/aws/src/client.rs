@@ -31,6 +31,7 @@ pub struct AwsClient {
     s3: OnceLock<aws_sdk_s3::Client>,
     elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
     pricing: OnceLock<aws_sdk_pricing::Client>,
+    tagging: OnceLock<aws_sdk_resourcegroupstagging::Client>,
 }
 
 /// Defines a lazy getter for one service client: shared SDK config, call logger, endpoint override.
@@ -69,6 +70,7 @@ impl AwsClient {
             s3: OnceLock::new(),
             elbv2: OnceLock::new(),
             pricing: OnceLock::new(),
+            tagging: OnceLock::new(),
         }
     }
 
@@ -115,6 +117,10 @@ impl AwsClient {
     service_client!(
         /// Elastic Load Balancing v2.
         elbv2, aws_sdk_elasticloadbalancingv2, "elbv2"
+    );
+    service_client!(
+        /// Resource Groups Tagging API (the tags of many resources in one call).
+        tagging, aws_sdk_resourcegroupstagging, "resourcegroupstaggingapi"
     );
 
     /// S3, path-style when `s3_use_path_style` is set.

@@ -32,6 +32,7 @@ pub const ENDPOINT_SERVICES: &[&str] = &[
     "s3",
     "elbv2",
     "pricing",
+    "resourcegroupstaggingapi",
 ];
 
 /// The schema of the provider block (Terraform's argument names).

@@ -10,16 +10,20 @@
 //! - [`client`]: the configured provider: one shared SDK config, service clients built lazily;
 //! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
 //! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
-//! - [`tags`], [`ec2`], [`values`]: the helpers every resource type shares;
+//! - [`tags`], [`ec2`], [`values`]: the helpers every resource type shares; [`ecs`] and [`elbv2`] those of
+//!   the ECS and load balancing types; [`tagging`] the tags of many resources in one call;
 //! - [`resources`] and [`data_sources`]: one file per type.
 
 pub mod client;
 pub mod config;
 pub mod data_sources;
 pub mod ec2;
+pub mod ecs;
+pub mod elbv2;
 pub mod errors;
 pub mod interceptor;
 pub mod resources;
+pub mod tagging;
 pub mod tags;
 pub mod values;
 

@@ -5,7 +5,13 @@
 use crate::client::AwsClient;
 use infra_provider::Registry;
 
+pub mod ecs_cluster;
+pub mod ecs_service;
+pub mod ecs_task_definition;
 pub mod internet_gateway;
+pub mod lb;
+pub mod lb_listener;
+pub mod lb_target_group;
 pub mod route_table;
 pub mod route_table_association;
 pub mod secretsmanager_secret;
@@ -29,4 +35,10 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .resource(ssm_parameter::SsmParameter)
         .resource(secretsmanager_secret::SecretsmanagerSecret)
         .resource(secretsmanager_secret_version::SecretsmanagerSecretVersion)
+        .resource(ecs_cluster::EcsCluster)
+        .resource(ecs_task_definition::EcsTaskDefinition)
+        .resource(ecs_service::EcsService)
+        .resource(lb::Lb)
+        .resource(lb_target_group::LbTargetGroup)
+        .resource(lb_listener::LbListener)
 }

@@ -105,11 +105,28 @@ fn plan_block(block: &Block, prior: Option<&Value>, config: &Value) -> Value {
                 Value::List(vec![])
             }
         } else {
+            // As the engine: list elements merge with the prior element at the same index, set elements
+            // with the prior element whose configured attributes match, so nested computed attributes
+            // keep their prior values.
+            let prior_items = prior.and_then(|p| p.get(name)).and_then(Value::as_list).unwrap_or(&[]);
             let items: Vec<Value> = cfg
                 .as_list()
                 .unwrap_or(&[])
                 .iter()
-                .map(|x| plan_block(&nb.block, None, x))
+                .enumerate()
+                .map(|(i, x)| {
+                    let matching = if nb.nesting == Nesting::Set {
+                        prior_items.iter().find(|p| {
+                            nb.block.attributes.keys().all(|k| {
+                                let c = x.get(k).cloned().unwrap_or(Value::Null);
+                                c.is_null() || p.get(k) == Some(&c)
+                            })
+                        })
+                    } else {
+                        prior_items.get(i)
+                    };
+                    plan_block(&nb.block, matching, x)
+                })
                 .collect();
             if nb.nesting == Nesting::Set {
                 Value::set(items)

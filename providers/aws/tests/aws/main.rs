@@ -3,7 +3,9 @@
 
 mod common;
 mod data_sources;
+mod ecs;
 mod internet_gateway;
+mod lb;
 mod route_table;
 mod secretsmanager;
 mod security_group;
