@@ -29,7 +29,9 @@ use std::sync::{Arc, Mutex};
 
 /// ECS tags from a map.
 pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// ECS tags as pairs.

@@ -25,7 +25,9 @@ pub const DESCRIBE_BATCH: usize = 20;
 
 /// ELBv2 tags from a map.
 pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// The tags of many resources: ARN → pairs. ARNs that are not found are left out.
@@ -57,7 +59,8 @@ pub async fn describe_tags(c: &AwsClient, arns: &[String]) -> Result<HashMap<Str
 }
 
 /// A describe call over a chunk of ARNs.
-pub type DescribeFn<'a, T> = dyn Fn(Vec<String>) -> Pin<Box<dyn Future<Output = Result<Vec<T>>> + Send + 'a>> + Sync + 'a;
+pub type DescribeFn<'a, T> =
+    dyn Fn(Vec<String>) -> Pin<Box<dyn Future<Output = Result<Vec<T>>> + Send + 'a>> + Sync + 'a;
 
 /// Runs `call` on chunks of `arns`; a chunk failing with a not-found error is split in halves until the
 /// missing ARNs are isolated (and left out). Other errors fail the whole read.
@@ -112,7 +115,8 @@ pub fn arn_suffix(arn: &str) -> Option<String> {
     if let Some((_, rest)) = arn.split_once(":loadbalancer/") {
         return Some(rest.to_string());
     }
-    arn.split_once(":targetgroup/").map(|(_, rest)| format!("targetgroup/{rest}"))
+    arn.split_once(":targetgroup/")
+        .map(|(_, rest)| format!("targetgroup/{rest}"))
 }
 
 /// True when both ownership tags match the operation.

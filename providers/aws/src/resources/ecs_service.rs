@@ -24,8 +24,8 @@ use aws_sdk_ecs::types::{
     Service, ServiceField,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
-    Timeouts, Type, Value, wait_for,
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
+    Type, Value, wait_for,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -52,11 +52,17 @@ fn block() -> Block {
             "deployment_minimum_healthy_percent",
             Attribute::optional(Type::Number).default(100),
         )
-        .attr("deployment_maximum_percent", Attribute::optional(Type::Number).default(200))
+        .attr(
+            "deployment_maximum_percent",
+            Attribute::optional(Type::Number).default(200),
+        )
         .attr("health_check_grace_period_seconds", Attribute::optional(Type::Number))
         .attr("enable_execute_command", Attribute::optional(Type::Bool).default(false))
         .attr("propagate_tags", Attribute::optional(Type::String))
-        .attr("enable_ecs_managed_tags", Attribute::optional(Type::Bool).default(false))
+        .attr(
+            "enable_ecs_managed_tags",
+            Attribute::optional(Type::Bool).default(false),
+        )
         .attr("force_new_deployment", Attribute::optional(Type::Bool))
         .attr("wait_for_steady_state", Attribute::optional(Type::Bool).default(false))
         .attr("triggers", Attribute::optional_computed(Type::string_map()))
@@ -92,11 +98,9 @@ fn block() -> Block {
         )
         .block(
             "deployment_controller",
-            NestedBlock::list(
-                Block::new().attr("type", Attribute::optional(Type::String).default("ECS").force_new()),
-            )
-            .max(1)
-            .computed(),
+            NestedBlock::list(Block::new().attr("type", Attribute::optional(Type::String).default("ECS").force_new()))
+                .max(1)
+                .computed(),
         )
         .tags()
 }
@@ -110,7 +114,10 @@ fn family_revision(arn: &str) -> String {
 
 /// The cluster name of a cluster ARN (or the name itself).
 fn cluster_name(cluster: &str) -> String {
-    cluster.rsplit_once(":cluster/").map(|(_, n)| n.to_string()).unwrap_or_else(|| cluster.to_string())
+    cluster
+        .rsplit_once(":cluster/")
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|| cluster.to_string())
 }
 
 /// The cluster a prior service lives in: its `cluster`, else the one in a long-format ARN, else `default`.
@@ -149,7 +156,12 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
             Value::opt_int(d.maximum_percent()),
             Value::List(
                 d.deployment_circuit_breaker()
-                    .map(|b| Value::map([("enable", Value::Bool(b.enable())), ("rollback", Value::Bool(b.rollback()))]))
+                    .map(|b| {
+                        Value::map([
+                            ("enable", Value::Bool(b.enable())),
+                            ("rollback", Value::Bool(b.rollback())),
+                        ])
+                    })
                     .into_iter()
                     .collect(),
             ),
@@ -158,7 +170,10 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
         None => (
             carry(prior, "deployment_minimum_healthy_percent", Value::int(100)),
             carry(prior, "deployment_maximum_percent", Value::int(200)),
-            prior.get("deployment_circuit_breaker").cloned().unwrap_or(Value::List(vec![])),
+            prior
+                .get("deployment_circuit_breaker")
+                .cloned()
+                .unwrap_or(Value::List(vec![])),
         ),
     };
     let network = s
@@ -194,7 +209,13 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
         })
         .collect();
     let grace = match s.health_check_grace_period_seconds() {
-        Some(0) if prior.get("health_check_grace_period_seconds").is_none_or(Value::is_null) => Value::Null,
+        Some(0)
+            if prior
+                .get("health_check_grace_period_seconds")
+                .is_none_or(Value::is_null) =>
+        {
+            Value::Null
+        }
         other => Value::opt_int(other),
     };
     let propagate = match s.propagate_tags().map(|p| p.as_str()) {
@@ -217,8 +238,7 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
         ("launch_type", Value::opt_string(s.launch_type().map(|l| l.as_str()))),
         (
             "platform_version",
-            Value::opt_string(s.platform_version())
-                .pipe_or(|| carry(prior, "platform_version", Value::Null)),
+            Value::opt_string(s.platform_version()).pipe_or(|| carry(prior, "platform_version", Value::Null)),
         ),
         (
             "scheduling_strategy",
@@ -232,8 +252,14 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
         ("enable_execute_command", Value::Bool(s.enable_execute_command())),
         ("propagate_tags", propagate),
         ("enable_ecs_managed_tags", Value::Bool(s.enable_ecs_managed_tags())),
-        ("force_new_deployment", carry(prior, "force_new_deployment", Value::Null)),
-        ("wait_for_steady_state", carry(prior, "wait_for_steady_state", Value::Bool(false))),
+        (
+            "force_new_deployment",
+            carry(prior, "force_new_deployment", Value::Null),
+        ),
+        (
+            "wait_for_steady_state",
+            carry(prior, "wait_for_steady_state", Value::Bool(false)),
+        ),
         ("triggers", carry(prior, "triggers", Value::Null)),
         ("network_configuration", Value::List(network.into_iter().collect())),
         ("load_balancer", Value::set(lbs)),
@@ -241,11 +267,7 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
             "deployment_controller",
             Value::List(vec![Value::map([(
                 "type",
-                Value::string(
-                    s.deployment_controller()
-                        .map(|d| d.r#type().as_str())
-                        .unwrap_or("ECS"),
-                ),
+                Value::string(s.deployment_controller().map(|d| d.r#type().as_str()).unwrap_or("ECS")),
             )])]),
         ),
     ]);
@@ -383,7 +405,12 @@ fn deployment(planned: &Value, with_breaker: bool) -> DeploymentConfiguration {
         )
         .set_deployment_circuit_breaker(if with_breaker {
             // An empty breaker removes an existing one.
-            Some(breaker.unwrap_or_else(|| DeploymentCircuitBreaker::builder().enable(false).rollback(false).build()))
+            Some(breaker.unwrap_or_else(|| {
+                DeploymentCircuitBreaker::builder()
+                    .enable(false)
+                    .rollback(false)
+                    .build()
+            }))
         } else {
             breaker
         })
@@ -393,7 +420,11 @@ fn deployment(planned: &Value, with_breaker: bool) -> DeploymentConfiguration {
 /// Waits until the service is `ACTIVE`, or steady (one deployment, all desired tasks running) when the
 /// configuration asks for it.
 async fn wait_ready(c: &AwsClient, ctx: &OpContext, cluster: &str, arn: &str, steady: bool) -> Result<()> {
-    let what = if steady { "service steady state" } else { "service active" };
+    let what = if steady {
+        "service steady state"
+    } else {
+        "service active"
+    };
     wait_for(ctx, what, || async {
         let got = c
             .ecs()
@@ -413,16 +444,18 @@ async fn wait_ready(c: &AwsClient, ctx: &OpContext, cluster: &str, arn: &str, st
         if !steady {
             return Ok(Poll::Ready(()));
         }
-        Ok(if s.deployments().len() <= 1 && s.running_count() == s.desired_count() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending(format!(
-                "{} deployments, {} of {} tasks running",
-                s.deployments().len(),
-                s.running_count(),
-                s.desired_count()
-            ))
-        })
+        Ok(
+            if s.deployments().len() <= 1 && s.running_count() == s.desired_count() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending(format!(
+                    "{} deployments, {} of {} tasks running",
+                    s.deployments().len(),
+                    s.running_count(),
+                    s.desired_count()
+                ))
+            },
+        )
     })
     .await
 }
@@ -458,7 +491,8 @@ impl ResourceType<AwsClient> for EcsService {
                 }
             }
             // Terraform ignores NONE vs unset.
-            if prior.get_str("propagate_tags") == Some("NONE") && req.config.get("propagate_tags").is_none_or(Value::is_null)
+            if prior.get_str("propagate_tags") == Some("NONE")
+                && req.config.get("propagate_tags").is_none_or(Value::is_null)
             {
                 req.planned.set_attr("propagate_tags", Value::string("NONE"));
             }
@@ -555,7 +589,12 @@ impl ResourceType<AwsClient> for EcsService {
         ];
         let force = planned.get_bool("force_new_deployment") == Some(true);
         if settings.iter().any(|k| changed(prior, planned, k)) {
-            let mut req = c.ecs().update_service().cluster(&cluster).service(&arn).force_new_deployment(force);
+            let mut req = c
+                .ecs()
+                .update_service()
+                .cluster(&cluster)
+                .service(&arn)
+                .force_new_deployment(force);
             let ch = |k: &str| changed(prior, planned, k);
             if ch("desired_count") && planned.get_str("scheduling_strategy") != Some("DAEMON") {
                 req = req.set_desired_count(planned.get_i64("desired_count").map(|n| n as i32));
@@ -592,7 +631,9 @@ impl ResourceType<AwsClient> for EcsService {
             if ch("propagate_tags") {
                 req = req.propagate_tags(PropagateTags::from(planned.get_str("propagate_tags").unwrap_or("NONE")));
             }
-            req.send().await.map_err(aws_err(format!("updating ECS service {arn}")))?;
+            req.send()
+                .await
+                .map_err(aws_err(format!("updating ECS service {arn}")))?;
             wait_ready(
                 c,
                 ctx,
@@ -611,7 +652,11 @@ impl ResourceType<AwsClient> for EcsService {
     async fn delete(&self, c: &AwsClient, ctx: &OpContext, prior: &Value) -> Result<()> {
         let arn = crate::values::id_of(prior)?;
         let cluster = cluster_of(prior);
-        let Some(s) = describe(c, &cluster, std::slice::from_ref(&arn)).await?.into_iter().next() else {
+        let Some(s) = describe(c, &cluster, std::slice::from_ref(&arn))
+            .await?
+            .into_iter()
+            .next()
+        else {
             return Ok(());
         };
         let gone = |e: &ProviderError| {
@@ -667,9 +712,9 @@ impl ResourceType<AwsClient> for EcsService {
 
     /// `CLUSTER/SERVICE`.
     async fn import(&self, c: &AwsClient, id: &str) -> Result<Option<Value>> {
-        let (cluster, service) = id.split_once('/').ok_or_else(|| {
-            ProviderError::invalid(format!("expected an import ID like CLUSTER/SERVICE, got {id:?}"))
-        })?;
+        let (cluster, service) = id
+            .split_once('/')
+            .ok_or_else(|| ProviderError::invalid(format!("expected an import ID like CLUSTER/SERVICE, got {id:?}")))?;
         let Some(s) = describe(c, cluster, &[service.to_string()]).await?.into_iter().next() else {
             return Ok(None);
         };
@@ -702,14 +747,23 @@ mod tests {
 
     #[test]
     fn names_out_of_arns() {
-        assert_eq!(family_revision("arn:aws:ecs:us-east-1:1:task-definition/web:3"), "web:3");
+        assert_eq!(
+            family_revision("arn:aws:ecs:us-east-1:1:task-definition/web:3"),
+            "web:3"
+        );
         assert_eq!(cluster_name("arn:aws:ecs:us-east-1:1:cluster/stage"), "stage");
         assert_eq!(
-            cluster_of(&Value::map([("id", Value::from("arn:aws:ecs:us-east-1:1:service/stage/web"))])),
+            cluster_of(&Value::map([(
+                "id",
+                Value::from("arn:aws:ecs:us-east-1:1:service/stage/web")
+            )])),
             "stage"
         );
         assert_eq!(
-            cluster_of(&Value::map([("id", Value::from("arn:aws:ecs:us-east-1:1:service/web"))])),
+            cluster_of(&Value::map([(
+                "id",
+                Value::from("arn:aws:ecs:us-east-1:1:service/web")
+            )])),
             "default"
         );
     }

@@ -43,7 +43,10 @@ fn volume_block() -> Block {
     Block::new()
         .attr("name", Attribute::required(Type::String).force_new())
         .attr("host_path", Attribute::optional(Type::String).force_new())
-        .attr("configure_at_launch", Attribute::optional_computed(Type::Bool).force_new())
+        .attr(
+            "configure_at_launch",
+            Attribute::optional_computed(Type::Bool).force_new(),
+        )
         .block(
             "efs_volume_configuration",
             NestedBlock::list(
@@ -170,7 +173,13 @@ fn flatten_volume(v: &Volume) -> Value {
 }
 
 /// The task definition read back; `raw` is the `containerDefinitions` document of the response.
-fn flatten(c: &AwsClient, td: &TaskDefinition, raw: Option<&Json>, tags: Vec<(String, String)>, prior: &Value) -> Value {
+fn flatten(
+    c: &AwsClient,
+    td: &TaskDefinition,
+    raw: Option<&Json>,
+    tags: Vec<(String, String)>,
+    prior: &Value,
+) -> Value {
     let arn = td.task_definition_arn().unwrap_or_default();
     let network_mode = td.network_mode().map(|n| n.as_str());
     let awsvpc = network_mode == Some("awsvpc");
@@ -199,7 +208,11 @@ fn flatten(c: &AwsClient, td: &TaskDefinition, raw: Option<&Json>, tags: Vec<(St
         ("network_mode", Value::opt_string(network_mode)),
         (
             "requires_compatibilities",
-            if compat.is_empty() { Value::Null } else { Value::string_set(compat) },
+            if compat.is_empty() {
+                Value::Null
+            } else {
+                Value::string_set(compat)
+            },
         ),
         ("execution_role_arn", Value::opt_string(td.execution_role_arn())),
         ("task_role_arn", Value::opt_string(td.task_role_arn())),
@@ -301,9 +314,11 @@ async fn describe(
     if !include_inactive && td.status() == Some(&TaskDefinitionStatus::Inactive) {
         return Ok(None);
     }
-    let doc = raw
-        .json()
-        .and_then(|j| j.get("taskDefinition").and_then(|t| t.get("containerDefinitions")).cloned());
+    let doc = raw.json().and_then(|j| {
+        j.get("taskDefinition")
+            .and_then(|t| t.get("containerDefinitions"))
+            .cloned()
+    });
     Ok(Some((td, doc, tag_pairs(out.tags()))))
 }
 
@@ -383,9 +398,16 @@ fn matches_planned(found: &Value, planned: &Value) -> bool {
         found.get_str("container_definitions").unwrap_or_default(),
         planned.get_str("container_definitions").unwrap_or_default(),
         awsvpc(found),
-    ) && ["family", "cpu", "memory", "network_mode", "execution_role_arn", "task_role_arn"]
-        .iter()
-        .all(|k| same(k))
+    ) && [
+        "family",
+        "cpu",
+        "memory",
+        "network_mode",
+        "execution_role_arn",
+        "task_role_arn",
+    ]
+    .iter()
+    .all(|k| same(k))
 }
 
 #[async_trait]
@@ -400,7 +422,11 @@ impl ResourceType<AwsClient> for EcsTaskDefinition {
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
-        if req.config.get("container_definitions").is_some_and(Value::is_wholly_known) {
+        if req
+            .config
+            .get("container_definitions")
+            .is_some_and(Value::is_wholly_known)
+        {
             container_document(req.config)?;
         }
         if let Some(prior) = req.prior
@@ -431,10 +457,7 @@ impl ResourceType<AwsClient> for EcsTaskDefinition {
     async fn read_many(&self, c: &AwsClient, priors: &[Value]) -> Vec<Result<Option<Value>>> {
         // Collected first: a lazy `map` closure inside the stream trips the `Send` check on this future.
         let reads: Vec<_> = priors.iter().map(|p| Box::pin(read_one(c, p))).collect();
-        futures::stream::iter(reads)
-            .buffered(READ_CONCURRENCY)
-            .collect()
-            .await
+        futures::stream::iter(reads).buffered(READ_CONCURRENCY).collect().await
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
@@ -494,14 +517,24 @@ impl ResourceType<AwsClient> for EcsTaskDefinition {
             .and_then(|t| t.task_definition_arn())
             .ok_or_else(|| ProviderError::new("RegisterTaskDefinition returned no task definition"))?
             .to_string();
-        let prior = planned.clone().with("arn", Value::string(&arn)).with("track_latest", Value::Bool(false));
+        let prior = planned
+            .clone()
+            .with("arn", Value::string(&arn))
+            .with("track_latest", Value::Bool(false));
         let mut got = read_one(c, &crate::values::without_unknowns(&prior))
             .await
-            .and_then(|v| v.ok_or_else(|| ProviderError::new(format!("ECS task definition {arn} vanished after create"))))
+            .and_then(|v| {
+                v.ok_or_else(|| ProviderError::new(format!("ECS task definition {arn} vanished after create")))
+            })
             .map_err(|e| {
-                e.with_partial(crate::values::partial_object(&block(), &prior, &family).with("arn", Value::string(&arn)))
+                e.with_partial(
+                    crate::values::partial_object(&block(), &prior, &family).with("arn", Value::string(&arn)),
+                )
             })?;
-        got.set_attr("track_latest", planned.get("track_latest").cloned().unwrap_or(Value::Bool(false)));
+        got.set_attr(
+            "track_latest",
+            planned.get("track_latest").cloned().unwrap_or(Value::Bool(false)),
+        );
         Ok(got)
     }
 
@@ -511,9 +544,12 @@ impl ResourceType<AwsClient> for EcsTaskDefinition {
         crate::ecs::update_tags(c, &arn, &tags::changes(c, prior, planned)).await?;
         let mut next = planned.clone();
         next.set_attr("track_latest", Value::Bool(false));
-        let mut got = read_one(c, &crate::values::without_unknowns(&next.with("arn", Value::string(&arn))))
-            .await?
-            .ok_or_else(|| ProviderError::not_found(format!("ECS task definition {arn} not found")))?;
+        let mut got = read_one(
+            c,
+            &crate::values::without_unknowns(&next.with("arn", Value::string(&arn))),
+        )
+        .await?
+        .ok_or_else(|| ProviderError::not_found(format!("ECS task definition {arn} not found")))?;
         for k in ["skip_destroy", "track_latest"] {
             got.set_attr(k, planned.get(k).cloned().unwrap_or(Value::Bool(false)));
         }
@@ -547,7 +583,11 @@ impl ResourceType<AwsClient> for EcsTaskDefinition {
                     "expected an import ID like arn:PARTITION:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION, got {id:?}"
                 ))
             })?;
-        read_one(c, &Value::map([("id", Value::string(&family)), ("arn", Value::string(id))])).await
+        read_one(
+            c,
+            &Value::map([("id", Value::string(&family)), ("arn", Value::string(id))]),
+        )
+        .await
     }
 
     /// RegisterTaskDefinition has no client token. The newest active revisions of the family (at most 5)

@@ -23,8 +23,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
-    Timeouts, Type, Value, wait_for,
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
+    Type, Value, wait_for,
 };
 use std::collections::HashMap;
 
@@ -59,7 +59,12 @@ const ATTRS: &[(&str, &str, &str, &[&str])] = &[
         "false",
         &["application"],
     ),
-    ("enable_waf_fail_open", "waf.fail_open.enabled", "false", &["application"]),
+    (
+        "enable_waf_fail_open",
+        "waf.fail_open.enabled",
+        "false",
+        &["application"],
+    ),
     (
         "enable_tls_version_and_cipher_suite_headers",
         "routing.http.x_amzn_tls_version_and_cipher_suite.enabled",
@@ -78,7 +83,12 @@ const ATTRS: &[(&str, &str, &str, &[&str])] = &[
         "append",
         &["application"],
     ),
-    ("client_keep_alive", "client_keep_alive.seconds", "3600", &["application"]),
+    (
+        "client_keep_alive",
+        "client_keep_alive.seconds",
+        "3600",
+        &["application"],
+    ),
     (
         "enable_cross_zone_load_balancing",
         "load_balancing.cross_zone.enabled",
@@ -176,7 +186,10 @@ fn flatten(
             "ip_address_type",
             Value::opt_string(lb.ip_address_type().map(|t| t.as_str())),
         ),
-        ("customer_owned_ipv4_pool", Value::opt_string(lb.customer_owned_ipv4_pool())),
+        (
+            "customer_owned_ipv4_pool",
+            Value::opt_string(lb.customer_owned_ipv4_pool()),
+        ),
     ]);
     for (arg, key, default, _) in ATTRS {
         let raw = attrs.get(*key).map(String::as_str).unwrap_or(default);
@@ -235,7 +248,10 @@ async fn describe(c: &AwsClient, arns: &[String]) -> Result<Vec<LoadBalancer>> {
                 .collect::<std::result::Result<_, _>>()
                 .await
                 .map_err(aws_err("reading load balancers"))?;
-            Ok(pages.into_iter().flat_map(|p| p.load_balancers.unwrap_or_default()).collect())
+            Ok(pages
+                .into_iter()
+                .flat_map(|p| p.load_balancers.unwrap_or_default())
+                .collect())
         })
     };
     describe_chunked(arns, call).await
@@ -339,7 +355,12 @@ async fn wait_active(c: &AwsClient, ctx: &OpContext, arn: &str) -> Result<()> {
     wait_for(ctx, "load balancer active", || async {
         let lbs = describe(c, &[arn.to_string()]).await?;
         Ok(
-            match lbs.first().and_then(|l| l.state()).and_then(|s| s.code()).map(|c| c.as_str()) {
+            match lbs
+                .first()
+                .and_then(|l| l.state())
+                .and_then(|s| s.code())
+                .map(|c| c.as_str())
+            {
                 Some("active") => Poll::Ready(()),
                 Some("failed") => {
                     return Err(ProviderError::new(format!("load balancer {arn} failed to provision")));
@@ -373,7 +394,9 @@ impl ResourceType<AwsClient> for Lb {
         tags::plan_tags_all(c, req);
         let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
         if set("name") && set("name_prefix") {
-            return Err(ProviderError::invalid("\"name\" and \"name_prefix\" cannot both be set"));
+            return Err(ProviderError::invalid(
+                "\"name\" and \"name_prefix\" cannot both be set",
+            ));
         }
         if let Some(n) = req.config.get_str("name")
             && n.len() > 32
@@ -383,7 +406,9 @@ impl ResourceType<AwsClient> for Lb {
         if let Some(p) = req.config.get_str("name_prefix")
             && p.len() > 6
         {
-            return Err(ProviderError::invalid("\"name_prefix\" cannot be longer than 6 characters"));
+            return Err(ProviderError::invalid(
+                "\"name_prefix\" cannot be longer than 6 characters",
+            ));
         }
         // As Terraform: a network load balancer cannot lose subnets in place.
         if let Some(prior) = req.prior
@@ -444,7 +469,10 @@ impl ResourceType<AwsClient> for Lb {
                 .await?
                 .ok_or_else(|| ProviderError::new(format!("load balancer {name} vanished after create")))
         };
-        let partial = planned.clone().with("name", Value::string(&name)).with("arn", Value::string(&arn));
+        let partial = planned
+            .clone()
+            .with("name", Value::string(&name))
+            .with("arn", Value::string(&arn));
         rest.await
             .map_err(|e| e.with_partial(partial_object(&block(), &partial, &arn)))
     }

@@ -18,8 +18,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionConfig, RedirectActionStatusCodeEnum, TargetGroupStickinessConfig, TargetGroupTuple,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value,
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts, Type,
+    Value,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -215,7 +215,10 @@ async fn listeners_of(c: &AwsClient, lb_arn: &str) -> Result<Option<Vec<Listener
         .await;
     match pages {
         Ok(pages) => Ok(Some(
-            pages.into_iter().flat_map(|p| p.listeners.unwrap_or_default()).collect(),
+            pages
+                .into_iter()
+                .flat_map(|p| p.listeners.unwrap_or_default())
+                .collect(),
         )),
         Err(e) => {
             let e = aws_err(format!("reading the listeners of load balancer {lb_arn}"))(e);
@@ -327,7 +330,9 @@ fn expand_action(a: &Value) -> Result<Action> {
                     .set_port(str_attr(r, "port"))
                     .set_protocol(str_attr(r, "protocol"))
                     .set_query(r.get_str("query").map(str::to_string))
-                    .status_code(RedirectActionStatusCodeEnum::from(r.get_str("status_code").unwrap_or("HTTP_301")))
+                    .status_code(RedirectActionStatusCodeEnum::from(
+                        r.get_str("status_code").unwrap_or("HTTP_301"),
+                    ))
                     .build(),
             );
         }
@@ -382,7 +387,9 @@ impl ResourceType<AwsClient> for LbListener {
                     ));
                 }
                 "redirect" if !has("redirect") => {
-                    return Err(ProviderError::invalid("a redirect default_action needs a redirect block"));
+                    return Err(ProviderError::invalid(
+                        "a redirect default_action needs a redirect block",
+                    ));
                 }
                 "fixed-response" if !has("fixed_response") => {
                     return Err(ProviderError::invalid(
@@ -392,7 +399,10 @@ impl ResourceType<AwsClient> for LbListener {
                 _ => {}
             }
         }
-        if req.config.get_str("protocol").is_some_and(|p| p.eq_ignore_ascii_case("HTTPS"))
+        if req
+            .config
+            .get_str("protocol")
+            .is_some_and(|p| p.eq_ignore_ascii_case("HTTPS"))
             && req.config.get("certificate_arn").is_none_or(Value::is_null)
         {
             return Err(ProviderError::invalid("an HTTPS listener needs certificate_arn"));

@@ -66,13 +66,19 @@ fn block() -> Block {
             "protocol",
             Attribute::optional(Type::String).force_new().case_insensitive(),
         )
-        .attr("protocol_version", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "protocol_version",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr("vpc_id", Attribute::optional(Type::String).force_new())
         .attr(
             "target_type",
             Attribute::optional(Type::String).default("instance").force_new(),
         )
-        .attr("ip_address_type", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "ip_address_type",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr("deregistration_delay", Attribute::optional(Type::String).default("300"))
         .attr("slow_start", Attribute::optional(Type::Number).default(0))
         .attr("proxy_protocol_v2", Attribute::optional(Type::Bool).default(false))
@@ -251,7 +257,10 @@ async fn read_groups(c: &AwsClient, arns: &[String], priors: &[Value]) -> Result
                 .collect::<std::result::Result<_, _>>()
                 .await
                 .map_err(aws_err("reading ELB target groups"))?;
-            Ok(pages.into_iter().flat_map(|p| p.target_groups.unwrap_or_default()).collect())
+            Ok(pages
+                .into_iter()
+                .flat_map(|p| p.target_groups.unwrap_or_default())
+                .collect())
         })
     };
     let groups = describe_chunked(arns, call).await?;
@@ -335,7 +344,10 @@ fn attributes(planned: &Value, prior: Option<&Value>) -> Vec<TargetGroupAttribut
     if wanted("load_balancing_algorithm_type") {
         out.push((
             "load_balancing.algorithm.type",
-            planned.get_str("load_balancing_algorithm_type").unwrap_or_default().to_string(),
+            planned
+                .get_str("load_balancing_algorithm_type")
+                .unwrap_or_default()
+                .to_string(),
         ));
     }
     if wanted("load_balancing_cross_zone_enabled") {
@@ -427,16 +439,27 @@ impl ResourceType<AwsClient> for LbTargetGroup {
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
+        // Terraform stores the protocol upper-cased: `http` against a stored `HTTP` is no change.
+        if let (Some(prior), Some(cfg)) = (
+            req.prior.and_then(|p| p.get_str("protocol")),
+            req.config.get_str("protocol"),
+        ) && prior.eq_ignore_ascii_case(cfg)
+        {
+            let prior = prior.to_string();
+            req.planned.set_attr("protocol", Value::from(prior.as_str()));
+            req.requires_replace
+                .retain(|p| *p != infra_provider::Path::attr("protocol"));
+        }
         let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
         if set("name") && set("name_prefix") {
-            return Err(ProviderError::invalid("\"name\" and \"name_prefix\" cannot both be set"));
+            return Err(ProviderError::invalid(
+                "\"name\" and \"name_prefix\" cannot both be set",
+            ));
         }
         if let Some(n) = req.config.get_str("name")
             && n.len() > 32
         {
-            return Err(ProviderError::invalid(
-                "\"name\" cannot be longer than 32 characters",
-            ));
+            return Err(ProviderError::invalid("\"name\" cannot be longer than 32 characters"));
         }
         if let Some(p) = req.config.get_str("name_prefix")
             && p.len() > 6
@@ -521,7 +544,10 @@ impl ResourceType<AwsClient> for LbTargetGroup {
                 .await?
                 .ok_or_else(|| ProviderError::new(format!("ELB target group {name} vanished after create")))
         };
-        let partial = planned.clone().with("name", Value::string(&name)).with("arn", Value::string(&arn));
+        let partial = planned
+            .clone()
+            .with("name", Value::string(&name))
+            .with("arn", Value::string(&arn));
         rest.await
             .map_err(|e| e.with_partial(partial_object(&block(), &partial, &arn)))
     }

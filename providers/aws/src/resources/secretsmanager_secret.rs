@@ -197,7 +197,11 @@ async fn read_secrets(c: &AwsClient, priors: &[Value], all_policies: bool) -> Re
                 .is_some_and(|p| p.get("policy").is_some_and(|v| !v.is_null() && !v.is_unknown()))
     };
     let policies = futures::future::join_all(found_ids.iter().map(|(id, f)| async move {
-        if wants_policy(id) { get_policy(c, &f.arn).await } else { Ok(None) }
+        if wants_policy(id) {
+            get_policy(c, &f.arn).await
+        } else {
+            Ok(None)
+        }
     }))
     .await;
     let mut results = ReadResults::new();

@@ -5,7 +5,14 @@ use infra_provider::{Path, Value};
 use std::collections::BTreeMap;
 
 async fn ecs_tags(w: &World, arn: &str) -> BTreeMap<String, String> {
-    let out = w.aws.ecs().list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+    let out = w
+        .aws
+        .ecs()
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
     out.tags()
         .iter()
         .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
@@ -40,7 +47,10 @@ async fn cluster_lifecycle() {
         "{:?}",
         c1.get("setting")
     );
-    assert_eq!(c1.get_string_map("tags_all").get("env").map(String::as_str), Some("stage"));
+    assert_eq!(
+        c1.get_string_map("tags_all").get("env").map(String::as_str),
+        Some("stage")
+    );
     assert_ownership_tags_hidden(&w, &c1, &ecs_tags(&w, &arn).await, "aws_ecs_cluster.main").await;
     assert_no_diff(&w, "aws_ecs_cluster", &c1, &cfg);
     // Without a setting block the cluster's settings are kept (optional + computed).
@@ -61,11 +71,26 @@ async fn cluster_lifecycle() {
     assert_eq!(replace, vec![Path::attr("name")]);
 
     // Batched read: one call for all clusters; one deleted out of band (INACTIVE) reads as gone.
-    let other = create(&w, "aws_ecs_cluster", "aws_ecs_cluster.other", &cluster_config("other", "disabled")).await;
-    let gone = create(&w, "aws_ecs_cluster", "aws_ecs_cluster.gone", &cluster_config("gone", "disabled")).await;
+    let other = create(
+        &w,
+        "aws_ecs_cluster",
+        "aws_ecs_cluster.other",
+        &cluster_config("other", "disabled"),
+    )
+    .await;
+    let gone = create(
+        &w,
+        "aws_ecs_cluster",
+        "aws_ecs_cluster.gone",
+        &cluster_config("gone", "disabled"),
+    )
+    .await;
     w.aws.ecs().delete_cluster().cluster("gone").send().await.unwrap();
     let calls = ApiCalls::record();
-    let got = w.client.read("aws_ecs_cluster", &[other.clone(), gone.clone(), c2.clone()]).await;
+    let got = w
+        .client
+        .read("aws_ecs_cluster", &[other.clone(), gone.clone(), c2.clone()])
+        .await;
     let made = calls.take();
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&other));
     assert!(got[1].as_ref().unwrap().is_none());
@@ -75,7 +100,10 @@ async fn cluster_lifecycle() {
 
     let imported = w.client.import("aws_ecs_cluster", "stage").await.unwrap().unwrap();
     assert_eq!(id(&imported), arn);
-    assert_eq!(imported.get_string_map("tags").get("team").map(String::as_str), Some("platform"));
+    assert_eq!(
+        imported.get_string_map("tags").get("team").map(String::as_str),
+        Some("platform")
+    );
 
     // find_created: adopts only what this address made.
     let (planned, _) = plan(&w, "aws_ecs_cluster", None, &cluster_config("other", "disabled")).unwrap();
@@ -101,9 +129,15 @@ async fn cluster_lifecycle() {
             .is_none()
     );
 
-    w.client.delete(&ctx("aws_ecs_cluster.main"), "aws_ecs_cluster", &c2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_ecs_cluster.main"), "aws_ecs_cluster", &c2)
+        .await
+        .unwrap();
     assert_eq!(read(&w, "aws_ecs_cluster", &c2).await, None);
-    w.client.delete(&ctx("aws_ecs_cluster.main"), "aws_ecs_cluster", &c2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_ecs_cluster.main"), "aws_ecs_cluster", &c2)
+        .await
+        .unwrap();
 }
 
 /// Container definitions as a user writes them: environment out of order, defaults left out.
@@ -129,7 +163,10 @@ fn task_config(family: &str, image: &str) -> Value {
         ("memory", Value::from("512")),
         ("network_mode", Value::from("awsvpc")),
         ("requires_compatibilities", Value::string_set(["FARGATE"])),
-        ("execution_role_arn", Value::from("arn:aws:iam::123456789012:role/ecs-execution")),
+        (
+            "execution_role_arn",
+            Value::from("arn:aws:iam::123456789012:role/ecs-execution"),
+        ),
         ("task_role_arn", Value::from("arn:aws:iam::123456789012:role/web-task")),
         (
             "runtime_platform",
@@ -168,7 +205,10 @@ async fn task_definition_lifecycle() {
     let cfg = task_config("web", "nginx:1.27");
     let t1 = create(&w, "aws_ecs_task_definition", "aws_ecs_task_definition.web", &cfg).await;
     assert_eq!(id(&t1), "web");
-    assert_eq!(t1.get_str("arn"), Some("arn:aws:ecs:us-east-1:123456789012:task-definition/web:1"));
+    assert_eq!(
+        t1.get_str("arn"),
+        Some("arn:aws:ecs:us-east-1:123456789012:task-definition/web:1")
+    );
     assert_eq!(
         t1.get_str("arn_without_revision"),
         Some("arn:aws:ecs:us-east-1:123456789012:task-definition/web")
@@ -176,14 +216,22 @@ async fn task_definition_lifecycle() {
     assert_eq!(t1.get_i64("revision"), Some(1));
     // The document is stored as written: ECS's defaults (cpu 0, essential, empty lists, host port)
     // do not show as a change.
-    assert_eq!(t1.get_str("container_definitions"), Some(containers("nginx:1.27").as_str()));
+    assert_eq!(
+        t1.get_str("container_definitions"),
+        Some(containers("nginx:1.27").as_str())
+    );
     assert_eq!(t1.get_str("network_mode"), Some("awsvpc"));
-    assert_eq!(t1.get("requires_compatibilities"), Some(&Value::string_set(["FARGATE"])));
+    assert_eq!(
+        t1.get("requires_compatibilities"),
+        Some(&Value::string_set(["FARGATE"]))
+    );
     let vol = &t1.get_list("volume")[0];
     let efs = vol.get_block("efs_volume_configuration").unwrap();
     assert_eq!(efs.get_str("root_directory"), Some("/"), "ECS's default");
     assert_eq!(
-        efs.get_block("authorization_config").unwrap().get_str("access_point_id"),
+        efs.get_block("authorization_config")
+            .unwrap()
+            .get_str("access_point_id"),
         Some("fsap-0123456789abcdef0")
     );
     assert_eq!(
@@ -206,7 +254,12 @@ async fn task_definition_lifecycle() {
     let cd = &described.task_definition().unwrap().container_definitions()[0];
     assert_eq!(cd.image(), Some("nginx:1.27"));
     assert_eq!(
-        cd.log_configuration().unwrap().options().unwrap().get("awslogs-group").map(String::as_str),
+        cd.log_configuration()
+            .unwrap()
+            .options()
+            .unwrap()
+            .get("awslogs-group")
+            .map(String::as_str),
         Some("/ecs/web")
     );
 
@@ -239,7 +292,11 @@ async fn task_definition_lifecycle() {
     let (planned2, _) = plan(&w, "aws_ecs_task_definition", None, &cfg2).unwrap();
     let t2 = w
         .client
-        .create(&ctx("aws_ecs_task_definition.web"), "aws_ecs_task_definition", &planned2)
+        .create(
+            &ctx("aws_ecs_task_definition.web"),
+            "aws_ecs_task_definition",
+            &planned2,
+        )
         .await
         .unwrap();
     assert_eq!(t2.get_i64("revision"), Some(2));
@@ -247,7 +304,11 @@ async fn task_definition_lifecycle() {
         .delete(&ctx("aws_ecs_task_definition.web"), "aws_ecs_task_definition", &t1)
         .await
         .unwrap();
-    assert_eq!(read(&w, "aws_ecs_task_definition", &t1).await, None, "deregistered reads as gone");
+    assert_eq!(
+        read(&w, "aws_ecs_task_definition", &t1).await,
+        None,
+        "deregistered reads as gone"
+    );
     // Deregistering again is success.
     w.client
         .delete(&ctx("aws_ecs_task_definition.web"), "aws_ecs_task_definition", &t1)
@@ -265,9 +326,18 @@ async fn task_definition_lifecycle() {
     assert_no_diff(&w, "aws_ecs_task_definition", &t3, &cfg3);
 
     // Batched refresh: one DescribeTaskDefinition per task definition (ECS has no batch form).
-    let api = create(&w, "aws_ecs_task_definition", "aws_ecs_task_definition.api", &task_config("api", "api:1")).await;
+    let api = create(
+        &w,
+        "aws_ecs_task_definition",
+        "aws_ecs_task_definition.api",
+        &task_config("api", "api:1"),
+    )
+    .await;
     let calls = ApiCalls::record();
-    let got = w.client.read("aws_ecs_task_definition", &[api.clone(), t1.clone(), t3.clone()]).await;
+    let got = w
+        .client
+        .read("aws_ecs_task_definition", &[api.clone(), t1.clone(), t3.clone()])
+        .await;
     let made = calls.take();
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&api));
     assert!(got[1].as_ref().unwrap().is_none());
@@ -277,7 +347,10 @@ async fn task_definition_lifecycle() {
     // Import by ARN: the document comes from ECS, and the configuration plans no change against it.
     let imported = w
         .client
-        .import("aws_ecs_task_definition", "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2")
+        .import(
+            "aws_ecs_task_definition",
+            "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2",
+        )
         .await
         .unwrap()
         .unwrap();
@@ -287,7 +360,10 @@ async fn task_definition_lifecycle() {
     cfg_import.set_attr("skip_destroy", Value::Null);
     let (planned, replace) = plan(&w, "aws_ecs_task_definition", Some(&imported), &cfg_import).unwrap();
     assert!(replace.is_empty(), "{replace:?}");
-    assert_eq!(planned.get("container_definitions"), imported.get("container_definitions"));
+    assert_eq!(
+        planned.get("container_definitions"),
+        imported.get("container_definitions")
+    );
     assert!(w.client.import("aws_ecs_task_definition", "web").await.is_err());
 
     // skip_destroy: the delete leaves the revision registered.
@@ -304,27 +380,59 @@ async fn task_definition_find_created() {
     let cfg = task_config("worker", "worker:1");
     let (planned, _) = plan(&w, "aws_ecs_task_definition", None, &cfg).unwrap();
     let c = ctx("aws_ecs_task_definition.worker");
-    assert!(w.client.find_created(&c, "aws_ecs_task_definition", &planned).await.unwrap().is_none());
+    assert!(
+        w.client
+            .find_created(&c, "aws_ecs_task_definition", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let made = w.client.create(&c, "aws_ecs_task_definition", &planned).await.unwrap();
-    let found = w.client.find_created(&c, "aws_ecs_task_definition", &planned).await.unwrap();
+    let found = w
+        .client
+        .find_created(&c, "aws_ecs_task_definition", &planned)
+        .await
+        .unwrap();
     assert_eq!(found.as_ref().and_then(|f| f.get_str("arn")), made.get_str("arn"));
     // Another address, or other content (an older revision of this address): not adopted.
     assert!(
         w.client
-            .find_created(&ctx("aws_ecs_task_definition.other"), "aws_ecs_task_definition", &planned)
+            .find_created(
+                &ctx("aws_ecs_task_definition.other"),
+                "aws_ecs_task_definition",
+                &planned
+            )
             .await
             .unwrap()
             .is_none()
     );
     let (newer, _) = plan(&w, "aws_ecs_task_definition", None, &task_config("worker", "worker:2")).unwrap();
-    assert!(w.client.find_created(&c, "aws_ecs_task_definition", &newer).await.unwrap().is_none());
+    assert!(
+        w.client
+            .find_created(&c, "aws_ecs_task_definition", &newer)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// A cluster, a task definition and a network for services.
 async fn service_world() -> (World, String, String, Vec<String>, String) {
     let w = world().await;
-    create(&w, "aws_ecs_cluster", "aws_ecs_cluster.main", &cluster_config("stage", "disabled")).await;
-    let td = create(&w, "aws_ecs_task_definition", "aws_ecs_task_definition.web", &task_config("web", "nginx:1")).await;
+    create(
+        &w,
+        "aws_ecs_cluster",
+        "aws_ecs_cluster.main",
+        &cluster_config("stage", "disabled"),
+    )
+    .await;
+    let td = create(
+        &w,
+        "aws_ecs_task_definition",
+        "aws_ecs_task_definition.web",
+        &task_config("web", "nginx:1"),
+    )
+    .await;
     let vpc = id(&create(
         &w,
         "aws_vpc",
@@ -427,7 +535,8 @@ async fn service_lifecycle() {
     assert_eq!(s2.get_i64("health_check_grace_period_seconds"), Some(30));
     assert_eq!(s2.get_i64("deployment_minimum_healthy_percent"), Some(50));
     assert_eq!(
-        s2.get_block("deployment_circuit_breaker").and_then(|b| b.get_bool("rollback")),
+        s2.get_block("deployment_circuit_breaker")
+            .and_then(|b| b.get_bool("rollback")),
         Some(true)
     );
     assert_eq!(s2.get_string_map("tags").get("release").map(String::as_str), Some("2"));
@@ -457,9 +566,19 @@ async fn service_lifecycle() {
         &service_config("gone", &cluster, &td, &subnets, &sg, 0),
     )
     .await;
-    w.aws.ecs().delete_service().cluster("stage").service("gone").send().await.unwrap();
+    w.aws
+        .ecs()
+        .delete_service()
+        .cluster("stage")
+        .service("gone")
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
-    let got = w.client.read("aws_ecs_service", &[api.clone(), gone.clone(), s2.clone()]).await;
+    let got = w
+        .client
+        .read("aws_ecs_service", &[api.clone(), gone.clone(), s2.clone()])
+        .await;
     let made = calls.take();
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&api));
     assert!(got[1].as_ref().unwrap().is_none());
@@ -489,10 +608,16 @@ async fn service_lifecycle() {
 
     // Delete scales to 0, deletes, waits for INACTIVE; a second delete is success.
     let calls = ApiCalls::record();
-    w.client.delete(&ctx("aws_ecs_service.web"), "aws_ecs_service", &s2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_ecs_service.web"), "aws_ecs_service", &s2)
+        .await
+        .unwrap();
     let made = calls.take();
     let ops: Vec<&str> = made.iter().map(|(_, o)| o.as_str()).collect();
-    let update_at = ops.iter().position(|o| *o == "UpdateService").expect("scaled down first");
+    let update_at = ops
+        .iter()
+        .position(|o| *o == "UpdateService")
+        .expect("scaled down first");
     let delete_at = ops.iter().position(|o| *o == "DeleteService").unwrap();
     assert!(update_at < delete_at, "{ops:?}");
     let status = w
@@ -507,7 +632,10 @@ async fn service_lifecycle() {
     assert_eq!(status.services()[0].status(), Some("INACTIVE"));
     assert_eq!(status.services()[0].desired_count(), 0);
     assert_eq!(read(&w, "aws_ecs_service", &s2).await, None);
-    w.client.delete(&ctx("aws_ecs_service.web"), "aws_ecs_service", &s2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_ecs_service.web"), "aws_ecs_service", &s2)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -539,6 +667,10 @@ async fn service_waits_for_steady_state_and_reports_errors() {
         &service_config("x", "nope", &td, &subnets, &sg, 0),
     )
     .unwrap();
-    let e = w.client.create(&ctx("aws_ecs_service.x"), "aws_ecs_service", &planned).await.unwrap_err();
+    let e = w
+        .client
+        .create(&ctx("aws_ecs_service.x"), "aws_ecs_service", &planned)
+        .await
+        .unwrap_err();
     assert_eq!(e.code.as_deref(), Some("ClusterNotFoundException"), "{e}");
 }

@@ -93,8 +93,15 @@ async fn target_group_lifecycle() {
     assert_eq!(hc.get_str("matcher"), Some("200-299"));
     assert_eq!(hc.get_i64("interval"), Some(15));
     assert_eq!(hc.get_i64("healthy_threshold"), Some(2));
-    assert_eq!(hc.get_i64("unhealthy_threshold"), Some(3), "Terraform's default is sent");
-    assert_eq!(web.get_string_map("tags_all").get("env").map(String::as_str), Some("stage"));
+    assert_eq!(
+        hc.get_i64("unhealthy_threshold"),
+        Some(3),
+        "Terraform's default is sent"
+    );
+    assert_eq!(
+        web.get_string_map("tags_all").get("env").map(String::as_str),
+        Some("stage")
+    );
     assert_ownership_tags_hidden(&w, &web, &elb_tags(&w, &arn).await, "aws_lb_target_group.web").await;
     assert_no_diff(&w, "aws_lb_target_group", &web, &cfg);
     // Protocols compare case-insensitively, as Terraform upper-cases them.
@@ -118,10 +125,22 @@ async fn target_group_lifecycle() {
     let name = prefixed.get_str("name").unwrap();
     assert!(name.starts_with("api-") && name.len() <= 32, "{name}");
     assert_eq!(prefixed.get_str("name_prefix"), Some("api-"));
-    let gone = create(&w, "aws_lb_target_group", "aws_lb_target_group.gone", &tg_config(&vpc, "gone")).await;
+    let gone = create(
+        &w,
+        "aws_lb_target_group",
+        "aws_lb_target_group.gone",
+        &tg_config(&vpc, "gone"),
+    )
+    .await;
 
     // Batched read: one deleted out of band, order kept; groups and tags in batches, attributes per group.
-    w.aws.elbv2().delete_target_group().target_group_arn(id(&gone)).send().await.unwrap();
+    w.aws
+        .elbv2()
+        .delete_target_group()
+        .target_group_arn(id(&gone))
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w
         .client
@@ -134,12 +153,18 @@ async fn target_group_lifecycle() {
     let count = |op: &str| made.iter().filter(|(_, o)| o == op).count();
     assert_eq!(count("DescribeTags"), 1, "{made:?}");
     assert_eq!(count("DescribeTargetGroupAttributes"), 2, "{made:?}");
-    // One call for the chunk, then halves until the deleted group is isolated.
-    assert!(count("DescribeTargetGroups") <= 4, "{made:?}");
+    // One call for the chunk, then halves until the deleted group is isolated: at most 1 + 2·⌈log2 3⌉.
+    assert!(count("DescribeTargetGroups") <= 5, "{made:?}");
     let calls = ApiCalls::record();
-    w.client.read("aws_lb_target_group", &[prefixed.clone(), web.clone()]).await;
+    w.client
+        .read("aws_lb_target_group", &[prefixed.clone(), web.clone()])
+        .await;
     let made = calls.take();
-    assert_eq!(made.iter().filter(|(_, o)| o == "DescribeTargetGroups").count(), 1, "{made:?}");
+    assert_eq!(
+        made.iter().filter(|(_, o)| o == "DescribeTargetGroups").count(),
+        1,
+        "{made:?}"
+    );
 
     // In place: health check, deregistration delay, stickiness, tags.
     let mut cfg2 = tg_config(&vpc, "web");
@@ -166,11 +191,17 @@ async fn target_group_lifecycle() {
     assert_eq!(id(&web2), arn);
     assert_eq!(web2.get_str("deregistration_delay"), Some("10"));
     assert_eq!(web2.get_block("health_check").unwrap().get_str("path"), Some("/ready"));
-    assert_eq!(web2.get_block("health_check").unwrap().get_i64("healthy_threshold"), Some(3));
+    assert_eq!(
+        web2.get_block("health_check").unwrap().get_i64("healthy_threshold"),
+        Some(3)
+    );
     let st = web2.get_block("stickiness").unwrap();
     assert_eq!(st.get_bool("enabled"), Some(true));
     assert_eq!(st.get_i64("cookie_duration"), Some(600));
-    assert_eq!(web2.get_string_map("tags").get("tier").map(String::as_str), Some("front"));
+    assert_eq!(
+        web2.get_string_map("tags").get("tier").map(String::as_str),
+        Some("front")
+    );
     assert_eq!(read(&w, "aws_lb_target_group", &web2).await.as_ref(), Some(&web2));
     assert_no_diff(&w, "aws_lb_target_group", &web2, &cfg2);
 
@@ -208,14 +239,30 @@ async fn target_group_find_created_and_plan_checks() {
     ]);
     let (planned, _) = plan(&w, "aws_lb_target_group", None, &cfg).unwrap();
     let c = ctx("aws_lb_target_group.t");
-    assert!(w.client.find_created(&c, "aws_lb_target_group", &planned).await.unwrap().is_none());
+    assert!(
+        w.client
+            .find_created(&c, "aws_lb_target_group", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let made = w.client.create(&c, "aws_lb_target_group", &planned).await.unwrap();
     assert!(made.get_str("name").unwrap().starts_with("tf-"));
-    let found = w.client.find_created(&c, "aws_lb_target_group", &planned).await.unwrap();
+    let found = w
+        .client
+        .find_created(&c, "aws_lb_target_group", &planned)
+        .await
+        .unwrap();
     assert_eq!(found.as_ref(), Some(&made));
     // Same name, another address: not adopted.
     let other = ctx_with_token("aws_lb_target_group.u", &c.client_token);
-    assert!(w.client.find_created(&other, "aws_lb_target_group", &planned).await.unwrap().is_none());
+    assert!(
+        w.client
+            .find_created(&other, "aws_lb_target_group", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let mut both = cfg.clone();
     both.set_attr("name", Value::from("a"));
@@ -277,7 +324,13 @@ async fn load_balancer_and_listeners() {
     assert_eq!(replace, vec![Path::attr("internal")]);
 
     // Listeners: forward, redirect, fixed-response.
-    let tg = create(&w, "aws_lb_target_group", "aws_lb_target_group.web", &tg_config(&vpc, "web")).await;
+    let tg = create(
+        &w,
+        "aws_lb_target_group",
+        "aws_lb_target_group.web",
+        &tg_config(&vpc, "web"),
+    )
+    .await;
     let forward = Value::map([
         ("load_balancer_arn", Value::from(arn.as_str())),
         ("port", Value::int(80)),
@@ -301,7 +354,10 @@ async fn load_balancer_and_listeners() {
     assert_no_diff(&w, "aws_lb_listener", &http, &forward);
     // The target group now reports the load balancer.
     let tg_now = read(&w, "aws_lb_target_group", &tg).await.unwrap();
-    assert_eq!(tg_now.get("load_balancer_arns"), Some(&Value::string_set([arn.as_str()])));
+    assert_eq!(
+        tg_now.get("load_balancer_arns"),
+        Some(&Value::string_set([arn.as_str()]))
+    );
 
     let redirect_cfg = Value::map([
         ("load_balancer_arn", Value::from(arn.as_str())),
@@ -323,7 +379,10 @@ async fn load_balancer_and_listeners() {
         ),
     ]);
     let redirect = create(&w, "aws_lb_listener", "aws_lb_listener.redirect", &redirect_cfg).await;
-    let r = redirect.get_list("default_action")[0].get_block("redirect").unwrap().clone();
+    let r = redirect.get_list("default_action")[0]
+        .get_block("redirect")
+        .unwrap()
+        .clone();
     assert_eq!(r.get_str("status_code"), Some("HTTP_301"));
     assert_eq!(r.get_str("host"), Some("#{host}"), "Terraform's default is sent");
     assert_no_diff(&w, "aws_lb_listener", &redirect, &redirect_cfg);
@@ -352,7 +411,13 @@ async fn load_balancer_and_listeners() {
     assert_no_diff(&w, "aws_lb_listener", &maint, &fixed("down"));
 
     // Batched read of the listeners: one DescribeListeners for the load balancer, one DescribeTags.
-    w.aws.elbv2().delete_listener().listener_arn(id(&redirect)).send().await.unwrap();
+    w.aws
+        .elbv2()
+        .delete_listener()
+        .listener_arn(id(&redirect))
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
     let got = w
         .client
@@ -367,13 +432,26 @@ async fn load_balancer_and_listeners() {
     assert_eq!(count("DescribeTags"), 1, "{made:?}");
 
     // In place: the action changes.
-    let maint2 = update(&w, "aws_lb_listener", "aws_lb_listener.maint", &maint, &fixed("back soon")).await;
+    let maint2 = update(
+        &w,
+        "aws_lb_listener",
+        "aws_lb_listener.maint",
+        &maint,
+        &fixed("back soon"),
+    )
+    .await;
     assert_eq!(id(&maint2), id(&maint));
-    let body = maint2.get_list("default_action")[0].get_block("fixed_response").unwrap().clone();
+    let body = maint2.get_list("default_action")[0]
+        .get_block("fixed_response")
+        .unwrap()
+        .clone();
     assert_eq!(body.get_str("message_body"), Some("back soon"));
     // Another load balancer replaces a listener.
     let mut moved = fixed("x");
-    moved.set_attr("load_balancer_arn", Value::from("arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/o/1"));
+    moved.set_attr(
+        "load_balancer_arn",
+        Value::from("arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/o/1"),
+    );
     let (_, replace) = plan(&w, "aws_lb_listener", Some(&maint2), &moved).unwrap();
     assert_eq!(replace, vec![Path::attr("load_balancer_arn")]);
     // A forward action without a target is refused at plan time.
@@ -402,11 +480,32 @@ async fn load_balancer_and_listeners() {
     );
 
     // Load balancers: batched read with one deleted out of band.
-    let other = create(&w, "aws_lb", "aws_lb.other", &lb_config("stage-other", &subnets, &sgs[..1])).await;
-    let gone = create(&w, "aws_lb", "aws_lb.gone", &lb_config("stage-gone", &subnets, &sgs[..1])).await;
-    w.aws.elbv2().delete_load_balancer().load_balancer_arn(id(&gone)).send().await.unwrap();
+    let other = create(
+        &w,
+        "aws_lb",
+        "aws_lb.other",
+        &lb_config("stage-other", &subnets, &sgs[..1]),
+    )
+    .await;
+    let gone = create(
+        &w,
+        "aws_lb",
+        "aws_lb.gone",
+        &lb_config("stage-gone", &subnets, &sgs[..1]),
+    )
+    .await;
+    w.aws
+        .elbv2()
+        .delete_load_balancer()
+        .load_balancer_arn(id(&gone))
+        .send()
+        .await
+        .unwrap();
     let calls = ApiCalls::record();
-    let got = w.client.read("aws_lb", &[other.clone(), gone.clone(), lb2.clone()]).await;
+    let got = w
+        .client
+        .read("aws_lb", &[other.clone(), gone.clone(), lb2.clone()])
+        .await;
     let made = calls.take();
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&other));
     assert!(got[1].as_ref().unwrap().is_none());
@@ -418,13 +517,26 @@ async fn load_balancer_and_listeners() {
     let imported = w.client.import("aws_lb", &arn).await.unwrap().unwrap();
     assert_eq!(imported.get_i64("idle_timeout"), Some(30));
     let (planned, _) = plan(&w, "aws_lb", None, &cfg).unwrap();
-    let found = w.client.find_created(&ctx("aws_lb.web"), "aws_lb", &planned).await.unwrap();
+    let found = w
+        .client
+        .find_created(&ctx("aws_lb.web"), "aws_lb", &planned)
+        .await
+        .unwrap();
     assert_eq!(found.as_ref().map(id), Some(arn.clone()));
-    assert!(w.client.find_created(&ctx("aws_lb.x"), "aws_lb", &planned).await.unwrap().is_none());
+    assert!(
+        w.client
+            .find_created(&ctx("aws_lb.x"), "aws_lb", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Deletes: listener, then load balancer (waits until it is gone); already gone is success.
     for l in [&http, &maint2, &redirect] {
-        w.client.delete(&ctx("aws_lb_listener.x"), "aws_lb_listener", l).await.unwrap();
+        w.client
+            .delete(&ctx("aws_lb_listener.x"), "aws_lb_listener", l)
+            .await
+            .unwrap();
     }
     assert_eq!(read(&w, "aws_lb_listener", &http).await, None);
     w.client.delete(&ctx("aws_lb.web"), "aws_lb", &lb2).await.unwrap();
