@@ -6,7 +6,7 @@
 //!   spliced into the request body ([`RawJson::splice`], before signing), and `DescribeTaskDefinition`'s
 //!   document is taken from the raw response body ([`RawJson::capture`]). Every field the ECS API knows
 //!   round-trips, including ones this crate never names;
-//! - [`normalize_container_definitions`]: Terraform's equivalence of container definitions (order of
+//! - [`normalize_container_definitions`] — Terraform's equivalence of container definitions (order of
 //!   containers, environment and secrets, API defaults such as `essential = true`, empty lists, `tcp`
 //!   protocol, host ports in `awsvpc` mode).
 

@@ -1,13 +1,13 @@
 //! Elastic Load Balancing v2 helpers shared by `aws_lb`, `aws_lb_target_group` and `aws_lb_listener`:
 //!
-//! - [`describe_tags`]: `DescribeTags` for many ARNs at once (20 per call, the API's limit), so a refresh
+//! - [`describe_tags`] — `DescribeTags` for many ARNs at once (20 per call, the API's limit), so a refresh
 //!   of N objects costs N/20 tag calls;
-//! - [`describe_chunked`]: runs a describe call on chunks of ARNs; the ELBv2 describe calls fail as a whole
+//! - [`describe_chunked`] — runs a describe call on chunks of ARNs; the ELBv2 describe calls fail as a whole
 //!   (`LoadBalancerNotFound`, `TargetGroupNotFound`, `ListenerNotFound`) when one ARN of the list is gone,
 //!   so a failing chunk is split in halves until the missing ARNs are isolated (k missing objects cost
 //!   about k·log₂(20) extra calls, nothing when none is missing);
-//! - [`update_tags`]: `AddTags`/`RemoveTags`;
-//! - [`arn_suffix`]: the `arn_suffix` attribute (the part CloudWatch metrics use).
+//! - [`update_tags`] — `AddTags`/`RemoveTags`;
+//! - [`arn_suffix`] — the `arn_suffix` attribute (the part CloudWatch metrics use).
 
 use crate::client::AwsClient;
 use crate::errors::aws_err;
