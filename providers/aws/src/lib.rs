@@ -13,14 +13,17 @@
 //! - [`pricing`]: the Price List API (`GetProducts`) for `infra cost refresh-prices`;
 //! - [`tags`], [`ec2`], [`iam`], [`rds`], [`values`]: the helpers resource types share; [`tagging`]: tags of
 //!   many resources in one call (Resource Groups Tagging API) for batched refreshes; [`s3`]: bucket tags and
-//!   S3 read-after-write waits; [`efs`]: EFS tags and names;
+//!   S3 read-after-write waits; [`efs`]: EFS tags and names; [`ecs`] and [`elbv2`]: those of the ECS and
+//!   load balancing types;
 //! - [`resources`] and [`data_sources`]: one file per type.
 
 pub mod client;
 pub mod config;
 pub mod data_sources;
 pub mod ec2;
+pub mod ecs;
 pub mod efs;
+pub mod elbv2;
 pub mod errors;
 pub mod iam;
 pub mod interceptor;

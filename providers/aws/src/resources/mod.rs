@@ -12,6 +12,9 @@ pub mod db_subnet_group;
 pub mod ebs_volume;
 pub mod ecr_lifecycle_policy;
 pub mod ecr_repository;
+pub mod ecs_cluster;
+pub mod ecs_service;
+pub mod ecs_task_definition;
 pub mod efs_access_point;
 pub mod efs_file_system;
 pub mod efs_mount_target;
@@ -20,6 +23,9 @@ pub mod iam_role;
 pub mod iam_role_policy;
 pub mod iam_role_policy_attachment;
 pub mod internet_gateway;
+pub mod lb;
+pub mod lb_listener;
+pub mod lb_target_group;
 pub mod nat_gateway;
 pub mod route;
 pub mod route_table;
@@ -73,4 +79,11 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .resource(s3_bucket_versioning::S3BucketVersioning)
         .resource(s3_bucket_public_access_block::S3BucketPublicAccessBlock)
         .resource(s3_bucket_lifecycle_configuration::S3BucketLifecycleConfiguration)
+        // Stage B: ECS and load balancing.
+        .resource(ecs_cluster::EcsCluster)
+        .resource(ecs_task_definition::EcsTaskDefinition)
+        .resource(ecs_service::EcsService)
+        .resource(lb::Lb)
+        .resource(lb_target_group::LbTargetGroup)
+        .resource(lb_listener::LbListener)
 }

@@ -4,7 +4,11 @@
 //!
 //! Batched read: `ListSecrets` filtered on the secrets' names (10 per call, paginated; a secret scheduled
 //! for deletion is not listed, and so reads as gone), matched back by ARN. The resource policy only comes
-//! per secret (`GetResourcePolicy`), one call each, made concurrently.
+//! per secret (`GetResourcePolicy`, no batch form), so a refresh reads it only for secrets whose state
+//! holds a policy: a secret managed without one costs no policy call, and a policy the configuration sets
+//! is written (and read back) by create and update, which always read it, as import does. The price: a
+//! policy attached out of band to a secret whose state has none is not seen until the configuration
+//! sets one. Reading it for every secret would cost one call per secret on every plan.
 //! Import ID: the secret ARN.
 
 use crate::client::AwsClient;
@@ -128,7 +132,8 @@ async fn describe(c: &AwsClient, id: &str) -> Result<Option<Found>> {
     }
 }
 
-async fn read_secrets(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
+/// Reads secrets; their policies only where the prior holds one, or for all when `all_policies`.
+async fn read_secrets(c: &AwsClient, priors: &[Value], all_policies: bool) -> Result<ReadResults> {
     // Secrets known by ARN are listed in batches by name; anything else is described one by one.
     let mut by_name: Vec<(String, String)> = Vec::new();
     let mut others: Vec<String> = Vec::new();
@@ -181,11 +186,24 @@ async fn read_secrets(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
             found_ids.push((id.clone(), f));
         }
     }
-    let policies = futures::future::join_all(found_ids.iter().map(|(_, f)| get_policy(c, &f.arn))).await;
     let priors_by_id: HashMap<String, &Value> = priors
         .iter()
         .filter_map(|p| str_attr(p, "id").map(|id| (id, p)))
         .collect();
+    let wants_policy = |id: &String| {
+        all_policies
+            || priors_by_id
+                .get(id)
+                .is_some_and(|p| p.get("policy").is_some_and(|v| !v.is_null() && !v.is_unknown()))
+    };
+    let policies = futures::future::join_all(found_ids.iter().map(|(id, f)| async move {
+        if wants_policy(id) {
+            get_policy(c, &f.arn).await
+        } else {
+            Ok(None)
+        }
+    }))
+    .await;
     let mut results = ReadResults::new();
     for ((id, f), policy) in found_ids.iter().zip(policies) {
         let policy = match policy {
@@ -202,7 +220,7 @@ async fn read_secrets(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
 async fn read_one(c: &AwsClient, id: &str, prior: &Value) -> Result<Option<Value>> {
     let prior = prior_for(prior, id);
     single(
-        read_secrets(c, std::slice::from_ref(&prior))
+        read_secrets(c, std::slice::from_ref(&prior), true)
             .await?
             .answer(&[prior], |p| str_attr(p, "id")),
     )
@@ -300,7 +318,7 @@ impl ResourceType<AwsClient> for SecretsmanagerSecret {
     }
 
     async fn read_many(&self, c: &AwsClient, priors: &[Value]) -> Vec<Result<Option<Value>>> {
-        match read_secrets(c, priors).await {
+        match read_secrets(c, priors, false).await {
             Ok(r) => r.answer(priors, |p| str_attr(p, "id")),
             Err(e) => all_failed(priors.len(), e),
         }

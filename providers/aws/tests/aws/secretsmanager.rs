@@ -88,6 +88,12 @@ async fn secret_lifecycle() {
         0,
         "{made:?}"
     );
+    // Only the secret whose state holds a policy has its policy read.
+    assert_eq!(
+        made.iter().filter(|(_, o)| o == "GetResourcePolicy").count(),
+        1,
+        "{made:?}"
+    );
 
     // In place: description, policy removed, tags.
     let cfg2 = Value::map([

@@ -92,7 +92,8 @@ async fn ssm_parameter_lifecycle() {
     let count = |op: &str| made.iter().filter(|(_, o)| o == op).count();
     assert_eq!(count("GetParameters"), 1, "{made:?}");
     assert_eq!(count("DescribeParameters"), 1, "{made:?}");
-    assert_eq!(count("ListTagsForResource"), 3, "tags are per parameter: {made:?}");
+    assert_eq!(count("ListTagsForResource"), 0, "{made:?}");
+    assert_eq!(count("GetResources"), 1, "tags of all parameters in one call: {made:?}");
 
     // A new value is an in-place update that makes `version` unknown in the plan.
     let mut db2 = db.clone();

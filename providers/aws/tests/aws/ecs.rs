@@ -1,0 +1,676 @@
+//! `aws_ecs_cluster`, `aws_ecs_task_definition` and `aws_ecs_service` against moto.
+
+use crate::common::*;
+use infra_provider::{Path, Value};
+use std::collections::BTreeMap;
+
+async fn ecs_tags(w: &World, arn: &str) -> BTreeMap<String, String> {
+    let out = w
+        .aws
+        .ecs()
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    out.tags()
+        .iter()
+        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+        .collect()
+}
+
+fn cluster_config(name: &str, insights: &str) -> Value {
+    Value::map([
+        ("name", Value::from(name)),
+        (
+            "setting",
+            Value::List(vec![Value::map([
+                ("name", Value::from("containerInsights")),
+                ("value", Value::from(insights)),
+            ])]),
+        ),
+        ("tags", Value::string_map([("Name", name)])),
+    ])
+}
+
+#[tokio::test]
+async fn cluster_lifecycle() {
+    let w = world_with(&[default_tags(&[("env", "stage")])]).await;
+    let cfg = cluster_config("stage", "enabled");
+    let c1 = create(&w, "aws_ecs_cluster", "aws_ecs_cluster.main", &cfg).await;
+    let arn = id(&c1);
+    assert_eq!(arn, "arn:aws:ecs:us-east-1:123456789012:cluster/stage");
+    assert_eq!(c1.get_str("arn"), Some(arn.as_str()));
+    assert_eq!(
+        c1.get_list("setting")[0].get_str("value"),
+        Some("enabled"),
+        "{:?}",
+        c1.get("setting")
+    );
+    assert_eq!(
+        c1.get_string_map("tags_all").get("env").map(String::as_str),
+        Some("stage")
+    );
+    assert_ownership_tags_hidden(&w, &c1, &ecs_tags(&w, &arn).await, "aws_ecs_cluster.main").await;
+    assert_no_diff(&w, "aws_ecs_cluster", &c1, &cfg);
+    // Without a setting block the cluster's settings are kept (optional + computed).
+    let mut bare = cfg.clone();
+    bare.set_attr("setting", Value::Null);
+    assert_no_diff(&w, "aws_ecs_cluster", &c1, &bare);
+
+    // In place: setting and tags.
+    let mut cfg2 = cluster_config("stage", "disabled");
+    cfg2.set_attr("tags", Value::string_map([("team", "platform")]));
+    let c2 = update(&w, "aws_ecs_cluster", "aws_ecs_cluster.main", &c1, &cfg2).await;
+    assert_eq!(c2.get_list("setting")[0].get_str("value"), Some("disabled"));
+    assert_eq!(c2.get_string_map("tags").keys().collect::<Vec<_>>(), vec!["team"]);
+    assert_eq!(read(&w, "aws_ecs_cluster", &c2).await.as_ref(), Some(&c2));
+    assert_no_diff(&w, "aws_ecs_cluster", &c2, &cfg2);
+    // A new name replaces it.
+    let (_, replace) = plan(&w, "aws_ecs_cluster", Some(&c2), &cluster_config("prod", "disabled")).unwrap();
+    assert_eq!(replace, vec![Path::attr("name")]);
+
+    // Batched read: one call for all clusters; one deleted out of band (INACTIVE) reads as gone.
+    let other = create(
+        &w,
+        "aws_ecs_cluster",
+        "aws_ecs_cluster.other",
+        &cluster_config("other", "disabled"),
+    )
+    .await;
+    let gone = create(
+        &w,
+        "aws_ecs_cluster",
+        "aws_ecs_cluster.gone",
+        &cluster_config("gone", "disabled"),
+    )
+    .await;
+    w.aws.ecs().delete_cluster().cluster("gone").send().await.unwrap();
+    let calls = ApiCalls::record();
+    let got = w
+        .client
+        .read("aws_ecs_cluster", &[other.clone(), gone.clone(), c2.clone()])
+        .await;
+    let made = calls.take();
+    assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&other));
+    assert!(got[1].as_ref().unwrap().is_none());
+    assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&c2));
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(made[0].1, "DescribeClusters");
+
+    let imported = w.client.import("aws_ecs_cluster", "stage").await.unwrap().unwrap();
+    assert_eq!(id(&imported), arn);
+    assert_eq!(
+        imported.get_string_map("tags").get("team").map(String::as_str),
+        Some("platform")
+    );
+
+    // find_created: adopts only what this address made.
+    let (planned, _) = plan(&w, "aws_ecs_cluster", None, &cluster_config("other", "disabled")).unwrap();
+    let found = w
+        .client
+        .find_created(&ctx("aws_ecs_cluster.other"), "aws_ecs_cluster", &planned)
+        .await
+        .unwrap();
+    assert_eq!(found.as_ref(), Some(&other));
+    assert!(
+        w.client
+            .find_created(&ctx("aws_ecs_cluster.main"), "aws_ecs_cluster", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (fresh, _) = plan(&w, "aws_ecs_cluster", None, &cluster_config("never", "disabled")).unwrap();
+    assert!(
+        w.client
+            .find_created(&ctx("aws_ecs_cluster.never"), "aws_ecs_cluster", &fresh)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    w.client
+        .delete(&ctx("aws_ecs_cluster.main"), "aws_ecs_cluster", &c2)
+        .await
+        .unwrap();
+    assert_eq!(read(&w, "aws_ecs_cluster", &c2).await, None);
+    w.client
+        .delete(&ctx("aws_ecs_cluster.main"), "aws_ecs_cluster", &c2)
+        .await
+        .unwrap();
+}
+
+/// Container definitions as a user writes them: environment out of order, defaults left out.
+fn containers(image: &str) -> String {
+    format!(
+        r#"[
+  {{
+    "name": "web",
+    "image": "{image}",
+    "portMappings": [{{"containerPort": 8080}}],
+    "environment": [{{"name": "PORT", "value": "8080"}}, {{"name": "MODE", "value": "stage"}}],
+    "logConfiguration": {{"logDriver": "awslogs", "options": {{"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}}}
+  }}
+]"#
+    )
+}
+
+fn task_config(family: &str, image: &str) -> Value {
+    Value::map([
+        ("family", Value::from(family)),
+        ("container_definitions", Value::string(containers(image))),
+        ("cpu", Value::from("256")),
+        ("memory", Value::from("512")),
+        ("network_mode", Value::from("awsvpc")),
+        ("requires_compatibilities", Value::string_set(["FARGATE"])),
+        (
+            "execution_role_arn",
+            Value::from("arn:aws:iam::123456789012:role/ecs-execution"),
+        ),
+        ("task_role_arn", Value::from("arn:aws:iam::123456789012:role/web-task")),
+        (
+            "runtime_platform",
+            Value::List(vec![Value::map([
+                ("operating_system_family", Value::from("LINUX")),
+                ("cpu_architecture", Value::from("X86_64")),
+            ])]),
+        ),
+        (
+            "volume",
+            Value::List(vec![Value::map([
+                ("name", Value::from("uploads")),
+                (
+                    "efs_volume_configuration",
+                    Value::List(vec![Value::map([
+                        ("file_system_id", Value::from("fs-0123456789abcdef0")),
+                        ("transit_encryption", Value::from("ENABLED")),
+                        (
+                            "authorization_config",
+                            Value::List(vec![Value::map([
+                                ("access_point_id", Value::from("fsap-0123456789abcdef0")),
+                                ("iam", Value::from("ENABLED")),
+                            ])]),
+                        ),
+                    ])]),
+                ),
+            ])]),
+        ),
+        ("tags", Value::string_map([("app", family)])),
+    ])
+}
+
+#[tokio::test]
+async fn task_definition_lifecycle() {
+    let w = world().await;
+    let cfg = task_config("web", "nginx:1.27");
+    let t1 = create(&w, "aws_ecs_task_definition", "aws_ecs_task_definition.web", &cfg).await;
+    assert_eq!(id(&t1), "web");
+    assert_eq!(
+        t1.get_str("arn"),
+        Some("arn:aws:ecs:us-east-1:123456789012:task-definition/web:1")
+    );
+    assert_eq!(
+        t1.get_str("arn_without_revision"),
+        Some("arn:aws:ecs:us-east-1:123456789012:task-definition/web")
+    );
+    assert_eq!(t1.get_i64("revision"), Some(1));
+    // The document is stored as written: ECS's defaults (cpu 0, essential, empty lists, host port)
+    // do not show as a change.
+    assert_eq!(
+        t1.get_str("container_definitions"),
+        Some(containers("nginx:1.27").as_str())
+    );
+    assert_eq!(t1.get_str("network_mode"), Some("awsvpc"));
+    assert_eq!(
+        t1.get("requires_compatibilities"),
+        Some(&Value::string_set(["FARGATE"]))
+    );
+    let vol = &t1.get_list("volume")[0];
+    let efs = vol.get_block("efs_volume_configuration").unwrap();
+    assert_eq!(efs.get_str("root_directory"), Some("/"), "ECS's default");
+    assert_eq!(
+        efs.get_block("authorization_config")
+            .unwrap()
+            .get_str("access_point_id"),
+        Some("fsap-0123456789abcdef0")
+    );
+    assert_eq!(
+        t1.get_block("runtime_platform").unwrap().get_str("cpu_architecture"),
+        Some("X86_64")
+    );
+    let cloud = ecs_tags(&w, t1.get_str("arn").unwrap()).await;
+    assert_ownership_tags_hidden(&w, &t1, &cloud, "aws_ecs_task_definition.web").await;
+    assert_no_diff(&w, "aws_ecs_task_definition", &t1, &cfg);
+
+    // What ECS stored is the user's document plus its defaults, every field kept.
+    let described = w
+        .aws
+        .ecs()
+        .describe_task_definition()
+        .task_definition("web:1")
+        .send()
+        .await
+        .unwrap();
+    let cd = &described.task_definition().unwrap().container_definitions()[0];
+    assert_eq!(cd.image(), Some("nginx:1.27"));
+    assert_eq!(
+        cd.log_configuration()
+            .unwrap()
+            .options()
+            .unwrap()
+            .get("awslogs-group")
+            .map(String::as_str),
+        Some("/ecs/web")
+    );
+
+    // The same containers written differently (order, explicit defaults) are no change, and nothing is
+    // replaced: the plan keeps the stored document.
+    let rewritten = r#"[{"essential": true, "name": "web", "image": "nginx:1.27",
+        "environment": [{"name": "MODE", "value": "stage"}, {"name": "PORT", "value": "8080"}],
+        "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}], "mountPoints": [],
+        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}}]"#;
+    let mut same = cfg.clone();
+    same.set_attr("container_definitions", Value::from(rewritten));
+    let (planned, replace) = plan(&w, "aws_ecs_task_definition", Some(&t1), &same).unwrap();
+    assert!(replace.is_empty(), "{replace:?}");
+    assert_eq!(planned.get("container_definitions"), t1.get("container_definitions"));
+    // A new image is a new revision (replacement), with its ARN and revision unknown until apply.
+    let cfg2 = task_config("web", "nginx:1.28");
+    let (planned, replace) = plan(&w, "aws_ecs_task_definition", Some(&t1), &cfg2).unwrap();
+    assert_eq!(replace, vec![Path::attr("container_definitions")]);
+    assert!(planned.get("revision").unwrap().is_unknown());
+    let mut more_cpu = cfg.clone();
+    more_cpu.set_attr("cpu", Value::from("512"));
+    let (_, replace) = plan(&w, "aws_ecs_task_definition", Some(&t1), &more_cpu).unwrap();
+    assert_eq!(replace, vec![Path::attr("cpu")]);
+    // Invalid documents are refused at plan time.
+    let mut bad = cfg.clone();
+    bad.set_attr("container_definitions", Value::from(r#"{"name":"web"}"#));
+    assert!(plan(&w, "aws_ecs_task_definition", None, &bad).is_err());
+
+    // Replacement as the engine runs it: register the new revision, deregister the old one.
+    let (planned2, _) = plan(&w, "aws_ecs_task_definition", None, &cfg2).unwrap();
+    let t2 = w
+        .client
+        .create(
+            &ctx("aws_ecs_task_definition.web"),
+            "aws_ecs_task_definition",
+            &planned2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(t2.get_i64("revision"), Some(2));
+    w.client
+        .delete(&ctx("aws_ecs_task_definition.web"), "aws_ecs_task_definition", &t1)
+        .await
+        .unwrap();
+    assert_eq!(
+        read(&w, "aws_ecs_task_definition", &t1).await,
+        None,
+        "deregistered reads as gone"
+    );
+    // Deregistering again is success.
+    w.client
+        .delete(&ctx("aws_ecs_task_definition.web"), "aws_ecs_task_definition", &t1)
+        .await
+        .unwrap();
+
+    // Tags and skip_destroy change in place.
+    let mut cfg3 = cfg2.clone();
+    cfg3.set_attr("tags", Value::string_map([("app", "web"), ("release", "2")]));
+    cfg3.set_attr("skip_destroy", Value::Bool(true));
+    let t3 = update(&w, "aws_ecs_task_definition", "aws_ecs_task_definition.web", &t2, &cfg3).await;
+    assert_eq!(t3.get_i64("revision"), Some(2));
+    assert_eq!(t3.get_string_map("tags").get("release").map(String::as_str), Some("2"));
+    assert_eq!(t3.get_bool("skip_destroy"), Some(true));
+    assert_no_diff(&w, "aws_ecs_task_definition", &t3, &cfg3);
+
+    // Batched refresh: one DescribeTaskDefinition per task definition (ECS has no batch form).
+    let api = create(
+        &w,
+        "aws_ecs_task_definition",
+        "aws_ecs_task_definition.api",
+        &task_config("api", "api:1"),
+    )
+    .await;
+    let calls = ApiCalls::record();
+    let got = w
+        .client
+        .read("aws_ecs_task_definition", &[api.clone(), t1.clone(), t3.clone()])
+        .await;
+    let made = calls.take();
+    assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&api));
+    assert!(got[1].as_ref().unwrap().is_none());
+    assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&t3));
+    assert_eq!(made.len(), 3, "{made:?}");
+
+    // Import by ARN: the document comes from ECS, and the configuration plans no change against it.
+    let imported = w
+        .client
+        .import(
+            "aws_ecs_task_definition",
+            "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(id(&imported), "web");
+    assert_eq!(imported.get_i64("revision"), Some(2));
+    let mut cfg_import = cfg3.clone();
+    cfg_import.set_attr("skip_destroy", Value::Null);
+    let (planned, replace) = plan(&w, "aws_ecs_task_definition", Some(&imported), &cfg_import).unwrap();
+    assert!(replace.is_empty(), "{replace:?}");
+    assert_eq!(
+        planned.get("container_definitions"),
+        imported.get("container_definitions")
+    );
+    assert!(w.client.import("aws_ecs_task_definition", "web").await.is_err());
+
+    // skip_destroy: the delete leaves the revision registered.
+    w.client
+        .delete(&ctx("aws_ecs_task_definition.web"), "aws_ecs_task_definition", &t3)
+        .await
+        .unwrap();
+    assert_eq!(read(&w, "aws_ecs_task_definition", &t3).await.as_ref(), Some(&t3));
+}
+
+#[tokio::test]
+async fn task_definition_find_created() {
+    let w = world().await;
+    let cfg = task_config("worker", "worker:1");
+    let (planned, _) = plan(&w, "aws_ecs_task_definition", None, &cfg).unwrap();
+    let c = ctx("aws_ecs_task_definition.worker");
+    assert!(
+        w.client
+            .find_created(&c, "aws_ecs_task_definition", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let made = w.client.create(&c, "aws_ecs_task_definition", &planned).await.unwrap();
+    let found = w
+        .client
+        .find_created(&c, "aws_ecs_task_definition", &planned)
+        .await
+        .unwrap();
+    assert_eq!(found.as_ref().and_then(|f| f.get_str("arn")), made.get_str("arn"));
+    // Another address, or other content (an older revision of this address): not adopted.
+    assert!(
+        w.client
+            .find_created(
+                &ctx("aws_ecs_task_definition.other"),
+                "aws_ecs_task_definition",
+                &planned
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (newer, _) = plan(&w, "aws_ecs_task_definition", None, &task_config("worker", "worker:2")).unwrap();
+    assert!(
+        w.client
+            .find_created(&c, "aws_ecs_task_definition", &newer)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// A cluster, a task definition and a network for services.
+async fn service_world() -> (World, String, String, Vec<String>, String) {
+    let w = world().await;
+    create(
+        &w,
+        "aws_ecs_cluster",
+        "aws_ecs_cluster.main",
+        &cluster_config("stage", "disabled"),
+    )
+    .await;
+    let td = create(
+        &w,
+        "aws_ecs_task_definition",
+        "aws_ecs_task_definition.web",
+        &task_config("web", "nginx:1"),
+    )
+    .await;
+    let vpc = id(&create(
+        &w,
+        "aws_vpc",
+        "aws_vpc.main",
+        &Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+    )
+    .await);
+    let mut subnets = Vec::new();
+    for (i, az) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
+        subnets.push(id(&create(
+            &w,
+            "aws_subnet",
+            &format!("aws_subnet.private[{i}]"),
+            &Value::map([
+                ("vpc_id", Value::from(vpc.as_str())),
+                ("cidr_block", Value::string(format!("10.0.{i}.0/24"))),
+                ("availability_zone", Value::from(*az)),
+            ]),
+        )
+        .await));
+    }
+    let sg = id(&create(
+        &w,
+        "aws_security_group",
+        "aws_security_group.app",
+        &Value::map([
+            ("name", Value::from("app")),
+            ("description", Value::from("app")),
+            ("vpc_id", Value::from(vpc.as_str())),
+        ]),
+    )
+    .await);
+    let td_arn = td.get_str("arn").unwrap().to_string();
+    (w, "stage".to_string(), td_arn, subnets, sg)
+}
+
+fn service_config(name: &str, cluster: &str, td: &str, subnets: &[String], sg: &str, count: i64) -> Value {
+    Value::map([
+        ("name", Value::from(name)),
+        ("cluster", Value::from(cluster)),
+        ("task_definition", Value::from(td)),
+        ("desired_count", Value::int(count)),
+        ("launch_type", Value::from("FARGATE")),
+        (
+            "network_configuration",
+            Value::List(vec![Value::map([
+                ("subnets", Value::string_set(subnets)),
+                ("security_groups", Value::string_set([sg])),
+                ("assign_public_ip", Value::Bool(false)),
+            ])]),
+        ),
+        ("propagate_tags", Value::from("SERVICE")),
+        ("tags", Value::string_map([("Name", name)])),
+    ])
+}
+
+#[tokio::test]
+async fn service_lifecycle() {
+    let (w, cluster, td, subnets, sg) = service_world().await;
+    let cfg = service_config("web", &cluster, &td, &subnets, &sg, 1);
+    let s1 = create(&w, "aws_ecs_service", "aws_ecs_service.web", &cfg).await;
+    let arn = id(&s1);
+    assert!(arn.starts_with("arn:aws:ecs:us-east-1:123456789012:service/"), "{arn}");
+    assert_eq!(s1.get_str("cluster"), Some("stage"), "stored as written (a name)");
+    assert_eq!(s1.get_str("task_definition"), Some(td.as_str()));
+    assert_eq!(s1.get_i64("desired_count"), Some(1));
+    assert_eq!(s1.get_str("launch_type"), Some("FARGATE"));
+    assert_eq!(s1.get_str("propagate_tags"), Some("SERVICE"));
+    let net = s1.get_block("network_configuration").unwrap();
+    assert_eq!(net.get("subnets"), Some(&Value::string_set(&subnets)));
+    assert_eq!(net.get_bool("assign_public_ip"), Some(false));
+    assert_eq!(s1.get_i64("deployment_maximum_percent"), Some(200));
+    assert_ownership_tags_hidden(&w, &s1, &ecs_tags(&w, &arn).await, "aws_ecs_service.web").await;
+    assert_no_diff(&w, "aws_ecs_service", &s1, &cfg);
+
+    // In place: a new image arrives as a new task definition revision; count and grace period change.
+    let td2 = create(
+        &w,
+        "aws_ecs_task_definition",
+        "aws_ecs_task_definition.web",
+        &task_config("web", "nginx:2"),
+    )
+    .await;
+    let td2_arn = td2.get_str("arn").unwrap().to_string();
+    let mut cfg2 = service_config("web", &cluster, &td2_arn, &subnets, &sg, 3);
+    cfg2.set_attr("health_check_grace_period_seconds", Value::int(30));
+    cfg2.set_attr("deployment_minimum_healthy_percent", Value::int(50));
+    cfg2.set_attr(
+        "deployment_circuit_breaker",
+        Value::List(vec![Value::map([
+            ("enable", Value::Bool(true)),
+            ("rollback", Value::Bool(true)),
+        ])]),
+    );
+    cfg2.set_attr("tags", Value::string_map([("Name", "web"), ("release", "2")]));
+    let s2 = update(&w, "aws_ecs_service", "aws_ecs_service.web", &s1, &cfg2).await;
+    assert_eq!(id(&s2), arn);
+    assert_eq!(s2.get_str("task_definition"), Some(td2_arn.as_str()));
+    assert_eq!(s2.get_i64("desired_count"), Some(3));
+    assert_eq!(s2.get_i64("health_check_grace_period_seconds"), Some(30));
+    assert_eq!(s2.get_i64("deployment_minimum_healthy_percent"), Some(50));
+    assert_eq!(
+        s2.get_block("deployment_circuit_breaker")
+            .and_then(|b| b.get_bool("rollback")),
+        Some(true)
+    );
+    assert_eq!(s2.get_string_map("tags").get("release").map(String::as_str), Some("2"));
+    assert_eq!(read(&w, "aws_ecs_service", &s2).await.as_ref(), Some(&s2));
+    assert_no_diff(&w, "aws_ecs_service", &s2, &cfg2);
+
+    // Name, cluster and launch type force a new service.
+    for (k, v) in [("name", "web2"), ("cluster", "other"), ("launch_type", "EC2")] {
+        let mut c = cfg2.clone();
+        c.set_attr(k, Value::from(v));
+        let (_, replace) = plan(&w, "aws_ecs_service", Some(&s2), &c).unwrap();
+        assert_eq!(replace, vec![Path::attr(k)], "{k}");
+    }
+
+    // Batched read: one DescribeServices for the cluster; one deleted out of band reads as gone.
+    let api = create(
+        &w,
+        "aws_ecs_service",
+        "aws_ecs_service.api",
+        &service_config("api", &cluster, &td, &subnets, &sg, 0),
+    )
+    .await;
+    let gone = create(
+        &w,
+        "aws_ecs_service",
+        "aws_ecs_service.gone",
+        &service_config("gone", &cluster, &td, &subnets, &sg, 0),
+    )
+    .await;
+    w.aws
+        .ecs()
+        .delete_service()
+        .cluster("stage")
+        .service("gone")
+        .send()
+        .await
+        .unwrap();
+    let calls = ApiCalls::record();
+    let got = w
+        .client
+        .read("aws_ecs_service", &[api.clone(), gone.clone(), s2.clone()])
+        .await;
+    let made = calls.take();
+    assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&api));
+    assert!(got[1].as_ref().unwrap().is_none());
+    assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&s2));
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(made[0].1, "DescribeServices");
+
+    // Import (CLUSTER/SERVICE) and find_created.
+    let imported = w.client.import("aws_ecs_service", "stage/web").await.unwrap().unwrap();
+    assert_eq!(id(&imported), arn);
+    assert_eq!(imported.get_str("cluster"), Some("stage"));
+    assert!(w.client.import("aws_ecs_service", "web").await.is_err());
+    let (planned, _) = plan(&w, "aws_ecs_service", None, &cfg).unwrap();
+    let found = w
+        .client
+        .find_created(&ctx("aws_ecs_service.web"), "aws_ecs_service", &planned)
+        .await
+        .unwrap();
+    assert_eq!(found.as_ref().map(id), Some(arn.clone()));
+    assert!(
+        w.client
+            .find_created(&ctx("aws_ecs_service.other"), "aws_ecs_service", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Delete scales to 0, deletes, waits for INACTIVE; a second delete is success.
+    let calls = ApiCalls::record();
+    w.client
+        .delete(&ctx("aws_ecs_service.web"), "aws_ecs_service", &s2)
+        .await
+        .unwrap();
+    let made = calls.take();
+    let ops: Vec<&str> = made.iter().map(|(_, o)| o.as_str()).collect();
+    let update_at = ops
+        .iter()
+        .position(|o| *o == "UpdateService")
+        .expect("scaled down first");
+    let delete_at = ops.iter().position(|o| *o == "DeleteService").unwrap();
+    assert!(update_at < delete_at, "{ops:?}");
+    let status = w
+        .aws
+        .ecs()
+        .describe_services()
+        .cluster("stage")
+        .services(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.services()[0].status(), Some("INACTIVE"));
+    assert_eq!(status.services()[0].desired_count(), 0);
+    assert_eq!(read(&w, "aws_ecs_service", &s2).await, None);
+    w.client
+        .delete(&ctx("aws_ecs_service.web"), "aws_ecs_service", &s2)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn service_waits_for_steady_state_and_reports_errors() {
+    let (w, cluster, td, subnets, sg) = service_world().await;
+    // moto reports no running task for a new service; with nothing desired it is steady at once.
+    let mut cfg = service_config("steady", &cluster, &td, &subnets, &sg, 0);
+    cfg.set_attr("wait_for_steady_state", Value::Bool(true));
+    let s = create(&w, "aws_ecs_service", "aws_ecs_service.steady", &cfg).await;
+    assert_eq!(s.get_bool("wait_for_steady_state"), Some(true));
+    assert_no_diff(&w, "aws_ecs_service", &s, &cfg);
+    // A steady-state wait that never ends times out with the last status, and the service is kept.
+    let mut cfg2 = service_config("busy", &cluster, &td, &subnets, &sg, 2);
+    cfg2.set_attr("wait_for_steady_state", Value::Bool(true));
+    let (planned, _) = plan(&w, "aws_ecs_service", None, &cfg2).unwrap();
+    let mut c = ctx("aws_ecs_service.busy");
+    c.timeout = std::time::Duration::from_millis(300);
+    let e = w.client.create(&c, "aws_ecs_service", &planned).await.unwrap_err();
+    assert_eq!(e.kind, infra_provider::ErrorKind::Timeout, "{e}");
+    assert!(e.message.contains("0 of 2 tasks running"), "{e}");
+    let partial = e.partial.expect("the service exists: kept as partial");
+    assert!(partial.get_str("id").unwrap().contains("busy"));
+
+    // A missing cluster: the AWS error code comes back.
+    let (planned, _) = plan(
+        &w,
+        "aws_ecs_service",
+        None,
+        &service_config("x", "nope", &td, &subnets, &sg, 0),
+    )
+    .unwrap();
+    let e = w
+        .client
+        .create(&ctx("aws_ecs_service.x"), "aws_ecs_service", &planned)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("ClusterNotFoundException"), "{e}");
+}
