@@ -103,6 +103,13 @@ pub fn is_conflict(code: &str) -> bool {
     code == "DeleteConflict"
 }
 
+/// IAM tags as pairs.
+pub fn tag_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,11 +120,4 @@ mod tests {
         assert_eq!(decode_policy("%7B%22a%22%3A%201%7D"), "{\"a\": 1}");
         assert_eq!(percent_decode("a+b%2"), "a b%2");
     }
-}
-
-/// IAM tags as pairs.
-pub fn tag_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
-    tags.iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect()
 }
