@@ -136,11 +136,11 @@ resource "aws_ecs_service" "service" {
   task_definition        = aws_ecs_task_definition.service[each.key].arn
   desired_count          = var.services[each.key].desired_count
   launch_type            = "FARGATE"
-  enable_execute_command = true
+  enable_execute_command = var.ecs_exec_enabled
 
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
-  health_check_grace_period_seconds  = each.key == "api" ? 60 : null
+  health_check_grace_period_seconds  = each.key == "api" && var.api_health_check_grace_seconds > 0 ? var.api_health_check_grace_seconds : null
 
   deployment_circuit_breaker {
     enable   = true

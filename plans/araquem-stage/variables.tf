@@ -122,3 +122,15 @@ variable "quality_ops_token" {
   description = "QUALITY_OPS_TOKEN the scheduled jobs send to the API (set with TF_VAR_quality_ops_token)"
   sensitive   = true
 }
+
+variable "ecs_exec_enabled" {
+  type        = bool
+  description = "ECS Exec (aws ecs execute-command) into the services' containers, for debugging"
+  default     = true
+}
+
+variable "api_health_check_grace_seconds" {
+  type        = number
+  description = "Seconds the API's ALB health checks are ignored after a task starts (0: none)"
+  default     = 60
+}

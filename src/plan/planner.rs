@@ -595,7 +595,14 @@ impl Planner<'_> {
             if marked {
                 return bad(self, "Sensitive values cannot be used as for_each arguments: the instance keys would disclose them. Use nonsensitive() on values you know are safe.".into());
             }
-            if !v.is_wholly_known() {
+            // As in Terraform, a map's keys must be known, its values may be known only after apply;
+            // a set's elements are its keys.
+            let keys_known = match &v {
+                Value::Map(_) => true,
+                Value::Set(items) => items.iter().all(Value::is_wholly_known),
+                other => other.is_wholly_known(),
+            };
+            if !keys_known {
                 return bad(
                     self,
                     format!(

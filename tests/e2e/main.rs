@@ -11,3 +11,4 @@ mod digitalocean;
 mod foundation;
 mod locking;
 mod saved_plans;
+mod stage;

@@ -76,6 +76,8 @@ impl Moto {
             let port = free_port();
             let child = Command::new(&bin)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                // AWS managed IAM policies (AmazonECSTaskExecutionRolePolicy...) exist, as in AWS.
+                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

@@ -226,6 +226,7 @@ fn flatten_filter(f: Option<&LifecycleRuleFilter>, prior_rule: Option<&Value>) -
     ])])
 }
 
+#[allow(deprecated)]
 fn flatten_rule(r: &LifecycleRule, prior_rule: Option<&Value>) -> Value {
     let prior_exp = prior_rule.and_then(|p| p.get_block("expiration"));
     let expiration = match r.expiration() {
@@ -393,6 +394,8 @@ fn expand_filter(f: &Value) -> Result<LifecycleRuleFilter> {
     Ok(built)
 }
 
+// The rule-level `prefix` is deprecated in S3's API but is still a Terraform argument, read and written as such.
+#[allow(deprecated)]
 fn expand_rule(r: &Value) -> Result<LifecycleRule> {
     let mut b = LifecycleRule::builder()
         .set_id(str_attr(r, "id"))

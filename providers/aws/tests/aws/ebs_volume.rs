@@ -19,7 +19,10 @@ async fn ebs_volume_lifecycle() {
     assert_eq!(v1.get_i64("size"), Some(10));
     assert_eq!(v1.get_str("type"), Some("gp3"));
     assert!(v1.get_str("arn").unwrap().contains(":volume/vol-"));
-    assert_eq!(v1.get_string_map("tags_all").get("env").map(String::as_str), Some("stage"));
+    assert_eq!(
+        v1.get_string_map("tags_all").get("env").map(String::as_str),
+        Some("stage")
+    );
     assert_no_diff(&w, "aws_ebs_volume", &v1, &data);
     let cloud = ec2_tags(&w, &id(&v1)).await;
     assert_ownership_tags_hidden(&w, &v1, &cloud, "aws_ebs_volume.data").await;
@@ -28,7 +31,10 @@ async fn ebs_volume_lifecycle() {
     let gone = create(&w, "aws_ebs_volume", "aws_ebs_volume.gone", &vol(1)).await;
     w.aws.ec2().delete_volume().volume_id(id(&gone)).send().await.unwrap();
     let calls = ApiCalls::record();
-    let got = w.client.read("aws_ebs_volume", &[v2.clone(), gone.clone(), v1.clone()]).await;
+    let got = w
+        .client
+        .read("aws_ebs_volume", &[v2.clone(), gone.clone(), v1.clone()])
+        .await;
     let made = calls.take();
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&v2));
     assert!(got[1].as_ref().unwrap().is_none());
@@ -72,19 +78,21 @@ async fn ebs_volume_lifecycle() {
     // Delete with a final snapshot; already gone is success.
     let mut v2f = v2.clone();
     v2f.set_attr("final_snapshot", Value::Bool(true));
-    w.client.delete(&ctx("aws_ebs_volume.logs"), "aws_ebs_volume", &v2f).await.unwrap();
-    assert!(read(&w, "aws_ebs_volume", &v2).await.is_none());
-    let snaps = w
-        .aws
-        .ec2()
-        .describe_snapshots()
-        .owner_ids("self")
-        .send()
+    w.client
+        .delete(&ctx("aws_ebs_volume.logs"), "aws_ebs_volume", &v2f)
         .await
         .unwrap();
+    assert!(read(&w, "aws_ebs_volume", &v2).await.is_none());
+    let snaps = w.aws.ec2().describe_snapshots().owner_ids("self").send().await.unwrap();
     assert!(
-        snaps.snapshots().iter().any(|s| s.volume_id() == Some(id(&v2).as_str())),
+        snaps
+            .snapshots()
+            .iter()
+            .any(|s| s.volume_id() == Some(id(&v2).as_str())),
         "final snapshot taken"
     );
-    w.client.delete(&ctx("aws_ebs_volume.logs"), "aws_ebs_volume", &v2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_ebs_volume.logs"), "aws_ebs_volume", &v2)
+        .await
+        .unwrap();
 }

@@ -42,7 +42,13 @@ async fn ecr_repository_lifecycle() {
     let r2 = create(&w, "aws_ecr_repository", "aws_ecr_repository.worker", &repo("worker")).await;
     assert_no_diff(&w, "aws_ecr_repository", &r2, &repo("worker"));
     let gone = create(&w, "aws_ecr_repository", "aws_ecr_repository.gone", &repo("gone")).await;
-    w.aws.ecr().delete_repository().repository_name("gone").send().await.unwrap();
+    w.aws
+        .ecr()
+        .delete_repository()
+        .repository_name("gone")
+        .send()
+        .await
+        .unwrap();
 
     // Batched refresh: one deleted out of band, order kept, no per-repository describe.
     let calls = ApiCalls::record();
@@ -66,10 +72,7 @@ async fn ecr_repository_lifecycle() {
     app2.set_attr("tags", Value::string_map([("owner", "ops")]));
     let r1b = update(&w, "aws_ecr_repository", "aws_ecr_repository.app", &r1, &app2).await;
     assert_eq!(r1b.get_str("image_tag_mutability"), Some("IMMUTABLE"));
-    assert_eq!(
-        r1b.get_string_map("tags").keys().collect::<Vec<_>>(),
-        vec!["owner"]
-    );
+    assert_eq!(r1b.get_string_map("tags").keys().collect::<Vec<_>>(), vec!["owner"]);
     assert_eq!(read(&w, "aws_ecr_repository", &r1b).await.as_ref(), Some(&r1b));
     assert_no_diff(&w, "aws_ecr_repository", &r1b, &app2);
 
@@ -130,7 +133,14 @@ async fn ecr_lifecycle_policy_lifecycle() {
     let policy2 = policy.replace("10", "5");
     let mut cfg2 = cfg.clone();
     cfg2.set_attr("policy", Value::from(policy2.as_str()));
-    let p2 = update(&w, "aws_ecr_lifecycle_policy", "aws_ecr_lifecycle_policy.app", &p, &cfg2).await;
+    let p2 = update(
+        &w,
+        "aws_ecr_lifecycle_policy",
+        "aws_ecr_lifecycle_policy.app",
+        &p,
+        &cfg2,
+    )
+    .await;
     let text = w
         .aws
         .ecr()
@@ -142,7 +152,10 @@ async fn ecr_lifecycle_policy_lifecycle() {
         .lifecycle_policy_text()
         .unwrap()
         .to_string();
-    assert!(text.contains("\"countNumber\":5") || text.contains("\"countNumber\": 5"), "{text}");
+    assert!(
+        text.contains("\"countNumber\":5") || text.contains("\"countNumber\": 5"),
+        "{text}"
+    );
     let (_, replace) = plan(
         &w,
         "aws_ecr_lifecycle_policy",
@@ -152,12 +165,21 @@ async fn ecr_lifecycle_policy_lifecycle() {
     .unwrap();
     assert_eq!(replace, vec![Path::attr("repository")]);
 
-    let imported = w.client.import("aws_ecr_lifecycle_policy", "app").await.unwrap().unwrap();
+    let imported = w
+        .client
+        .import("aws_ecr_lifecycle_policy", "app")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(id(&imported), "app");
     let (planned, _) = plan(&w, "aws_ecr_lifecycle_policy", None, &cfg2).unwrap();
     assert!(
         w.client
-            .find_created(&ctx("aws_ecr_lifecycle_policy.app"), "aws_ecr_lifecycle_policy", &planned)
+            .find_created(
+                &ctx("aws_ecr_lifecycle_policy.app"),
+                "aws_ecr_lifecycle_policy",
+                &planned
+            )
             .await
             .unwrap()
             .is_some()

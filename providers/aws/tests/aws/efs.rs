@@ -22,13 +22,31 @@ async fn efs_file_system_lifecycle() {
     assert!(f1.get_str("dns_name").unwrap().starts_with(&id(&f1)));
     assert!(f1.get_str("arn").unwrap().contains(":file-system/fs-"));
     assert!(!f1.get_str("creation_token").unwrap().is_empty());
-    assert_eq!(f1.get_string_map("tags_all").get("env").map(String::as_str), Some("stage"));
+    assert_eq!(
+        f1.get_string_map("tags_all").get("env").map(String::as_str),
+        Some("stage")
+    );
     assert_no_diff(&w, "aws_efs_file_system", &f1, &data);
 
     let f2 = create(&w, "aws_efs_file_system", "aws_efs_file_system.b", &Value::empty_map()).await;
-    let gone = create(&w, "aws_efs_file_system", "aws_efs_file_system.gone", &Value::empty_map()).await;
-    w.aws.efs().delete_file_system().file_system_id(id(&gone)).send().await.unwrap();
-    let got = w.client.read("aws_efs_file_system", &[f2.clone(), gone.clone(), f1.clone()]).await;
+    let gone = create(
+        &w,
+        "aws_efs_file_system",
+        "aws_efs_file_system.gone",
+        &Value::empty_map(),
+    )
+    .await;
+    w.aws
+        .efs()
+        .delete_file_system()
+        .file_system_id(id(&gone))
+        .send()
+        .await
+        .unwrap();
+    let got = w
+        .client
+        .read("aws_efs_file_system", &[f2.clone(), gone.clone(), f1.clone()])
+        .await;
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&f2));
     assert!(got[1].as_ref().unwrap().is_none());
     assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&f1));
@@ -69,15 +87,27 @@ async fn efs_file_system_lifecycle() {
             .is_none()
     );
 
-    w.client.delete(&ctx("aws_efs_file_system.b"), "aws_efs_file_system", &f2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_efs_file_system.b"), "aws_efs_file_system", &f2)
+        .await
+        .unwrap();
     assert!(read(&w, "aws_efs_file_system", &f2).await.is_none());
-    w.client.delete(&ctx("aws_efs_file_system.b"), "aws_efs_file_system", &f2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_efs_file_system.b"), "aws_efs_file_system", &f2)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn efs_mount_target_and_access_point() {
     let w = world().await;
-    let vpc = create(&w, "aws_vpc", "aws_vpc.main", &Value::map([("cidr_block", Value::from("10.0.0.0/16"))])).await;
+    let vpc = create(
+        &w,
+        "aws_vpc",
+        "aws_vpc.main",
+        &Value::map([("cidr_block", Value::from("10.0.0.0/16"))]),
+    )
+    .await;
     let subnet = create(
         &w,
         "aws_subnet",
@@ -89,9 +119,7 @@ async fn efs_mount_target_and_access_point() {
         ]),
     )
     .await;
-    let sg = |name: &str| {
-        Value::map([("name", Value::from(name)), ("vpc_id", Value::string(id(&vpc)))])
-    };
+    let sg = |name: &str| Value::map([("name", Value::from(name)), ("vpc_id", Value::string(id(&vpc)))]);
     let sg1 = create(&w, "aws_security_group", "aws_security_group.a", &sg("efs-a")).await;
     let sg2 = create(&w, "aws_security_group", "aws_security_group.b", &sg("efs-b")).await;
     let fs = create(&w, "aws_efs_file_system", "aws_efs_file_system.fs", &Value::empty_map()).await;
@@ -109,9 +137,17 @@ async fn efs_mount_target_and_access_point() {
     assert_eq!(mt.get_str("availability_zone_name"), Some("us-east-1a"));
     assert_no_diff(&w, "aws_efs_mount_target", &mt, &mt_cfg(&sg1));
     let mt2 = update(&w, "aws_efs_mount_target", "aws_efs_mount_target.a", &mt, &mt_cfg(&sg2)).await;
-    assert_eq!(mt2.get("security_groups"), Some(&Value::set(vec![Value::string(id(&sg2))])));
+    assert_eq!(
+        mt2.get("security_groups"),
+        Some(&Value::set(vec![Value::string(id(&sg2))]))
+    );
     assert_eq!(read(&w, "aws_efs_mount_target", &mt2).await.as_ref(), Some(&mt2));
-    let imported = w.client.import("aws_efs_mount_target", &id(&mt)).await.unwrap().unwrap();
+    let imported = w
+        .client
+        .import("aws_efs_mount_target", &id(&mt))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(imported.get_str("subnet_id"), Some(id(&subnet).as_str()));
     let (planned, _) = plan(&w, "aws_efs_mount_target", None, &mt_cfg(&sg2)).unwrap();
     let found = w
@@ -126,7 +162,10 @@ async fn efs_mount_target_and_access_point() {
     let ap_cfg = |uid: i64| {
         Value::map([
             ("file_system_id", Value::string(id(&fs))),
-            ("posix_user", single(vec![("uid", Value::from(uid)), ("gid", Value::from(1000))])),
+            (
+                "posix_user",
+                single(vec![("uid", Value::from(uid)), ("gid", Value::from(1000))]),
+            ),
             (
                 "root_directory",
                 single(vec![
@@ -148,7 +187,13 @@ async fn efs_mount_target_and_access_point() {
     assert!(id(&ap).starts_with("fsap-"), "{ap:?}");
     assert_no_diff(&w, "aws_efs_access_point", &ap, &ap_cfg(1000));
     let ap2 = create(&w, "aws_efs_access_point", "aws_efs_access_point.other", &ap_cfg(1001)).await;
-    w.aws.efs().delete_access_point().access_point_id(id(&ap2)).send().await.unwrap();
+    w.aws
+        .efs()
+        .delete_access_point()
+        .access_point_id(id(&ap2))
+        .send()
+        .await
+        .unwrap();
     let got = w.client.read("aws_efs_access_point", &[ap2.clone(), ap.clone()]).await;
     assert!(got[0].as_ref().unwrap().is_none());
     assert_eq!(got[1].as_ref().unwrap().as_ref(), Some(&ap));
@@ -158,7 +203,13 @@ async fn efs_mount_target_and_access_point() {
     retag.set_attr("tags", Value::string_map([("Name", "app2")]));
     let apb = update(&w, "aws_efs_access_point", "aws_efs_access_point.app", &ap, &retag).await;
     assert_eq!(apb.get_string_map("tags").get("Name").map(String::as_str), Some("app2"));
-    assert!(w.client.import("aws_efs_access_point", &id(&ap)).await.unwrap().is_some());
+    assert!(
+        w.client
+            .import("aws_efs_access_point", &id(&ap))
+            .await
+            .unwrap()
+            .is_some()
+    );
     let (planned, _) = plan(&w, "aws_efs_access_point", None, &ap_cfg(1000)).unwrap();
     let found = w
         .client
@@ -167,11 +218,23 @@ async fn efs_mount_target_and_access_point() {
         .unwrap()
         .expect("adopted by client token");
     assert_eq!(id(&found), id(&ap));
-    w.client.delete(&ctx("aws_efs_access_point.app"), "aws_efs_access_point", &apb).await.unwrap();
+    w.client
+        .delete(&ctx("aws_efs_access_point.app"), "aws_efs_access_point", &apb)
+        .await
+        .unwrap();
     assert!(read(&w, "aws_efs_access_point", &apb).await.is_none());
-    w.client.delete(&ctx("aws_efs_access_point.app"), "aws_efs_access_point", &apb).await.unwrap();
+    w.client
+        .delete(&ctx("aws_efs_access_point.app"), "aws_efs_access_point", &apb)
+        .await
+        .unwrap();
 
-    w.client.delete(&ctx("aws_efs_mount_target.a"), "aws_efs_mount_target", &mt2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_efs_mount_target.a"), "aws_efs_mount_target", &mt2)
+        .await
+        .unwrap();
     assert!(read(&w, "aws_efs_mount_target", &mt2).await.is_none());
-    w.client.delete(&ctx("aws_efs_mount_target.a"), "aws_efs_mount_target", &mt2).await.unwrap();
+    w.client
+        .delete(&ctx("aws_efs_mount_target.a"), "aws_efs_mount_target", &mt2)
+        .await
+        .unwrap();
 }

@@ -11,7 +11,11 @@ fn single(pairs: Vec<(&str, Value)>) -> Value {
 
 #[tokio::test]
 async fn s3_bucket_lifecycle() {
-    let w = world_with(&[default_tags(&[("env", "stage")]), ("s3_use_path_style", Value::Bool(true))]).await;
+    let w = world_with(&[
+        default_tags(&[("env", "stage")]),
+        ("s3_use_path_style", Value::Bool(true)),
+    ])
+    .await;
     let mut logs = bucket("stage-logs");
     logs.set_attr("tags", Value::string_map([("Name", "logs")]));
     let b1 = create(&w, "aws_s3_bucket", "aws_s3_bucket.logs", &logs).await;
@@ -21,7 +25,10 @@ async fn s3_bucket_lifecycle() {
     assert_eq!(b1.get_str("bucket_domain_name"), Some("stage-logs.s3.amazonaws.com"));
     assert!(b1.get_str("hosted_zone_id").is_some());
     assert_eq!(b1.get("object_lock_enabled"), Some(&Value::Bool(false)));
-    assert_eq!(b1.get_string_map("tags_all").get("env").map(String::as_str), Some("stage"));
+    assert_eq!(
+        b1.get_string_map("tags_all").get("env").map(String::as_str),
+        Some("stage")
+    );
     assert_no_diff(&w, "aws_s3_bucket", &b1, &logs);
     let cloud: std::collections::BTreeMap<String, String> = w
         .aws
@@ -46,7 +53,10 @@ async fn s3_bucket_lifecycle() {
     w.aws.s3().delete_bucket().bucket("stage-gone").send().await.unwrap();
 
     let calls = ApiCalls::record();
-    let got = w.client.read("aws_s3_bucket", &[b2.clone(), gone.clone(), b1.clone()]).await;
+    let got = w
+        .client
+        .read("aws_s3_bucket", &[b2.clone(), gone.clone(), b1.clone()])
+        .await;
     let made = calls.take();
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&b2));
     assert!(got[1].as_ref().unwrap().is_none());
@@ -108,9 +118,15 @@ async fn s3_bucket_lifecycle() {
     }
     let mut b2f = b2.clone();
     b2f.set_attr("force_destroy", Value::Bool(true));
-    w.client.delete(&ctx("aws_s3_bucket.assets"), "aws_s3_bucket", &b2f).await.unwrap();
+    w.client
+        .delete(&ctx("aws_s3_bucket.assets"), "aws_s3_bucket", &b2f)
+        .await
+        .unwrap();
     assert!(read(&w, "aws_s3_bucket", &b2).await.is_none());
-    w.client.delete(&ctx("aws_s3_bucket.assets"), "aws_s3_bucket", &b2f).await.unwrap();
+    w.client
+        .delete(&ctx("aws_s3_bucket.assets"), "aws_s3_bucket", &b2f)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -121,22 +137,42 @@ async fn s3_bucket_configurations() {
     // Versioning.
     let ver = Value::map([
         ("bucket", Value::from("cfg-bucket")),
-        ("versioning_configuration", single(vec![("status", Value::from("Enabled"))])),
+        (
+            "versioning_configuration",
+            single(vec![("status", Value::from("Enabled"))]),
+        ),
     ]);
     let v1 = create(&w, "aws_s3_bucket_versioning", "aws_s3_bucket_versioning.b", &ver).await;
     assert_eq!(id(&v1), "cfg-bucket");
     assert_eq!(
-        v1.get_block("versioning_configuration").and_then(|b| b.get_str("status")),
+        v1.get_block("versioning_configuration")
+            .and_then(|b| b.get_str("status")),
         Some("Enabled")
     );
     assert_no_diff(&w, "aws_s3_bucket_versioning", &v1, &ver);
     let mut ver2 = ver.clone();
-    ver2.set_attr("versioning_configuration", single(vec![("status", Value::from("Suspended"))]));
+    ver2.set_attr(
+        "versioning_configuration",
+        single(vec![("status", Value::from("Suspended"))]),
+    );
     let v2 = update(&w, "aws_s3_bucket_versioning", "aws_s3_bucket_versioning.b", &v1, &ver2).await;
-    let status = w.aws.s3().get_bucket_versioning().bucket("cfg-bucket").send().await.unwrap();
+    let status = w
+        .aws
+        .s3()
+        .get_bucket_versioning()
+        .bucket("cfg-bucket")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(status.status().map(|s| s.as_str()), Some("Suspended"));
     assert_eq!(read(&w, "aws_s3_bucket_versioning", &v2).await.as_ref(), Some(&v2));
-    assert!(w.client.import("aws_s3_bucket_versioning", "cfg-bucket").await.unwrap().is_some());
+    assert!(
+        w.client
+            .import("aws_s3_bucket_versioning", "cfg-bucket")
+            .await
+            .unwrap()
+            .is_some()
+    );
     let (planned, _) = plan(&w, "aws_s3_bucket_versioning", None, &ver2).unwrap();
     assert!(
         w.client
@@ -145,7 +181,10 @@ async fn s3_bucket_configurations() {
             .unwrap()
             .is_some()
     );
-    w.client.delete(&ctx("v"), "aws_s3_bucket_versioning", &v2).await.unwrap();
+    w.client
+        .delete(&ctx("v"), "aws_s3_bucket_versioning", &v2)
+        .await
+        .unwrap();
 
     // Public access block.
     let pab = Value::map([
@@ -153,19 +192,47 @@ async fn s3_bucket_configurations() {
         ("block_public_acls", Value::Bool(true)),
         ("restrict_public_buckets", Value::Bool(true)),
     ]);
-    let p1 = create(&w, "aws_s3_bucket_public_access_block", "aws_s3_bucket_public_access_block.b", &pab).await;
+    let p1 = create(
+        &w,
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_public_access_block.b",
+        &pab,
+    )
+    .await;
     assert_eq!(p1.get("block_public_acls"), Some(&Value::Bool(true)));
     assert_eq!(p1.get("ignore_public_acls"), Some(&Value::Bool(false)));
     assert_no_diff(&w, "aws_s3_bucket_public_access_block", &p1, &pab);
     let mut pab2 = pab.clone();
     pab2.set_attr("ignore_public_acls", Value::Bool(true));
-    let p2 = update(&w, "aws_s3_bucket_public_access_block", "aws_s3_bucket_public_access_block.b", &p1, &pab2).await;
+    let p2 = update(
+        &w,
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_public_access_block.b",
+        &p1,
+        &pab2,
+    )
+    .await;
     assert_eq!(p2.get("ignore_public_acls"), Some(&Value::Bool(true)));
-    assert_eq!(read(&w, "aws_s3_bucket_public_access_block", &p2).await.as_ref(), Some(&p2));
-    assert!(w.client.import("aws_s3_bucket_public_access_block", "cfg-bucket").await.unwrap().is_some());
-    w.client.delete(&ctx("p"), "aws_s3_bucket_public_access_block", &p2).await.unwrap();
+    assert_eq!(
+        read(&w, "aws_s3_bucket_public_access_block", &p2).await.as_ref(),
+        Some(&p2)
+    );
+    assert!(
+        w.client
+            .import("aws_s3_bucket_public_access_block", "cfg-bucket")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    w.client
+        .delete(&ctx("p"), "aws_s3_bucket_public_access_block", &p2)
+        .await
+        .unwrap();
     assert!(read(&w, "aws_s3_bucket_public_access_block", &p2).await.is_none());
-    w.client.delete(&ctx("p"), "aws_s3_bucket_public_access_block", &p2).await.unwrap();
+    w.client
+        .delete(&ctx("p"), "aws_s3_bucket_public_access_block", &p2)
+        .await
+        .unwrap();
 
     // Lifecycle configuration.
     let rule = |days: i64| {
@@ -187,7 +254,10 @@ async fn s3_bucket_configurations() {
             ),
         ])
     };
-    let lc = Value::map([("bucket", Value::from("cfg-bucket")), ("rule", Value::List(vec![rule(90)]))]);
+    let lc = Value::map([
+        ("bucket", Value::from("cfg-bucket")),
+        ("rule", Value::List(vec![rule(90)])),
+    ]);
     let l1 = create(
         &w,
         "aws_s3_bucket_lifecycle_configuration",
@@ -197,7 +267,10 @@ async fn s3_bucket_configurations() {
     .await;
     assert_eq!(id(&l1), "cfg-bucket");
     assert_no_diff(&w, "aws_s3_bucket_lifecycle_configuration", &l1, &lc);
-    let lc2 = Value::map([("bucket", Value::from("cfg-bucket")), ("rule", Value::List(vec![rule(30)]))]);
+    let lc2 = Value::map([
+        ("bucket", Value::from("cfg-bucket")),
+        ("rule", Value::List(vec![rule(30)])),
+    ]);
     let l2 = update(
         &w,
         "aws_s3_bucket_lifecycle_configuration",
@@ -215,7 +288,10 @@ async fn s3_bucket_configurations() {
         .await
         .unwrap();
     assert_eq!(rules.rules()[0].expiration().and_then(|e| e.days()), Some(30));
-    assert_eq!(read(&w, "aws_s3_bucket_lifecycle_configuration", &l2).await.as_ref(), Some(&l2));
+    assert_eq!(
+        read(&w, "aws_s3_bucket_lifecycle_configuration", &l2).await.as_ref(),
+        Some(&l2)
+    );
     assert_no_diff(&w, "aws_s3_bucket_lifecycle_configuration", &l2, &lc2);
     assert!(
         w.client
@@ -224,7 +300,13 @@ async fn s3_bucket_configurations() {
             .unwrap()
             .is_some()
     );
-    w.client.delete(&ctx("l"), "aws_s3_bucket_lifecycle_configuration", &l2).await.unwrap();
+    w.client
+        .delete(&ctx("l"), "aws_s3_bucket_lifecycle_configuration", &l2)
+        .await
+        .unwrap();
     assert!(read(&w, "aws_s3_bucket_lifecycle_configuration", &l2).await.is_none());
-    w.client.delete(&ctx("l"), "aws_s3_bucket_lifecycle_configuration", &l2).await.unwrap();
+    w.client
+        .delete(&ctx("l"), "aws_s3_bucket_lifecycle_configuration", &l2)
+        .await
+        .unwrap();
 }
