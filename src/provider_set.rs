@@ -38,13 +38,7 @@ impl ProviderSet {
             Mode::Data => (&p.schema().data_sources, "data source"),
         };
         map.get(&addr.type_name).ok_or_else(|| {
-            let hint = map
-                .keys()
-                .find(|k| {
-                    k.starts_with(&addr.type_name)
-                        || addr.type_name.starts_with(k.as_str())
-                        || close(k, &addr.type_name)
-                })
+            let hint = crate::lang::eval::suggest(&addr.type_name, map.keys().map(String::as_str))
                 .map(|k| format!(" Did you mean {k:?}?"))
                 .unwrap_or_default();
             format!(
@@ -53,8 +47,4 @@ impl ProviderSet {
             )
         })
     }
-}
-
-fn close(a: &str, b: &str) -> bool {
-    a.len().abs_diff(b.len()) <= 2 && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() <= 2
 }

@@ -2,8 +2,9 @@
 # Everything on AWS lives in this file.
 
 variable "aws_region" {
-  type    = string
-  default = "eu-central-1"
+  type        = string
+  description = "AWS region of the bucket (infra's bundled price catalog covers us-east-1 and sa-east-1)"
+  default     = "us-east-1"
 }
 
 variable "tmp_bucket_name" {

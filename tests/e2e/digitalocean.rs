@@ -390,3 +390,45 @@ fn apply_killed_after_droplet_create_is_adopted_on_rerun() {
     assert_nothing_left(&w);
     runs.assert_token_never_printed();
 }
+
+/// The whole production stack: DigitalOcean through Prism and the S3 bucket for temporary files on moto,
+/// in one plan, one apply and one destroy.
+#[test]
+fn the_whole_production_with_its_s3_bucket_applies_replans_and_destroys() {
+    let mut w = World::digitalocean();
+    let moto = infra_testkit::Moto::start();
+    w.env.extend(moto.env());
+    w.moto = Some(moto);
+    w.copy_plan("docs-search-do");
+    let mut runs = Runs::new(&w);
+
+    let a = runs.run(&["apply", "--env", ENV, "--auto-approve"]);
+    assert!(
+        a.ok()
+            .contains("Apply complete! Resources: 8 added, 0 changed, 0 destroyed."),
+        "{}",
+        a.all()
+    );
+    let state = w.state_json(ENV);
+    assert_eq!(attrs(&state, "aws_s3_bucket")["bucket"], "docs-search-production-tmp");
+    let rule = &attrs(&state, "aws_s3_bucket_lifecycle_configuration")["rule"][0];
+    assert_eq!(rule["expiration"][0]["days"], 7, "{rule}");
+    assert!(
+        state["outputs"]["database_uri"]["sensitive"] == true,
+        "{}",
+        state["outputs"]
+    );
+
+    let p = runs.run(&["plan", "--env", ENV, "--detailed-exitcode"]);
+    assert_eq!(p.code, 0, "{}", p.all());
+
+    let d = runs.run(&["destroy", "--env", ENV, "--auto-approve"]);
+    assert!(
+        d.ok().contains("Destroy complete! Resources: 8 destroyed."),
+        "{}",
+        d.all()
+    );
+    assert_nothing_left(&w);
+    assert_eq!(w.state_json(ENV)["resources"].as_array().unwrap().len(), 0);
+    runs.assert_token_never_printed();
+}

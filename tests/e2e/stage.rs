@@ -115,10 +115,14 @@ async fn the_stage_stack_applies_replans_to_nothing_changes_in_place_and_destroy
         h.contains(&r#"# aws_ecs_service.service["redis"] will be updated in place"#.to_string()),
         "{h:?}"
     );
+    // The multi-line `container_definitions = jsonencode(...)` ends with the replacement's reason.
     assert!(
+        r.stdout.contains("~ container_definitions = jsonencode("),
+        "{}",
         r.stdout
-            .lines()
-            .any(|l| l.contains("container_definitions") && l.contains("# forces replacement")),
+    );
+    assert!(
+        r.stdout.lines().any(|l| l.trim() == ") # forces replacement"),
         "{}",
         r.stdout
     );
