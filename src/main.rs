@@ -5,6 +5,8 @@ use infra::provider_set::ProviderSet;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+// Each push depends on a cargo feature, so a `vec![]` literal cannot hold them.
+#[allow(clippy::vec_init_then_push)]
 fn providers() -> ProviderSet {
     #[allow(unused_mut)]
     let mut list: Vec<std::sync::Arc<dyn infra_provider::Provider>> = Vec::new();
