@@ -2,7 +2,7 @@
 //! (null or empty when absent), as the engine expects; small accessors read planned values, treating
 //! unknown and empty as absent; [`ReadResults`] helps `read_many` answer in the order of its priors.
 
-use infra_provider::{Block, Nesting, ProviderError, Result, Value};
+use infra_provider::{Block, Nesting, OpContext, ProviderError, Result, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// Returns `v` with every attribute of `block` present (null when missing) and nested blocks completed
@@ -245,6 +245,24 @@ pub fn unique_name(prefix: Option<&str>, client_token: &str) -> String {
         .collect();
     let suffix = &suffix[suffix.len().saturating_sub(26)..];
     format!("{}{suffix}", prefix.unwrap_or("terraform-"))
+}
+
+/// The name a create asks for: `name`, else `name_prefix` (or `default_prefix`) and a suffix derived from
+/// the client token (see [`unique_name`]).
+pub fn planned_name(ctx: &OpContext, planned: &Value, default_prefix: &str) -> String {
+    str_attr(planned, "name").unwrap_or_else(|| {
+        let prefix = str_attr(planned, "name_prefix");
+        unique_name(Some(prefix.as_deref().unwrap_or(default_prefix)), &ctx.client_token)
+    })
+}
+
+/// Terraform's rule that `name` and `name_prefix` conflict.
+pub fn check_name_or_prefix(config: &Value) -> Result<()> {
+    let set = |k: &str| !config.get(k).is_none_or(Value::is_null);
+    if set("name") && set("name_prefix") {
+        return Err(ProviderError::invalid("only one of name and name_prefix may be set"));
+    }
+    Ok(())
 }
 
 /// `cloud` unless it is the same JSON document as the prior value, in which case the prior text is kept

@@ -10,7 +10,7 @@
 use crate::client::AwsClient;
 use crate::errors::aws_err;
 use crate::tags;
-use crate::values::{ReadResults, all_failed, changed, complete, partial_object, single, str_attr, unique_name};
+use crate::values::{ReadResults, all_failed, changed, complete, partial_object, single, str_attr};
 use async_trait::async_trait;
 use aws_sdk_cloudwatchlogs::types::{LogGroup, LogGroupClass};
 use infra_provider::{
@@ -167,11 +167,6 @@ async fn read_one(c: &AwsClient, name: &str, prior: &Value) -> Result<Option<Val
     )
 }
 
-fn name_for(ctx: &OpContext, planned: &Value) -> String {
-    str_attr(planned, "name")
-        .unwrap_or_else(|| unique_name(str_attr(planned, "name_prefix").as_deref(), &ctx.client_token))
-}
-
 async fn set_retention(c: &AwsClient, name: &str, days: i64) -> Result<()> {
     if days > 0 {
         c.logs()
@@ -205,9 +200,7 @@ impl ResourceType<AwsClient> for CloudwatchLogGroup {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let cfg = req.config;
-        if !cfg.get("name").is_none_or(Value::is_null) && !cfg.get("name_prefix").is_none_or(Value::is_null) {
-            return Err(ProviderError::invalid("only one of name and name_prefix may be set"));
-        }
+        crate::values::check_name_or_prefix(cfg)?;
         const DAYS: &[i64] = &[
             0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
         ];
@@ -233,7 +226,7 @@ impl ResourceType<AwsClient> for CloudwatchLogGroup {
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
-        let name = name_for(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "terraform-");
         let tags: BTreeMap<String, String> = tags::for_create(c, ctx, planned);
         c.logs()
             .create_log_group()
@@ -330,7 +323,7 @@ impl ResourceType<AwsClient> for CloudwatchLogGroup {
     }
 
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
-        let name = name_for(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "terraform-");
         let Some(found) = read_one(c, &name, planned).await? else {
             return Ok(None);
         };

@@ -13,7 +13,7 @@ use crate::client::AwsClient;
 use crate::errors::aws_err;
 use crate::rds::{list_tags, owned_by, tag_list, update_tags};
 use crate::tags;
-use crate::values::{ReadResults, all_failed, complete, partial_object, single, str_attr, unique_name};
+use crate::values::{ReadResults, all_failed, complete, partial_object, single, str_attr};
 use async_trait::async_trait;
 use aws_sdk_rds::types::{ApplyMethod, DbParameterGroup as ApiGroup, Parameter};
 use infra_provider::{
@@ -199,10 +199,9 @@ async fn read_one(c: &AwsClient, name: &str, prior: &Value) -> Result<Option<Val
     )
 }
 
+/// RDS stores group names in lower case.
 fn name_for(ctx: &OpContext, planned: &Value) -> String {
-    str_attr(planned, "name")
-        .unwrap_or_else(|| unique_name(str_attr(planned, "name_prefix").as_deref(), &ctx.client_token))
-        .to_ascii_lowercase()
+    crate::values::planned_name(ctx, planned, "terraform-").to_ascii_lowercase()
 }
 
 fn api_parameter(name: &str, value: Option<&str>, method: &str) -> Parameter {
@@ -266,9 +265,7 @@ impl ResourceType<AwsClient> for DbParameterGroup {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let cfg = req.config;
-        if !cfg.get("name").is_none_or(Value::is_null) && !cfg.get("name_prefix").is_none_or(Value::is_null) {
-            return Err(ProviderError::invalid("only one of name and name_prefix may be set"));
-        }
+        crate::values::check_name_or_prefix(cfg)?;
         for p in req.planned.get_list("parameter") {
             if let Some(m) = p.get_str("apply_method")
                 && m != "immediate"

@@ -12,7 +12,7 @@ use crate::client::AwsClient;
 use crate::errors::aws_err;
 use crate::rds::{list_tags, owned_by, tag_list, update_tags};
 use crate::tags;
-use crate::values::{ReadResults, all_failed, changed, complete, partial_object, single, str_attr, unique_name};
+use crate::values::{ReadResults, all_failed, changed, complete, partial_object, single, str_attr};
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbSubnetGroup as ApiGroup;
 use infra_provider::{
@@ -136,10 +136,9 @@ async fn read_one(c: &AwsClient, name: &str, prior: &Value) -> Result<Option<Val
 }
 
 /// The name a create uses (RDS stores names in lower case).
+/// RDS stores group names in lower case.
 fn name_for(ctx: &OpContext, planned: &Value) -> String {
-    str_attr(planned, "name")
-        .unwrap_or_else(|| unique_name(str_attr(planned, "name_prefix").as_deref(), &ctx.client_token))
-        .to_ascii_lowercase()
+    crate::values::planned_name(ctx, planned, "terraform-").to_ascii_lowercase()
 }
 
 #[async_trait]
@@ -155,9 +154,7 @@ impl ResourceType<AwsClient> for DbSubnetGroup {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let cfg = req.config;
-        if !cfg.get("name").is_none_or(Value::is_null) && !cfg.get("name_prefix").is_none_or(Value::is_null) {
-            return Err(ProviderError::invalid("only one of name and name_prefix may be set"));
-        }
+        crate::values::check_name_or_prefix(cfg)?;
         if let Some(n) = cfg.get_str("name")
             && (n != n.to_ascii_lowercase() || n.is_empty() || n.len() > 255)
         {

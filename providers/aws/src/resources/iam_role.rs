@@ -12,9 +12,7 @@ use crate::client::AwsClient;
 use crate::errors::{aws_err, code_of};
 use crate::iam::{AccountRoles, account_roles, decode_policy};
 use crate::tags;
-use crate::values::{
-    ReadResults, all_failed, changed, complete, keep_json_text, partial_object, single, str_attr, unique_name,
-};
+use crate::values::{ReadResults, all_failed, changed, complete, keep_json_text, partial_object, single, str_attr};
 use async_trait::async_trait;
 use aws_sdk_iam::types::Tag;
 use infra_provider::{
@@ -151,10 +149,6 @@ fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 }
 
 /// The name a create uses: `name`, else `name_prefix` or `terraform-` plus a suffix from the client token.
-fn name_for(ctx: &OpContext, planned: &Value) -> String {
-    str_attr(planned, "name")
-        .unwrap_or_else(|| unique_name(str_attr(planned, "name_prefix").as_deref(), &ctx.client_token))
-}
 
 /// Inline policies of a planned value, by name.
 fn inline_policies(v: &Value) -> BTreeMap<String, String> {
@@ -247,9 +241,7 @@ impl ResourceType<AwsClient> for IamRole {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let cfg = req.config;
-        if !cfg.get("name").is_none_or(Value::is_null) && !cfg.get("name_prefix").is_none_or(Value::is_null) {
-            return Err(ProviderError::invalid("only one of name and name_prefix may be set"));
-        }
+        crate::values::check_name_or_prefix(cfg)?;
         if req.prior.is_none() {
             // The name is decided at create when only a prefix (or nothing) is given.
             if cfg.get("name").is_none_or(Value::is_null) {
@@ -278,7 +270,7 @@ impl ResourceType<AwsClient> for IamRole {
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
-        let name = name_for(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "terraform-");
         let tags = tags::for_create(c, ctx, planned);
         c.iam()
             .create_role()
@@ -465,7 +457,7 @@ impl ResourceType<AwsClient> for IamRole {
     }
 
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
-        let name = name_for(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "terraform-");
         let out = match c.iam().get_role().role_name(&name).send().await {
             Ok(out) => out,
             Err(e) => {

@@ -9,7 +9,7 @@
 use crate::client::AwsClient;
 use crate::errors::aws_err;
 use crate::iam::{decode_policy, role_details};
-use crate::values::{ReadResults, all_failed, complete, keep_json_text, single, str_attr, unique_name};
+use crate::values::{ReadResults, all_failed, complete, keep_json_text, single, str_attr};
 use async_trait::async_trait;
 use infra_provider::{
     Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
@@ -82,11 +82,6 @@ async fn read_one(c: &AwsClient, id: &str, prior: &Value) -> Result<Option<Value
     )
 }
 
-fn name_for(ctx: &OpContext, planned: &Value) -> String {
-    str_attr(planned, "name")
-        .unwrap_or_else(|| unique_name(str_attr(planned, "name_prefix").as_deref(), &ctx.client_token))
-}
-
 async fn put(c: &AwsClient, role: &str, name: &str, planned: &Value) -> Result<()> {
     c.iam()
         .put_role_policy()
@@ -111,9 +106,7 @@ impl ResourceType<AwsClient> for IamRolePolicy {
 
     fn plan(&self, _c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         let cfg = req.config;
-        if !cfg.get("name").is_none_or(Value::is_null) && !cfg.get("name_prefix").is_none_or(Value::is_null) {
-            return Err(ProviderError::invalid("only one of name and name_prefix may be set"));
-        }
+        crate::values::check_name_or_prefix(cfg)?;
         Ok(())
     }
 
@@ -130,7 +123,7 @@ impl ResourceType<AwsClient> for IamRolePolicy {
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
         let role = str_attr(planned, "role").ok_or_else(|| ProviderError::invalid("role is required"))?;
-        let name = name_for(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "terraform-");
         put(c, &role, &name, planned).await?;
         let id = format!("{role}:{name}");
         read_one(c, &id, planned)
@@ -174,6 +167,11 @@ impl ResourceType<AwsClient> for IamRolePolicy {
         let Some(role) = str_attr(planned, "role") else {
             return Ok(None);
         };
-        read_one(c, &format!("{role}:{}", name_for(ctx, planned)), planned).await
+        read_one(
+            c,
+            &format!("{role}:{}", crate::values::planned_name(ctx, planned, "terraform-")),
+            planned,
+        )
+        .await
     }
 }

@@ -16,7 +16,6 @@ use crate::errors::{aws_err, code_of};
 use crate::tags;
 use crate::values::{
     ReadResults, all_failed, changed, complete, id_of, keys_of, partial_object, prior_for, single, str_attr,
-    unique_name,
 };
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
@@ -289,13 +288,6 @@ async fn read_one(c: &AwsClient, arn: &str, prior: &Value) -> Result<Option<Valu
     )
 }
 
-fn name_of(ctx: &OpContext, planned: &Value) -> String {
-    str_attr(planned, "name").unwrap_or_else(|| {
-        let prefix = str_attr(planned, "name_prefix").unwrap_or_else(|| "tf-lb-".to_string());
-        unique_name(Some(&prefix), &ctx.client_token)
-    })
-}
-
 /// The attributes to write: all that apply to the type on create (`prior` None), else the changed ones.
 fn attributes(planned: &Value, prior: Option<&Value>) -> Vec<LoadBalancerAttribute> {
     let ty = lb_type(planned);
@@ -435,7 +427,7 @@ impl ResourceType<AwsClient> for Lb {
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
-        let name = name_of(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "tf-lb-");
         let tags = tags::for_create(c, ctx, planned);
         let scheme = if planned.get_bool("internal") == Some(true) {
             LoadBalancerSchemeEnum::Internal
@@ -549,7 +541,7 @@ impl ResourceType<AwsClient> for Lb {
     /// token): one of that name carrying this operation's ownership tags is what an interrupted create
     /// made (the create call sets the tags).
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
-        let name = name_of(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "tf-lb-");
         let out = match c.elbv2().describe_load_balancers().names(&name).send().await {
             Ok(out) => out,
             Err(e) => {

@@ -16,7 +16,6 @@ use crate::errors::{aws_err, code_of};
 use crate::tags;
 use crate::values::{
     ReadResults, all_failed, carry, changed, complete, id_of, keys_of, partial_object, prior_for, single, str_attr,
-    unique_name,
 };
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
@@ -294,13 +293,6 @@ async fn read_one(c: &AwsClient, arn: &str, prior: &Value) -> Result<Option<Valu
     )
 }
 
-fn name_of(ctx: &OpContext, planned: &Value) -> String {
-    str_attr(planned, "name").unwrap_or_else(|| {
-        let prefix = str_attr(planned, "name_prefix").unwrap_or_else(|| "tf-".to_string());
-        unique_name(Some(&prefix), &ctx.client_token)
-    })
-}
-
 /// The attribute changes for `planned`: all of them on create (`prior` None), else the changed ones.
 fn attributes(planned: &Value, prior: Option<&Value>) -> Vec<TargetGroupAttribute> {
     let wanted = |k: &str| {
@@ -493,7 +485,7 @@ impl ResourceType<AwsClient> for LbTargetGroup {
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
-        let name = name_of(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "tf-");
         let tags = tags::for_create(c, ctx, planned);
         let target_type = planned.get_str("target_type").unwrap_or("instance");
         let protocol_version = str_attr(planned, "protocol_version");
@@ -613,7 +605,7 @@ impl ResourceType<AwsClient> for LbTargetGroup {
     /// token): a group of that name carrying this operation's ownership tags is the one an interrupted
     /// create made (the tags are set by the create call itself).
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
-        let name = name_of(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "tf-");
         let out = match c.elbv2().describe_target_groups().names(&name).send().await {
             Ok(out) => out,
             Err(e) => {

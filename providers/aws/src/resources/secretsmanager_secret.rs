@@ -16,7 +16,7 @@ use crate::errors::{aws_err, code_of};
 use crate::tags::{self, TagChanges};
 use crate::values::{
     ReadResults, all_failed, changed, complete, idempotency_token, keep_json_text, partial_object, prior_for, single,
-    str_attr, unique_name,
+    str_attr,
 };
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
@@ -277,11 +277,6 @@ async fn put_policy(c: &AwsClient, arn: &str, policy: Option<String>) -> Result<
     Ok(())
 }
 
-fn name_of(ctx: &OpContext, planned: &Value) -> String {
-    str_attr(planned, "name")
-        .unwrap_or_else(|| unique_name(str_attr(planned, "name_prefix").as_deref(), &ctx.client_token))
-}
-
 #[async_trait]
 impl ResourceType<AwsClient> for SecretsmanagerSecret {
     fn name(&self) -> &'static str {
@@ -325,7 +320,7 @@ impl ResourceType<AwsClient> for SecretsmanagerSecret {
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {
-        let name = name_of(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "terraform-");
         let tags = tags::for_create(c, ctx, planned);
         let out = c
             .secretsmanager()
@@ -421,7 +416,7 @@ impl ResourceType<AwsClient> for SecretsmanagerSecret {
     /// The name is unique (generated names derive from the client token): a live secret of that name
     /// carrying this operation's ownership tags is the one an interrupted create made.
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
-        let name = name_of(ctx, planned);
+        let name = crate::values::planned_name(ctx, planned, "terraform-");
         let Some(f) = describe(c, &name).await? else {
             return Ok(None);
         };
