@@ -148,8 +148,6 @@ fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// The name a create uses: `name`, else `name_prefix` or `terraform-` plus a suffix from the client token.
-
 /// Inline policies of a planned value, by name.
 fn inline_policies(v: &Value) -> BTreeMap<String, String> {
     v.get_list("inline_policy")
