@@ -352,34 +352,45 @@ impl Planner<'_> {
         }
     }
 
-    /// Reads every managed object in state, one batch per (provider, type), all batches in parallel.
+    /// Reads every managed object in state: one refresh per provider configuration (so the provider can
+    /// share calls across types), one batch per type within it, everything in parallel.
     async fn refresh(&mut self) {
-        let mut groups: BTreeMap<(ProviderKey, String), Vec<InstanceAddr>> = BTreeMap::new();
+        let mut groups: BTreeMap<ProviderKey, BTreeMap<String, Vec<InstanceAddr>>> = BTreeMap::new();
         for (addr, inst) in &self.refreshed.resources {
             if addr.resource.mode == Mode::Managed
                 && matches!(inst.status, InstanceStatus::Ready | InstanceStatus::Tainted)
             {
                 groups
-                    .entry((inst.provider.clone(), addr.resource.type_name.clone()))
+                    .entry(inst.provider.clone())
+                    .or_default()
+                    .entry(addr.resource.type_name.clone())
                     .or_default()
                     .push(addr.clone());
             }
         }
         let mut futures = Vec::new();
-        for ((pk, type_name), addrs) in groups {
+        for (pk, by_type) in groups {
             let Some(client) = self.clients.get(&pk).cloned() else {
                 continue;
             };
-            let priors: Vec<Value> = addrs
-                .iter()
-                .map(|a| self.refreshed.resources[a].value.clone())
-                .collect();
+            let mut addrs = Vec::new();
+            let mut batches = Vec::new();
+            for (type_name, type_addrs) in by_type {
+                let priors: Vec<Value> = type_addrs
+                    .iter()
+                    .map(|a| self.refreshed.resources[a].value.clone())
+                    .collect();
+                addrs.push(type_addrs);
+                batches.push((type_name, priors));
+            }
+            let lineage = self.refreshed.lineage.clone();
             futures.push(async move {
-                let results = client.read(&type_name, &priors).await;
-                (addrs, results)
+                let results = client.refresh(&lineage, &batches).await;
+                addrs.into_iter().zip(results).collect::<Vec<_>>()
             });
         }
-        for (addrs, results) in futures::future::join_all(futures).await {
+        let answers = futures::future::join_all(futures).await.into_iter().flatten();
+        for (addrs, results) in answers {
             for (addr, result) in addrs.into_iter().zip(results) {
                 match result {
                     Ok(Some(v)) => {

@@ -65,8 +65,10 @@ async fn the_stage_stack_applies_replans_to_nothing_changes_in_place_and_destroy
     eprintln!(
         "no-op plan of the stage stack: {calls} API calls for {resources} resources = {per_resource:.2} per resource"
     );
+    // 57 calls on moto when this was written (0.54 per resource); a regression in batching or in the
+    // calls a refresh shares across types shows up here.
     assert!(
-        per_resource < 1.0,
+        per_resource < 0.6,
         "{calls} calls for {resources} resources:\n{}",
         r.stderr
     );

@@ -10,9 +10,11 @@
 //! - [`Provider`] and [`ProviderClient`]: the engine-facing traits, with [`OpContext`] for each
 //!   create/update/delete (ownership tags, client token, timeout, slot-free sleeping).
 //! - [`ResourceType`], [`DataSourceType`], [`Registry`]: how a provider is written, one type per file.
+//! - [`Refresh`]: one refresh of many types, so a provider can share calls across them.
 //! - [`wait_for`]: readiness polling with backoff.
 
 pub mod provider;
+pub mod refresh;
 pub mod resource;
 pub mod schema;
 pub mod types;
@@ -23,6 +25,7 @@ pub use provider::{
     ErrorKind, OpContext, Pauser, PlanRequest, PriceList, PriceQuery, Provider, ProviderClient, ProviderError, Result,
     TAG_ADDRESS, TAG_LINEAGE, default_poll_interval,
 };
+pub use refresh::Refresh;
 pub use resource::{DataSourceType, Registry, ResourceType};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, ProviderSchema, Schema, Timeouts};
 pub use types::{ConversionError, ObjectAttr, Type, convert};

@@ -230,6 +230,14 @@ pub trait ProviderClient: Send + Sync {
     /// means the object no longer exists.
     async fn read(&self, type_name: &str, priors: &[Value]) -> Vec<Result<Option<Value>>>;
 
+    /// Reads every object of a refresh at once: `batches` are (type, priors) pairs, the answer aligns with
+    /// them. `lineage` is the state's (what `infra:lineage` tags hold). The default reads each type with
+    /// [`read`](Self::read), all concurrently; providers override it to share calls across types.
+    async fn refresh(&self, lineage: &str, batches: &[(String, Vec<Value>)]) -> Vec<Vec<Result<Option<Value>>>> {
+        let _ = lineage;
+        futures::future::join_all(batches.iter().map(|(t, priors)| self.read(t, priors))).await
+    }
+
     async fn create(&self, ctx: &OpContext, type_name: &str, planned: &Value) -> Result<Value>;
     async fn update(&self, ctx: &OpContext, type_name: &str, prior: &Value, planned: &Value) -> Result<Value>;
     async fn delete(&self, ctx: &OpContext, type_name: &str, prior: &Value) -> Result<()>;

@@ -3,6 +3,7 @@
 //! (the configured SDK clients, region, default tags...).
 
 use crate::provider::{OpContext, PlanRequest, ProviderClient, ProviderError, Result};
+use crate::refresh::Refresh;
 use crate::schema::{ProviderSchema, Schema};
 use crate::value::Value;
 use async_trait::async_trait;
@@ -66,10 +67,14 @@ pub trait DataSourceType<C: Send + Sync>: Send + Sync {
     async fn read(&self, client: &C, config: &Value) -> Result<Value>;
 }
 
+/// Makes the client one refresh's types read with (it can then share calls, see [`Refresh`]).
+type Scope<C> = Arc<dyn Fn(&C, Arc<Refresh>) -> C + Send + Sync>;
+
 /// All resource types and data sources of a provider.
 pub struct Registry<C: Send + Sync + 'static> {
     resources: BTreeMap<&'static str, Arc<dyn ResourceType<C>>>,
     data_sources: BTreeMap<&'static str, Arc<dyn DataSourceType<C>>>,
+    scope: Option<Scope<C>>,
 }
 
 impl<C: Send + Sync + 'static> Default for Registry<C> {
@@ -77,6 +82,7 @@ impl<C: Send + Sync + 'static> Default for Registry<C> {
         Registry {
             resources: BTreeMap::new(),
             data_sources: BTreeMap::new(),
+            scope: None,
         }
     }
 }
@@ -91,6 +97,13 @@ impl<C: Send + Sync + 'static> Registry<C> {
     }
     pub fn data_source(mut self, d: impl DataSourceType<C> + 'static) -> Self {
         self.data_sources.insert(d.name(), Arc::new(d));
+        self
+    }
+    /// How to make the client that the types of one refresh read with: `scope` gets the configured client
+    /// and the [`Refresh`], and returns a client that knows it (so reads can share calls through
+    /// [`Refresh::once`]). Without one, every type reads with the configured client.
+    pub fn refresh_scope(mut self, scope: impl Fn(&C, Arc<Refresh>) -> C + Send + Sync + 'static) -> Self {
+        self.scope = Some(Arc::new(scope));
         self
     }
     /// The provider schema, given the provider block's own schema.
@@ -144,6 +157,26 @@ impl<C: Send + Sync + 'static> ProviderClient for Configured<C> {
             Ok(r) => r.read_many(&self.client, priors).await,
             Err(e) => priors.iter().map(|_| Err(e.clone())).collect(),
         }
+    }
+
+    async fn refresh(&self, lineage: &str, batches: &[(String, Vec<Value>)]) -> Vec<Vec<Result<Option<Value>>>> {
+        let scoped = self.registry.scope.as_ref().map(|scope| {
+            let by_type = batches
+                .iter()
+                .fold(BTreeMap::new(), |mut m: BTreeMap<String, Vec<Value>>, (t, p)| {
+                    m.entry(t.clone()).or_default().extend(p.iter().cloned());
+                    m
+                });
+            scope(&self.client, Arc::new(Refresh::new(lineage, by_type)))
+        });
+        let client = scoped.as_ref().unwrap_or(&self.client);
+        let reads = batches.iter().map(|(type_name, priors)| async move {
+            match self.registry.get(type_name) {
+                Ok(r) => r.read_many(client, priors).await,
+                Err(e) => priors.iter().map(|_| Err(e.clone())).collect(),
+            }
+        });
+        futures::future::join_all(reads).await
     }
 
     async fn create(&self, ctx: &OpContext, type_name: &str, planned: &Value) -> Result<Value> {

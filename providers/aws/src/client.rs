@@ -2,22 +2,63 @@
 //! [`SdkConfig`](aws_types::SdkConfig) and builds each service client lazily, the first time a resource
 //! type needs it, with the [`ApiCallLogger`] interceptor and the `endpoints { }` override of that service.
 //! It also knows the region, partition, provider `default_tags` and (lazily, through STS) the account ID.
+//!
+//! During a refresh the types read with a client that also knows the [`Refresh`]
+//! ([`AwsClient::for_refresh`]), through which they share calls (see [`crate::refresh`]).
 
 use crate::config::AwsConfig;
 use crate::errors::aws_err;
 use crate::interceptor::ApiCallLogger;
 use aws_types::SdkConfig;
-use infra_provider::{ProviderError, Result};
+use infra_provider::{ProviderError, Refresh, Result};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
 
-/// The configured AWS provider (see the module documentation).
+/// The configured AWS provider (see the module documentation): its services, and the refresh it reads
+/// for, if any. Cloning shares the services.
+#[derive(Clone)]
 pub struct AwsClient {
+    services: Arc<Services>,
+    refresh: Option<Arc<Refresh>>,
+}
+
+impl std::ops::Deref for AwsClient {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
+
+impl AwsClient {
+    pub(crate) fn new(sdk: SdkConfig, region: String, config: AwsConfig) -> AwsClient {
+        AwsClient {
+            services: Arc::new(Services::new(sdk, region, config)),
+            refresh: None,
+        }
+    }
+
+    /// The same client, reading for this refresh.
+    pub fn for_refresh(&self, refresh: Arc<Refresh>) -> AwsClient {
+        AwsClient {
+            services: self.services.clone(),
+            refresh: Some(refresh),
+        }
+    }
+
+    /// The refresh this client reads for; `None` outside a refresh (reads after a create, imports).
+    pub fn refresh(&self) -> Option<&Refresh> {
+        self.refresh.as_deref()
+    }
+}
+
+/// The configured services, region, provider settings and account of an [`AwsClient`].
+pub struct Services {
     sdk: SdkConfig,
     region: String,
     config: AwsConfig,
     account_id: OnceCell<String>,
+    identity: OnceCell<CallerIdentity>,
     ec2: OnceLock<aws_sdk_ec2::Client>,
     ssm: OnceLock<aws_sdk_ssm::Client>,
     secretsmanager: OnceLock<aws_sdk_secretsmanager::Client>,
@@ -50,13 +91,22 @@ macro_rules! service_client {
     };
 }
 
-impl AwsClient {
-    pub(crate) fn new(sdk: SdkConfig, region: String, config: AwsConfig) -> AwsClient {
-        AwsClient {
+/// Who the credentials are (STS `GetCallerIdentity`).
+#[derive(Clone, Debug)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+impl Services {
+    fn new(sdk: SdkConfig, region: String, config: AwsConfig) -> Services {
+        Services {
             sdk,
             region,
             config,
             account_id: OnceCell::new(),
+            identity: OnceCell::new(),
             ec2: OnceLock::new(),
             ssm: OnceLock::new(),
             secretsmanager: OnceLock::new(),
@@ -182,6 +232,14 @@ impl AwsClient {
             ));
         }
         self.account_id
+            .get_or_try_init(|| async { Ok(self.caller_identity().await?.account) })
+            .await
+            .cloned()
+    }
+
+    /// Who the credentials are, from STS `GetCallerIdentity` (called at most once).
+    pub async fn caller_identity(&self) -> Result<CallerIdentity> {
+        self.identity
             .get_or_try_init(|| async {
                 let out = self
                     .sts()
@@ -189,14 +247,13 @@ impl AwsClient {
                     .send()
                     .await
                     .map_err(aws_err("reading the caller identity"))?;
-                out.account
-                    .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))
+                identity(out)
             })
             .await
             .cloned()
     }
 
-    /// Validates the credentials with STS `GetCallerIdentity`, remembering the account ID.
+    /// Validates the credentials with STS `GetCallerIdentity`, remembering who they are.
     pub(crate) async fn validate_credentials(&self) -> Result<()> {
         let out = self.sts().get_caller_identity().send().await.map_err(|e| {
             let mut e = crate::errors::api_error(e);
@@ -204,9 +261,9 @@ impl AwsClient {
             e.message = format!("validating the AWS credentials: {}", e.message);
             e
         })?;
-        if let Some(a) = out.account {
-            let _ = self.account_id.set(a);
-        }
+        let id = identity(out)?;
+        let _ = self.account_id.set(id.account.clone());
+        let _ = self.identity.set(id);
         Ok(())
     }
 
@@ -218,4 +275,14 @@ impl AwsClient {
             self.region
         )
     }
+}
+
+fn identity(out: aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput) -> Result<CallerIdentity> {
+    Ok(CallerIdentity {
+        account: out
+            .account
+            .ok_or_else(|| ProviderError::new("STS GetCallerIdentity returned no account"))?,
+        arn: out.arn.unwrap_or_default(),
+        user_id: out.user_id.unwrap_or_default(),
+    })
 }

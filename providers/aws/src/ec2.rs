@@ -1,14 +1,17 @@
 //! EC2 helpers shared by the VPC networking types: filters (batched reads filter on many IDs at once,
 //! which returns only what exists instead of failing the whole call on one missing ID), tag
 //! specifications (tags set atomically with the create, so an interrupted create is always findable by
-//! its ownership tags), tag updates with `CreateTags`/`DeleteTags`, and waits on "still in use" errors.
+//! its ownership tags), tag updates with `CreateTags`/`DeleteTags`, waits on "still in use" errors, and
+//! the describe calls several types share in a refresh (route tables, security groups and their rules,
+//! see [`crate::refresh`]).
 
 use crate::client::AwsClient;
 use crate::errors::{aws_err, code_of};
 use crate::tags::TagChanges;
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{Filter, ResourceType, RouteTable, SecurityGroup, SecurityGroupRule, Tag, TagSpecification};
 use infra_provider::{OpContext, Poll, Result, TAG_ADDRESS, TAG_LINEAGE, wait_for};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The most values one EC2 filter takes.
 pub const FILTER_VALUES_MAX: usize = 200;
@@ -164,6 +167,123 @@ pub fn api_protocol(p: &str) -> String {
             .map(|(_, num)| num.to_string())
             .unwrap_or(n),
     }
+}
+
+/// Runs a paginated EC2 describe call once per [`FILTER_VALUES_MAX`] IDs, filtering on `filter_name`.
+macro_rules! describe_by {
+    ($c:expr, $op:ident, $filter_name:expr, $ids:expr, $what:expr) => {{
+        let mut out = Vec::new();
+        for chunk in $ids.chunks(FILTER_VALUES_MAX) {
+            let items: Vec<_> = $c
+                .ec2()
+                .$op()
+                .filters(filter($filter_name, chunk.iter().cloned()))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<std::result::Result<_, _>>()
+                .await
+                .map_err(aws_err($what))?;
+            out.extend(items);
+        }
+        Ok(out)
+    }};
+}
+
+/// Where a refresh finds the route table IDs its types read: tables, standalone routes, associations
+/// and the VPCs' main tables are all read through one `DescribeRouteTables`.
+const ROUTE_TABLE_SOURCES: &[(&str, &str)] = &[
+    ("aws_route_table", "id"),
+    ("aws_route", "route_table_id"),
+    ("aws_route_table_association", "route_table_id"),
+    ("aws_vpc", "main_route_table_id"),
+];
+
+/// Where a refresh finds the security group IDs its types read (groups and the VPCs' default groups).
+const SECURITY_GROUP_SOURCES: &[(&str, &str)] =
+    &[("aws_security_group", "id"), ("aws_vpc", "default_security_group_id")];
+
+/// Where a refresh finds the security group rule IDs its types read (ingress and egress rules).
+const SECURITY_GROUP_RULE_SOURCES: &[(&str, &str)] = &[
+    ("aws_vpc_security_group_ingress_rule", "id"),
+    ("aws_vpc_security_group_egress_rule", "id"),
+];
+
+/// `DescribeRouteTables` of these route table IDs.
+pub async fn describe_route_tables(c: &AwsClient, ids: &[String]) -> Result<Vec<RouteTable>> {
+    describe_by!(
+        c,
+        describe_route_tables,
+        "route-table-id",
+        ids,
+        "reading EC2 route tables"
+    )
+}
+
+/// In a refresh, every route table any of its types reads, from one shared `DescribeRouteTables`.
+pub async fn shared_route_tables(c: &AwsClient) -> Result<Option<Arc<Vec<RouteTable>>>> {
+    crate::refresh::shared(c, "ec2:route-tables", ROUTE_TABLE_SOURCES, |ids| async move {
+        describe_route_tables(c, &ids).await
+    })
+    .await
+}
+
+/// The route tables with these IDs (shared in a refresh, see [`crate::refresh`]).
+pub async fn route_tables(c: &AwsClient, ids: &[String]) -> Result<Vec<RouteTable>> {
+    let shared = shared_route_tables(c).await?;
+    crate::refresh::pick(
+        shared,
+        ids,
+        |t| t.route_table_id(),
+        |missing| async move { describe_route_tables(c, &missing).await },
+    )
+    .await
+}
+
+/// `DescribeSecurityGroups` of these group IDs.
+pub async fn describe_security_groups(c: &AwsClient, ids: &[String]) -> Result<Vec<SecurityGroup>> {
+    describe_by!(
+        c,
+        describe_security_groups,
+        "group-id",
+        ids,
+        "reading EC2 security groups"
+    )
+}
+
+/// In a refresh, every security group any of its types reads, from one shared `DescribeSecurityGroups`.
+pub async fn shared_security_groups(c: &AwsClient) -> Result<Option<Arc<Vec<SecurityGroup>>>> {
+    crate::refresh::shared(c, "ec2:security-groups", SECURITY_GROUP_SOURCES, |ids| async move {
+        describe_security_groups(c, &ids).await
+    })
+    .await
+}
+
+/// The security groups with these IDs (shared in a refresh).
+pub async fn security_groups(c: &AwsClient, ids: &[String]) -> Result<Vec<SecurityGroup>> {
+    let shared = shared_security_groups(c).await?;
+    crate::refresh::pick(
+        shared,
+        ids,
+        |g| g.group_id(),
+        |missing| async move { describe_security_groups(c, &missing).await },
+    )
+    .await
+}
+
+/// The security group rules with these IDs (shared in a refresh by the ingress and egress rule types).
+pub async fn security_group_rules(c: &AwsClient, ids: &[String]) -> Result<Vec<SecurityGroupRule>> {
+    let describe = |ids: Vec<String>| async move {
+        describe_by!(
+            c,
+            describe_security_group_rules,
+            "security-group-rule-id",
+            ids,
+            "reading EC2 security group rules"
+        )
+    };
+    let shared = crate::refresh::shared(c, "ec2:security-group-rules", SECURITY_GROUP_RULE_SOURCES, describe).await?;
+    crate::refresh::pick(shared, ids, |r| r.security_group_rule_id(), describe).await
 }
 
 #[cfg(test)]

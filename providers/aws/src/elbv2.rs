@@ -1,7 +1,7 @@
 //! Elastic Load Balancing v2 helpers shared by `aws_lb`, `aws_lb_target_group` and `aws_lb_listener`:
 //!
 //! - [`describe_tags`] — `DescribeTags` for many ARNs at once (20 per call, the API's limit), so a refresh
-//!   of N objects costs N/20 tag calls;
+//!   of N objects costs N/20 tag calls; [`tags_of`] makes one such call for all three types of a refresh;
 //! - [`describe_chunked`] — runs a describe call on chunks of ARNs; the ELBv2 describe calls fail as a whole
 //!   (`LoadBalancerNotFound`, `TargetGroupNotFound`, `ListenerNotFound`) when one ARN of the list is gone,
 //!   so a failing chunk is split in halves until the missing ARNs are isolated (k missing objects cost
@@ -28,6 +28,40 @@ pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
+}
+
+/// Where a refresh finds the ARNs whose tags [`tags_of`] reads in one go.
+const TAG_SOURCES: &[(&str, &str)] = &[
+    ("aws_lb", "arn"),
+    ("aws_lb_target_group", "arn"),
+    ("aws_lb_listener", "arn"),
+];
+
+/// The tags of these (existing) load balancers, target groups or listeners: in a refresh from one
+/// `DescribeTags` for the stored ARNs of all three types (see [`crate::refresh`]), the rest with a call of
+/// their own. `DescribeTags` fails as a whole when one ARN is gone; then each type asks for its own.
+pub async fn tags_of(c: &AwsClient, arns: &[String]) -> Result<HashMap<String, Vec<(String, String)>>> {
+    let shared = crate::refresh::shared(c, "elbv2:tags", TAG_SOURCES, |all| async move {
+        match describe_tags(c, &all).await {
+            Err(e) if e.is_not_found() => Ok(HashMap::new()),
+            other => other,
+        }
+    })
+    .await?;
+    let mut out = HashMap::new();
+    let mut missing = Vec::new();
+    for arn in arns {
+        match shared.as_ref().and_then(|s| s.get(arn)) {
+            Some(t) => {
+                out.insert(arn.clone(), t.clone());
+            }
+            None => missing.push(arn.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        out.extend(describe_tags(c, &missing).await?);
+    }
+    Ok(out)
 }
 
 /// The tags of many resources: ARN → pairs. ARNs that are not found are left out.

@@ -2,7 +2,8 @@
 //! listing calls report them (`ListRoles` for descriptions and session durations,
 //! `GetAccountAuthorizationDetails` with `Filter=Role` for tags, permissions boundaries, inline and
 //! attached policies), so a refresh of any number of roles, role policies and attachments costs a couple
-//! of paginated calls instead of several calls per role. [`decode_policy`] undoes the URL encoding IAM
+//! of paginated calls instead of several calls per role — made once per refresh for all three types
+//! (see [`crate::refresh`]). [`decode_policy`] undoes the URL encoding IAM
 //! applies to policy documents.
 
 use crate::client::AwsClient;
@@ -10,18 +11,27 @@ use crate::errors::aws_err;
 use aws_sdk_iam::types::{EntityType, Role, RoleDetail};
 use infra_provider::Result;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The roles of the account, by name.
 #[derive(Default)]
 pub struct AccountRoles {
     /// From `GetAccountAuthorizationDetails`: tags, boundary, inline and attached policies.
-    pub details: HashMap<String, RoleDetail>,
+    pub details: Arc<HashMap<String, RoleDetail>>,
     /// From `ListRoles`: description and maximum session duration.
     pub roles: HashMap<String, Role>,
 }
 
-/// Every role's authorization details (`GetAccountAuthorizationDetails`, `Filter=Role`, paginated).
-pub async fn role_details(c: &AwsClient) -> Result<HashMap<String, RoleDetail>> {
+/// Every role's authorization details (`GetAccountAuthorizationDetails`, `Filter=Role`, paginated); once
+/// per refresh.
+pub async fn role_details(c: &AwsClient) -> Result<Arc<HashMap<String, RoleDetail>>> {
+    match crate::refresh::once(c, "iam:role-details", || fetch_role_details(c)).await? {
+        Some(shared) => Ok(shared),
+        None => Ok(Arc::new(fetch_role_details(c).await?)),
+    }
+}
+
+async fn fetch_role_details(c: &AwsClient) -> Result<HashMap<String, RoleDetail>> {
     let pages: Vec<_> = c
         .iam()
         .get_account_authorization_details()

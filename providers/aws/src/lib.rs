@@ -11,6 +11,8 @@
 //! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
 //! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
 //! - [`pricing`]: the Price List API (`GetProducts`) for `infra cost refresh-prices`;
+//! - [`refresh`]: calls the types of one refresh share (one `DescribeRouteTables` for route tables, routes,
+//!   associations and VPCs; one tag sweep; one IAM listing...), made once per refresh;
 //! - [`tags`], [`ec2`], [`iam`], [`rds`], [`values`]: the helpers resource types share; [`tagging`]: tags of
 //!   many resources in one call (Resource Groups Tagging API) for batched refreshes; [`s3`]: bucket tags and
 //!   S3 read-after-write waits; [`efs`]: EFS tags and names; [`ecs`] and [`elbv2`]: those of the ECS and
@@ -29,6 +31,7 @@ pub mod iam;
 pub mod interceptor;
 pub mod pricing;
 pub mod rds;
+pub mod refresh;
 pub mod resources;
 pub mod s3;
 pub mod tagging;
@@ -48,7 +51,8 @@ pub struct AwsProvider {
 
 impl AwsProvider {
     pub fn new() -> AwsProvider {
-        let registry = data_sources::register(resources::register(Registry::new()));
+        let registry = data_sources::register(resources::register(Registry::new()))
+            .refresh_scope(|c: &AwsClient, r| c.for_refresh(r));
         let schema = registry.schema(config::provider_block());
         AwsProvider {
             registry: Arc::new(registry),

@@ -118,6 +118,9 @@ impl ReadResults {
     pub fn insert(&mut self, key: impl Into<String>, v: Value) {
         self.found.insert(key.into(), v);
     }
+    pub fn contains(&self, key: &str) -> bool {
+        self.found.contains_key(key)
+    }
     /// One result per prior: the object found under `key_of(prior)`, or `None`.
     /// Two priors with the same key both get the object.
     pub fn answer(self, priors: &[Value], key_of: impl Fn(&Value) -> Option<String>) -> Vec<Result<Option<Value>>> {

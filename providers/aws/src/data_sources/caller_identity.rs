@@ -1,8 +1,7 @@
-//! `data "aws_caller_identity"`: who the credentials are (`account_id`, `arn`, `user_id`). One STS
-//! `GetCallerIdentity` call.
+//! `data "aws_caller_identity"`: who the credentials are (`account_id`, `arn`, `user_id`). STS
+//! `GetCallerIdentity`, which the provider already called to validate its credentials (the answer is kept).
 
 use crate::client::AwsClient;
-use crate::errors::aws_err;
 use crate::values::complete;
 use async_trait::async_trait;
 use infra_provider::{Attribute, Block, DataSourceType, Result, Schema, Type, Value};
@@ -28,19 +27,14 @@ impl DataSourceType<AwsClient> for CallerIdentity {
     }
 
     async fn read(&self, c: &AwsClient, _config: &Value) -> Result<Value> {
-        let out = c
-            .sts()
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(aws_err("reading the caller identity"))?;
+        let id = c.caller_identity().await?;
         Ok(complete(
             &block(),
             Value::map([
-                ("id", Value::opt_string(out.account())),
-                ("account_id", Value::opt_string(out.account())),
-                ("arn", Value::opt_string(out.arn())),
-                ("user_id", Value::opt_string(out.user_id())),
+                ("id", Value::string(&id.account)),
+                ("account_id", Value::string(&id.account)),
+                ("arn", Value::string(&id.arn)),
+                ("user_id", Value::string(&id.user_id)),
             ]),
         ))
     }

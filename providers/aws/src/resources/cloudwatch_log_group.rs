@@ -2,8 +2,9 @@
 //! ARN without the `:*` suffix, as Terraform. `skip_destroy = true` leaves the group in place on destroy.
 //!
 //! Batched read: `DescribeLogGroups` with up to 50 `logGroupIdentifiers` per call (paginated) for the
-//! groups, and the Resource Groups Tagging API `GetResources` with up to 100 ARNs per call for their tags
-//! (CloudWatch Logs returns no tags with the groups). N groups cost two calls per 50.
+//! groups; their tags (CloudWatch Logs returns none with the groups) from the refresh's Tagging API sweep
+//! ([`crate::tagging`]), shared with the other types, and `ListTagsForResource` for a group the sweep
+//! does not answer for (and outside a refresh).
 //! Import ID: the name. An interrupted create is found by its name (given, or derived from the client
 //! token) when the group carries this operation's ownership tags.
 
@@ -78,35 +79,30 @@ fn flatten(c: &AwsClient, g: &LogGroup, tags_of: &HashMap<String, Vec<(String, S
     complete(&block(), obj)
 }
 
-/// The tags of many ARNs with the Resource Groups Tagging API (100 ARNs per call). ARNs without tags are
-/// absent from the answer.
-pub async fn tags_of_arns(c: &AwsClient, arns: &[String]) -> Result<HashMap<String, Vec<(String, String)>>> {
-    let mut out = HashMap::new();
-    for chunk in arns.chunks(100) {
-        let pages: Vec<_> = c
-            .tagging()
-            .get_resources()
-            .set_resource_arn_list(Some(chunk.to_vec()))
-            .into_paginator()
+/// The tags of the groups with these ARNs: from the refresh's sweep where it answers, else one
+/// `ListTagsForResource` per group.
+async fn tags_of_arns(c: &AwsClient, arns: &[String]) -> Result<HashMap<String, Vec<(String, String)>>> {
+    let mut out = if c.refresh().is_some() {
+        crate::tagging::tags_by_arn(c, arns).await?
+    } else {
+        HashMap::new()
+    };
+    let missing: Vec<&String> = arns.iter().filter(|a| !out.contains_key(*a)).collect();
+    let own = futures::future::join_all(missing.iter().map(|arn| async move {
+        c.logs()
+            .list_tags_for_resource()
+            .resource_arn(arn.as_str())
             .send()
-            .collect::<std::result::Result<_, _>>()
             .await
-            .map_err(aws_err("reading tags with the Resource Groups Tagging API"))?;
-        for m in pages
-            .into_iter()
-            .flat_map(|p| p.resource_tag_mapping_list.unwrap_or_default())
-        {
-            let arn = plain_arn(m.resource_arn().unwrap_or_default()).to_string();
-            if chunk.contains(&arn) {
-                out.insert(
-                    arn,
-                    m.tags()
-                        .iter()
-                        .map(|t| (t.key().to_string(), t.value().to_string()))
-                        .collect(),
-                );
-            }
-        }
+            .map_err(aws_err(format!("reading tags of log group {arn}")))
+    }))
+    .await;
+    for (arn, tags) in missing.into_iter().zip(own) {
+        let tags = tags?
+            .tags()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        out.insert(arn.clone(), tags);
     }
     Ok(out)
 }

@@ -2,9 +2,10 @@
 //! replacement; the subnets and description change in place (`ModifyDBSubnetGroup`).
 //!
 //! Batched read: one `DescribeDBSubnetGroups` listing (paginated, no filter: RDS supports none for subnet
-//! groups) answers every group. Tags are not in it: `ListTagsForResource` is one call per group found,
-//! made concurrently (the Resource Groups Tagging API would serve them too, but the emulator the tests use
-//! does not index RDS subnet groups there).
+//! groups) answers every group. Tags are not in it: in a refresh they come from the Resource Groups
+//! Tagging API sweep shared by all types ([`crate::tagging`]); a group it does not answer for (and every
+//! group outside a refresh) costs one `ListTagsForResource`, made concurrently. (The emulator the tests
+//! use does not index RDS subnet groups in its Tagging API, so there every group takes that call.)
 //! Import ID: the name. An interrupted create is found by its name (given, or derived from the client
 //! token) when it carries this operation's ownership tags.
 
@@ -102,11 +103,25 @@ async fn read_groups(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
         .iter()
         .filter(|g| g.db_subnet_group_name().is_some_and(|n| names.iter().any(|x| x == n)))
         .collect();
-    let tags = futures::future::join_all(
-        wanted
-            .iter()
-            .map(|g| list_tags(c, g.db_subnet_group_arn().unwrap_or_default())),
-    )
+    let arns: Vec<String> = wanted
+        .iter()
+        .filter_map(|g| g.db_subnet_group_arn().map(str::to_string))
+        .collect();
+    let swept = if c.refresh().is_some() {
+        crate::tagging::tags_by_arn(c, &arns).await?
+    } else {
+        HashMap::new()
+    };
+    let tags = futures::future::join_all(wanted.iter().map(|g| {
+        let arn = g.db_subnet_group_arn().unwrap_or_default();
+        let known = swept.get(arn).cloned();
+        async move {
+            match known {
+                Some(t) => Ok(t),
+                None => list_tags(c, arn).await,
+            }
+        }
+    }))
     .await;
     let priors_by_id: HashMap<String, &Value> = priors
         .iter()

@@ -6,7 +6,8 @@
 //!
 //! Batched read: `DescribeRepositories` with up to 100 names per call (when one of them no longer
 //! exists the call fails as a whole, and the provider lists the registry's repositories instead,
-//! paginated), and the tags of all of them through the Resource Groups Tagging API (`GetResources`);
+//! paginated), and the tags of all of them from the refresh's Resource Groups Tagging API sweep
+//! ([`crate::tagging`], one for all types);
 //! a repository that API does not answer for is read with `ListTagsForResource`. Reads right after a
 //! write use `ListTagsForResource`. Import ID: the repository name.
 

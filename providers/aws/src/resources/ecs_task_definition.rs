@@ -7,9 +7,13 @@
 //! plan hook keeps the stored document then, so nothing is replaced).
 //!
 //! Read: `DescribeTaskDefinition` (tags included) takes one task definition per call and ECS has no batch
-//! form, so a refresh costs one call per task definition — unavoidable; the calls run concurrently, 8 at
-//! a time. An `INACTIVE` (deregistered) revision reads as gone; with `track_latest` the family's latest
-//! active revision is read instead of the stored one.
+//! form. A refresh uses that a revision is immutable: only its status (deregistered: `INACTIVE`) and its
+//! tags can change. So it lists the active revisions (`ListTaskDefinitions`, 100 per page) and takes the
+//! tags from the refresh's Tagging API sweep ([`crate::tagging`]); a revision that is active and swept
+//! keeps its stored attributes with the tags read. Anything else — a revision the sweep does not answer
+//! for, `track_latest`, or a listing that would take more pages than there are revisions left to find —
+//! is read with `DescribeTaskDefinition`, 8 at a time. An `INACTIVE` (deregistered) revision reads as
+//! gone; with `track_latest` the family's latest active revision is read instead of the stored one.
 //! Import ID: the revision ARN (`arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION`).
 
 use crate::client::AwsClient;
@@ -31,6 +35,7 @@ use infra_provider::{
     Value,
 };
 use serde_json::Value as Json;
+use std::collections::HashSet;
 
 pub struct EcsTaskDefinition;
 
@@ -334,6 +339,87 @@ async fn read_one(c: &AwsClient, prior: &Value) -> Result<Option<Value>> {
         .map(|(td, doc, tags)| flatten(c, &td, doc.as_ref(), tags, prior)))
 }
 
+/// `read_one` for each prior, [`READ_CONCURRENCY`] at a time.
+async fn describe_each(c: &AwsClient, priors: Vec<&Value>) -> Vec<Result<Option<Value>>> {
+    // Collected first: a lazy `map` closure inside the stream trips the `Send` check on this future.
+    let reads: Vec<_> = priors.into_iter().map(|p| Box::pin(read_one(c, p))).collect();
+    futures::stream::iter(reads).buffered(READ_CONCURRENCY).collect().await
+}
+
+/// Which of `arns` are active revisions, from `ListTaskDefinitions`. The listing covers the whole
+/// account, so it stops once it would cost more pages than there are revisions still unseen; the answer
+/// then says which were seen, and that the rest are unknown (`false`).
+async fn active_revisions(c: &AwsClient, arns: &[String]) -> Result<(HashSet<String>, bool)> {
+    let wanted: HashSet<&str> = arns.iter().map(String::as_str).collect();
+    let mut seen = HashSet::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let out = c
+            .ecs()
+            .list_task_definitions()
+            .status(TaskDefinitionStatus::Active)
+            .max_results(100)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(aws_err("listing ECS task definitions"))?;
+        pages += 1;
+        seen.extend(
+            out.task_definition_arns()
+                .iter()
+                .filter(|a| wanted.contains(a.as_str()))
+                .cloned(),
+        );
+        match out.next_token().filter(|t| !t.is_empty()) {
+            None => return Ok((seen, true)),
+            Some(_) if pages >= wanted.len() - seen.len() => return Ok((seen, false)),
+            Some(t) => token = Some(t.to_string()),
+        }
+    }
+}
+
+/// A refresh of many revisions (see the module documentation).
+async fn refresh_revisions(c: &AwsClient, priors: &[Value]) -> Result<Vec<Result<Option<Value>>>> {
+    let fixed = |p: &Value| {
+        if p.get_bool("track_latest") == Some(true) {
+            None
+        } else {
+            str_attr(p, "arn")
+        }
+    };
+    let arns: Vec<String> = priors.iter().filter_map(fixed).collect();
+    let (active, listed_all) = if arns.is_empty() {
+        (HashSet::new(), true)
+    } else {
+        active_revisions(c, &arns).await?
+    };
+    let live: Vec<String> = arns.iter().filter(|a| active.contains(*a)).cloned().collect();
+    let tags = crate::tagging::tags_by_arn(c, &live).await?;
+    let mut out: Vec<Option<Result<Option<Value>>>> = Vec::with_capacity(priors.len());
+    let mut to_describe = Vec::new();
+    for p in priors {
+        let answer = match fixed(p) {
+            Some(arn) if active.contains(&arn) => tags.get(&arn).map(|t| {
+                let mut obj = p.clone();
+                tags::set_read_tags(c, &mut obj, p, t.clone());
+                Ok(Some(complete(&block(), obj)))
+            }),
+            Some(_) if listed_all => Some(Ok(None)),
+            _ => None,
+        };
+        if answer.is_none() {
+            to_describe.push(p);
+        }
+        out.push(answer);
+    }
+    let mut described = describe_each(c, to_describe).await.into_iter();
+    Ok(out
+        .into_iter()
+        .map(|a| a.unwrap_or_else(|| described.next().unwrap_or(Ok(None))))
+        .collect())
+}
+
 fn volumes(planned: &Value) -> Result<Vec<Volume>> {
     planned
         .get_list("volume")
@@ -455,9 +541,13 @@ impl ResourceType<AwsClient> for EcsTaskDefinition {
     }
 
     async fn read_many(&self, c: &AwsClient, priors: &[Value]) -> Vec<Result<Option<Value>>> {
-        // Collected first: a lazy `map` closure inside the stream trips the `Send` check on this future.
-        let reads: Vec<_> = priors.iter().map(|p| Box::pin(read_one(c, p))).collect();
-        futures::stream::iter(reads).buffered(READ_CONCURRENCY).collect().await
+        if c.refresh().is_some() {
+            return match refresh_revisions(c, priors).await {
+                Ok(r) => r,
+                Err(e) => crate::values::all_failed(priors.len(), e),
+            };
+        }
+        describe_each(c, priors.iter().collect()).await
     }
 
     async fn create(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Value> {

@@ -262,7 +262,7 @@ async fn read_lbs(c: &AwsClient, arns: &[String], priors: &[Value]) -> Result<Re
         .iter()
         .filter_map(|l| l.load_balancer_arn().map(str::to_string))
         .collect();
-    let mut tags = describe_tags(c, &found).await?;
+    let mut tags = elbv2::tags_of(c, &found).await?;
     let attrs = futures::future::join_all(found.iter().map(|a| attributes_of(c, a))).await;
     let priors_by_id: HashMap<String, &Value> = priors
         .iter()

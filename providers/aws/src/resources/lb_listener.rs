@@ -251,7 +251,7 @@ async fn read_listeners(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> 
         .iter()
         .filter_map(|l| l.listener_arn().map(str::to_string))
         .collect();
-    let mut tags = describe_tags(c, &arns).await?;
+    let mut tags = elbv2::tags_of(c, &arns).await?;
     let priors_by_id: HashMap<String, &Value> = priors
         .iter()
         .filter_map(|p| str_attr(p, "id").map(|id| (id, p)))

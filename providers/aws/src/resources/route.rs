@@ -9,7 +9,6 @@
 //! unique by table and destination, so an interrupted create is found by looking there.
 
 use crate::client::AwsClient;
-use crate::ec2::{FILTER_VALUES_MAX, filter};
 use crate::errors::{aws_err, code_of};
 use crate::values::{ReadResults, all_failed, complete, keys_of, single, str_attr};
 use async_trait::async_trait;
@@ -147,23 +146,11 @@ fn key_of(p: &Value) -> Option<String> {
 
 async fn read_routes(c: &AwsClient, tables: &[String]) -> Result<ReadResults> {
     let mut results = ReadResults::new();
-    for chunk in tables.chunks(FILTER_VALUES_MAX) {
-        let found: Vec<_> = c
-            .ec2()
-            .describe_route_tables()
-            .filters(filter("route-table-id", chunk.iter().cloned()))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<std::result::Result<_, _>>()
-            .await
-            .map_err(aws_err("reading EC2 route tables"))?;
-        for t in &found {
-            let table = t.route_table_id().unwrap_or_default();
-            for r in t.routes() {
-                if let Some((_, dest)) = route_destination(r) {
-                    results.insert(key(table, dest), flatten(table, r));
-                }
+    for t in &crate::ec2::route_tables(c, tables).await? {
+        let table = t.route_table_id().unwrap_or_default();
+        for r in t.routes() {
+            if let Some((_, dest)) = route_destination(r) {
+                results.insert(key(table, dest), flatten(table, r));
             }
         }
     }

@@ -5,7 +5,7 @@
 //! The `local` route and routes propagated from virtual private gateways are not `route` blocks.
 
 use crate::client::AwsClient;
-use crate::ec2::{FILTER_VALUES_MAX, delete_retrying, filter, ownership_filters, tag_pairs, tag_spec, update_tags};
+use crate::ec2::{delete_retrying, ownership_filters, tag_pairs, tag_spec, update_tags};
 use crate::errors::{Context, aws_err};
 use crate::tags;
 use crate::values::{
@@ -128,22 +128,10 @@ async fn read_tables(c: &AwsClient, ids: &[String], priors: &[Value]) -> Result<
         .filter_map(|p| str_attr(p, "id").map(|id| (id, p)))
         .collect();
     let mut results = ReadResults::new();
-    for chunk in ids.chunks(FILTER_VALUES_MAX) {
-        let tables: Vec<_> = c
-            .ec2()
-            .describe_route_tables()
-            .filters(filter("route-table-id", chunk.iter().cloned()))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<std::result::Result<_, _>>()
-            .await
-            .map_err(aws_err("reading EC2 route tables"))?;
-        for t in tables {
-            let id = t.route_table_id().unwrap_or_default().to_string();
-            let prior = priors_by_id.get(&id).copied().unwrap_or(&Value::Null);
-            results.insert(id, flatten(c, &t, prior));
-        }
+    for t in crate::ec2::route_tables(c, ids).await? {
+        let id = t.route_table_id().unwrap_or_default().to_string();
+        let prior = priors_by_id.get(&id).copied().unwrap_or(&Value::Null);
+        results.insert(id, flatten(c, &t, prior));
     }
     Ok(results)
 }

@@ -11,7 +11,7 @@ use crate::ec2::{FILTER_VALUES_MAX, filter};
 use crate::errors::aws_err;
 use crate::values::{ReadResults, all_failed, complete, id_of, keys_of, single, str_attr};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::RouteTableAssociation as Ec2Assoc;
+use aws_sdk_ec2::types::{RouteTable, RouteTableAssociation as Ec2Assoc};
 use infra_provider::{
     Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
     wait_for,
@@ -46,8 +46,27 @@ fn state(a: &Ec2Assoc) -> String {
         .unwrap_or_else(|| "associated".into())
 }
 
+/// Inserts the live associations among `tables` whose IDs are in `ids`.
+fn insert_live(results: &mut ReadResults, tables: &[RouteTable], ids: &[String]) {
+    for t in tables {
+        for a in t.associations() {
+            let id = a.route_table_association_id().unwrap_or_default();
+            if ids.iter().any(|x| x == id) && matches!(state(a).as_str(), "associated" | "associating") {
+                results.insert(id, flatten(a));
+            }
+        }
+    }
+}
+
+/// Reads associations by ID: in a refresh from the route tables it shares (see [`crate::refresh`]),
+/// the rest with `DescribeRouteTables` filtered on association IDs.
 async fn read_associations(c: &AwsClient, ids: &[String]) -> Result<ReadResults> {
     let mut results = ReadResults::new();
+    let mut ids = ids.to_vec();
+    if let Some(tables) = crate::ec2::shared_route_tables(c).await? {
+        insert_live(&mut results, &tables, &ids);
+        ids.retain(|id| !results.contains(id));
+    }
     for chunk in ids.chunks(FILTER_VALUES_MAX) {
         let tables: Vec<_> = c
             .ec2()
@@ -59,14 +78,7 @@ async fn read_associations(c: &AwsClient, ids: &[String]) -> Result<ReadResults>
             .collect::<std::result::Result<_, _>>()
             .await
             .map_err(aws_err("reading EC2 route table associations"))?;
-        for t in &tables {
-            for a in t.associations() {
-                let id = a.route_table_association_id().unwrap_or_default();
-                if chunk.iter().any(|x| x == id) && matches!(state(a).as_str(), "associated" | "associating") {
-                    results.insert(id, flatten(a));
-                }
-            }
-        }
+        insert_live(&mut results, &tables, chunk);
     }
     Ok(results)
 }

@@ -7,8 +7,8 @@
 //! governance-mode retention), then the bucket, then waits until S3 no longer finds it.
 //!
 //! Batched read: one `ListBuckets` call answers which buckets exist (and their region) for all of them,
-//! and the Resource Groups Tagging API (`GetResources`, 100 ARNs per call) their tags; a bucket that API
-//! does not answer for is read with `GetBucketTagging`. `object_lock_enabled` cannot be turned off once
+//! and the refresh's Resource Groups Tagging API sweep ([`crate::tagging`], shared with the other types)
+//! their tags; a bucket that API does not answer for is read with `GetBucketTagging`. `object_lock_enabled` cannot be turned off once
 //! on, so a refresh keeps the known value; only a bucket read without one (import, adoption) costs a
 //! `GetObjectLockConfiguration` call. Reads right after a write use `HeadBucket` + `GetBucketTagging`.
 //! Import ID: the bucket name.

@@ -9,8 +9,7 @@
 
 use crate::client::AwsClient;
 use crate::ec2::{
-    FILTER_VALUES_MAX, api_protocol, delete_retrying, filter, normalize_protocol, ownership_filters, tag_pairs,
-    tag_spec, update_tags,
+    api_protocol, delete_retrying, normalize_protocol, ownership_filters, tag_pairs, tag_spec, update_tags,
 };
 use crate::errors::aws_err;
 use crate::tags;
@@ -348,31 +347,13 @@ fn flatten(c: &AwsClient, g: &Ec2Group, prior: &Value) -> Value {
     complete(&block(), obj)
 }
 
-async fn describe(c: &AwsClient, ids: &[String]) -> Result<Vec<Ec2Group>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(FILTER_VALUES_MAX) {
-        let groups: Vec<_> = c
-            .ec2()
-            .describe_security_groups()
-            .filters(filter("group-id", chunk.iter().cloned()))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<std::result::Result<_, _>>()
-            .await
-            .map_err(aws_err("reading EC2 security groups"))?;
-        out.extend(groups);
-    }
-    Ok(out)
-}
-
 async fn read_groups(c: &AwsClient, ids: &[String], priors: &[Value]) -> Result<ReadResults> {
     let priors_by_id: HashMap<String, &Value> = priors
         .iter()
         .filter_map(|p| str_attr(p, "id").map(|id| (id, p)))
         .collect();
     let mut results = ReadResults::new();
-    for g in describe(c, ids).await? {
+    for g in crate::ec2::security_groups(c, ids).await? {
         let id = g.group_id().unwrap_or_default().to_string();
         let prior = priors_by_id.get(&id).copied().unwrap_or(&Value::Null);
         results.insert(id, flatten(c, &g, prior));
@@ -530,10 +511,16 @@ impl ResourceType<AwsClient> for SecurityGroup {
             .to_string();
         let rest = async {
             let group = wait_for(ctx, "security group visible", || async {
-                Ok(match describe(c, std::slice::from_ref(&id)).await?.into_iter().next() {
-                    Some(g) => Poll::Ready(g),
-                    None => Poll::Pending("not visible yet".into()),
-                })
+                Ok(
+                    match crate::ec2::describe_security_groups(c, std::slice::from_ref(&id))
+                        .await?
+                        .into_iter()
+                        .next()
+                    {
+                        Some(g) => Poll::Ready(g),
+                        None => Poll::Pending("not visible yet".into()),
+                    },
+                )
             })
             .await?;
             // EC2 gives every new VPC group an "allow all" egress rule; Terraform removes it so that only
@@ -580,7 +567,10 @@ impl ResourceType<AwsClient> for SecurityGroup {
     async fn delete(&self, c: &AwsClient, ctx: &OpContext, prior: &Value) -> Result<()> {
         let id = id_of(prior)?;
         if prior.get_bool("revoke_rules_on_delete") == Some(true)
-            && let Some(g) = describe(c, std::slice::from_ref(&id)).await?.into_iter().next()
+            && let Some(g) = crate::ec2::describe_security_groups(c, std::slice::from_ref(&id))
+                .await?
+                .into_iter()
+                .next()
         {
             revoke_permissions(c, &id, false, g.ip_permissions().to_vec()).await?;
             revoke_permissions(c, &id, true, g.ip_permissions_egress().to_vec()).await?;

@@ -4,10 +4,10 @@
 //!
 //! Batched read: `GetParameters` (10 names per call, decrypted; names in `InvalidParameters` are gone) and
 //! `DescribeParameters` filtered on the names (50 per call, paginated) for the metadata. SSM's own tag
-//! call (`ListTagsForResource`) takes one parameter per call, so tags come from the Resource Groups
-//! Tagging API instead: `GetResources` with up to 100 parameter ARNs per call (a parameter without tags
-//! is not answered for, and its tags are then read with `ListTagsForResource`, for it alone; parameters
-//! made here always carry the ownership tags). N parameters cost about N/10 + N/50 + N/100 calls. A read
+//! call (`ListTagsForResource`) takes one parameter per call, so tags come from the refresh's Resource
+//! Groups Tagging API sweep instead ([`crate::tagging`], one for all types; a parameter it does not
+//! answer for has its tags read with `ListTagsForResource`, for it alone; parameters made here always
+//! carry the ownership tags). N parameters cost about N/10 + N/50 calls plus their share of the sweep. A read
 //! right after a write uses `ListTagsForResource`, as the Tagging API may lag behind a tag change.
 //! Import ID: the parameter name (or its ARN).
 

@@ -2,7 +2,10 @@
 //!
 //! Batched read: one `DescribeVpcs` call filtered on all the VPC IDs (paginated), then one
 //! `DescribeRouteTables` (main route tables), one `DescribeSecurityGroups` (default groups) and one
-//! `DescribeNetworkAcls` (default ACLs), each filtered on all the found VPC IDs. The three DNS/metrics
+//! `DescribeNetworkAcls` (default ACLs), each filtered on all the found VPC IDs. In a refresh the main
+//! route tables and default groups come from the route tables and groups the refresh reads for the other
+//! types anyway (see [`crate::refresh`]); only VPCs whose main table or default group is not among them
+//! need those two calls. The three DNS/metrics
 //! attributes only exist per VPC (`DescribeVpcAttribute` has no batch form), so those are three calls per
 //! VPC, made concurrently.
 
@@ -117,7 +120,29 @@ async fn read_vpcs(c: &AwsClient, ids: &[String], priors: &[Value]) -> Result<Re
     let mut main_rtb = HashMap::new();
     let mut default_sg = HashMap::new();
     let mut default_acl = HashMap::new();
-    for chunk in found.chunks(FILTER_VALUES_MAX) {
+    let ours = |v: Option<&str>| v.is_some_and(|v| found.iter().any(|f| f == v));
+    if let Some(tables) = crate::ec2::shared_route_tables(c).await? {
+        for t in tables.iter().filter(|t| ours(t.vpc_id())) {
+            if t.associations().iter().any(|a| a.main() == Some(true))
+                && let (Some(v), Some(id)) = (t.vpc_id(), t.route_table_id())
+            {
+                main_rtb.insert(v.to_string(), id.to_string());
+            }
+        }
+    }
+    if let Some(groups) = crate::ec2::shared_security_groups(c).await? {
+        for g in groups
+            .iter()
+            .filter(|g| ours(g.vpc_id()) && g.group_name() == Some("default"))
+        {
+            if let (Some(v), Some(id)) = (g.vpc_id(), g.group_id()) {
+                default_sg.insert(v.to_string(), id.to_string());
+            }
+        }
+    }
+    let need_rtb: Vec<String> = found.iter().filter(|v| !main_rtb.contains_key(*v)).cloned().collect();
+    let need_sg: Vec<String> = found.iter().filter(|v| !default_sg.contains_key(*v)).cloned().collect();
+    for chunk in need_rtb.chunks(FILTER_VALUES_MAX) {
         let rtbs: Vec<_> = c
             .ec2()
             .describe_route_tables()
@@ -134,6 +159,8 @@ async fn read_vpcs(c: &AwsClient, ids: &[String], priors: &[Value]) -> Result<Re
                 main_rtb.insert(v.to_string(), id.to_string());
             }
         }
+    }
+    for chunk in need_sg.chunks(FILTER_VALUES_MAX) {
         let sgs: Vec<_> = c
             .ec2()
             .describe_security_groups()
@@ -150,6 +177,8 @@ async fn read_vpcs(c: &AwsClient, ids: &[String], priors: &[Value]) -> Result<Re
                 default_sg.insert(v.to_string(), id.to_string());
             }
         }
+    }
+    for chunk in found.chunks(FILTER_VALUES_MAX) {
         let acls: Vec<_> = c
             .ec2()
             .describe_network_acls()

@@ -8,9 +8,7 @@
 //! Batched read: one `DescribeSecurityGroupRules` call filtered on all the rule IDs (paginated).
 
 use crate::client::AwsClient;
-use crate::ec2::{
-    FILTER_VALUES_MAX, api_protocol, filter, normalize_protocol, ownership_filters, tag_pairs, tag_spec, update_tags,
-};
+use crate::ec2::{api_protocol, filter, normalize_protocol, ownership_filters, tag_pairs, tag_spec, update_tags};
 use crate::errors::{aws_err, code_of};
 use crate::tags;
 use crate::values::{ReadResults, all_failed, complete, id_of, keys_of, prior_for, single, str_attr};
@@ -121,17 +119,8 @@ async fn read_rules(c: &AwsClient, egress: bool, ids: &[String], priors: &[Value
         .filter_map(|p| str_attr(p, "id").map(|id| (id, p)))
         .collect();
     let mut results = ReadResults::new();
-    for chunk in ids.chunks(FILTER_VALUES_MAX) {
-        let rules: Vec<_> = c
-            .ec2()
-            .describe_security_group_rules()
-            .filters(filter("security-group-rule-id", chunk.iter().cloned()))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<std::result::Result<_, _>>()
-            .await
-            .map_err(aws_err("reading EC2 security group rules"))?;
+    {
+        let rules = crate::ec2::security_group_rules(c, ids).await?;
         // Endpoints that leave out the owner still need it for ARNs.
         let account = if rules
             .iter()

@@ -16,6 +16,7 @@ mod iam;
 mod internet_gateway;
 mod lb;
 mod nat_gateway;
+mod refresh;
 mod route;
 mod route_table;
 mod s3;
