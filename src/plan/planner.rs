@@ -385,8 +385,20 @@ impl Planner<'_> {
             }
             let lineage = self.refreshed.lineage.clone();
             futures.push(async move {
-                let results = client.refresh(&lineage, &batches).await;
-                addrs.into_iter().zip(results).collect::<Vec<_>>()
+                let mut results = client.refresh(&lineage, &batches).await.into_iter();
+                // Every object gets an answer: one the provider left out is an error, never skipped.
+                addrs
+                    .into_iter()
+                    .map(|a| {
+                        let mut r = results.next().unwrap_or_default();
+                        r.resize_with(a.len(), || {
+                            Err(infra_provider::ProviderError::new(
+                                "the provider returned no answer for it",
+                            ))
+                        });
+                        (a, r)
+                    })
+                    .collect::<Vec<_>>()
             });
         }
         let answers = futures::future::join_all(futures).await.into_iter().flatten();
