@@ -6,10 +6,10 @@
 //! see [`crate::refresh`]).
 
 use crate::client::AwsClient;
-use crate::errors::{aws_err, code_of};
+use crate::errors::aws_err;
 use crate::tags::TagChanges;
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteTable, SecurityGroup, SecurityGroupRule, Tag, TagSpecification};
-use infra_provider::{OpContext, Poll, Result, TAG_ADDRESS, TAG_LINEAGE, wait_for};
+use infra_provider::{OpContext, Result, TAG_ADDRESS, TAG_LINEAGE};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -108,23 +108,12 @@ pub async fn update_tags(client: &AwsClient, id: &str, ch: &TagChanges) -> Resul
 
 /// Runs a delete call until it stops failing with `DependencyViolation` (something still uses the object,
 /// e.g. an ENI being released) or the operation times out; a not-found error counts as deleted.
-pub async fn delete_retrying<F, Fut>(ctx: &OpContext, what: &str, mut call: F) -> Result<()>
+pub async fn delete_retrying<F, Fut>(ctx: &OpContext, what: &str, call: F) -> Result<()>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<()>>,
 {
-    wait_for(ctx, what, || {
-        let fut = call();
-        async move {
-            match fut.await {
-                Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
-                Err(e) if code_of(&e) == "DependencyViolation" => Ok(Poll::Pending(e.to_string())),
-                Err(e) => Err(e),
-            }
-        }
-    })
-    .await
+    crate::errors::delete_retrying(ctx, what, &["DependencyViolation"], call).await
 }
 
 /// The tags of an EC2 object as a map.

@@ -1,6 +1,7 @@
 //! Mapping SDK errors to [`ProviderError`]: [`api_error`] keeps the AWS error code, message and request id
 //! and classifies "does not exist" codes as [`ErrorKind::NotFound`](infra_provider::ErrorKind); the
-//! [`Context`] extension prefixes what was being done ("creating EC2 VPC: ...").
+//! [`Context`] extension prefixes what was being done ("creating EC2 VPC: ..."); [`delete_retrying`]
+//! retries a delete while the cloud answers that the object is still in use.
 //!
 //! Messages come from AWS and from this crate only; no request parameter (and so no secret value) is ever
 //! formatted into them.
@@ -10,7 +11,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::request_id::RequestId;
-use infra_provider::{ErrorKind, ProviderError};
+use infra_provider::{ErrorKind, OpContext, Poll, ProviderError, wait_for};
 
 /// AWS error codes that mean the object does not exist (besides every code ending in `NotFound`).
 const NOT_FOUND_CODES: &[&str] = &[
@@ -26,6 +27,33 @@ const NOT_FOUND_CODES: &[&str] = &[
 /// True when an AWS error code means "not found".
 pub fn is_not_found_code(code: &str) -> bool {
     code.ends_with("NotFound") || code.ends_with(".NotFound") || NOT_FOUND_CODES.contains(&code)
+}
+
+/// Runs a delete call until it stops failing with one of the `busy` codes (something still uses the
+/// object: an ENI being released, a service being drained) or the operation times out; a not-found error
+/// counts as deleted.
+pub async fn delete_retrying<F, Fut>(
+    ctx: &OpContext,
+    what: &str,
+    busy: &[&str],
+    mut call: F,
+) -> infra_provider::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = infra_provider::Result<()>>,
+{
+    wait_for(ctx, what, || {
+        let fut = call();
+        async move {
+            match fut.await {
+                Ok(()) => Ok(Poll::Ready(())),
+                Err(e) if e.is_not_found() => Ok(Poll::Ready(())),
+                Err(e) if busy.contains(&code_of(&e)) => Ok(Poll::Pending(e.to_string())),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
 }
 
 /// Converts an SDK error into a [`ProviderError`] with the AWS code, message and request id.

@@ -334,27 +334,20 @@ impl ResourceType<AwsClient> for DbParameterGroup {
         }
         let name = crate::values::id_of(prior)?;
         // Still in use by an instance being deleted: retried until the operation's timeout.
-        infra_provider::wait_for(ctx, "DB parameter group deletion", || async {
-            match c
-                .rds()
-                .delete_db_parameter_group()
-                .db_parameter_group_name(&name)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(infra_provider::Poll::Ready(())),
-                Err(e) => {
-                    let e = aws_err(format!("deleting RDS DB parameter group {name}"))(e);
-                    if e.is_not_found() {
-                        Ok(infra_provider::Poll::Ready(()))
-                    } else if crate::errors::code_of(&e) == "InvalidDBParameterGroupState" {
-                        Ok(infra_provider::Poll::Pending(e.to_string()))
-                    } else {
-                        Err(e)
-                    }
-                }
-            }
-        })
+        crate::errors::delete_retrying(
+            ctx,
+            "DB parameter group deletion",
+            &["InvalidDBParameterGroupState"],
+            || async {
+                c.rds()
+                    .delete_db_parameter_group()
+                    .db_parameter_group_name(&name)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(aws_err(format!("deleting RDS DB parameter group {name}")))
+            },
+        )
         .await
     }
 

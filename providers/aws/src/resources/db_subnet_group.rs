@@ -253,27 +253,20 @@ impl ResourceType<AwsClient> for DbSubnetGroup {
     async fn delete(&self, c: &AwsClient, ctx: &OpContext, prior: &Value) -> Result<()> {
         let name = crate::values::id_of(prior)?;
         // A subnet group stays in use for a while after its last instance is deleted.
-        infra_provider::wait_for(ctx, "DB subnet group deletion", || async {
-            match c
-                .rds()
-                .delete_db_subnet_group()
-                .db_subnet_group_name(&name)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(infra_provider::Poll::Ready(())),
-                Err(e) => {
-                    let e = aws_err(format!("deleting RDS DB subnet group {name}"))(e);
-                    if e.is_not_found() {
-                        Ok(infra_provider::Poll::Ready(()))
-                    } else if crate::errors::code_of(&e) == "InvalidDBSubnetGroupStateFault" {
-                        Ok(infra_provider::Poll::Pending(e.to_string()))
-                    } else {
-                        Err(e)
-                    }
-                }
-            }
-        })
+        crate::errors::delete_retrying(
+            ctx,
+            "DB subnet group deletion",
+            &["InvalidDBSubnetGroupStateFault"],
+            || async {
+                c.rds()
+                    .delete_db_subnet_group()
+                    .db_subnet_group_name(&name)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(aws_err(format!("deleting RDS DB subnet group {name}")))
+            },
+        )
         .await
     }
 

@@ -9,7 +9,7 @@
 use crate::client::AwsClient;
 use crate::ecs::{tag_list, tag_pairs, update_tags};
 use crate::elbv2::owned;
-use crate::errors::{aws_err, code_of};
+use crate::errors::aws_err;
 use crate::tags;
 use crate::values::{ReadResults, all_failed, changed, complete, id_of, partial_object, prior_for, single, str_attr};
 use async_trait::async_trait;
@@ -224,21 +224,20 @@ impl ResourceType<AwsClient> for EcsCluster {
     async fn delete(&self, c: &AwsClient, ctx: &OpContext, prior: &Value) -> Result<()> {
         let arn = id_of(prior)?;
         // Services being deleted keep the cluster busy for a while: retry until the timeout.
-        wait_for(ctx, "cluster deletion", || async {
-            match c.ecs().delete_cluster().cluster(&arn).send().await {
-                Ok(_) => Ok(Poll::Ready(())),
-                Err(e) => {
-                    let e = aws_err(format!("deleting ECS cluster {arn}"))(e);
-                    match code_of(&e) {
-                        _ if e.is_not_found() => Ok(Poll::Ready(())),
-                        "ClusterContainsServicesException"
-                        | "ClusterContainsTasksException"
-                        | "ClusterContainsContainerInstancesException"
-                        | "UpdateInProgressException" => Ok(Poll::Pending(e.to_string())),
-                        _ => Err(e),
-                    }
-                }
-            }
+        const BUSY: &[&str] = &[
+            "ClusterContainsServicesException",
+            "ClusterContainsTasksException",
+            "ClusterContainsContainerInstancesException",
+            "UpdateInProgressException",
+        ];
+        crate::errors::delete_retrying(ctx, "cluster deletion", BUSY, || async {
+            c.ecs()
+                .delete_cluster()
+                .cluster(&arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(aws_err(format!("deleting ECS cluster {arn}")))
         })
         .await?;
         wait_for(ctx, "cluster inactive", || async {

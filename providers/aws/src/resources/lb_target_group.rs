@@ -12,7 +12,7 @@
 
 use crate::client::AwsClient;
 use crate::elbv2::{self, DescribeFn, arn_suffix, attr_map, describe_chunked, describe_tags, owned, tag_list};
-use crate::errors::{aws_err, code_of};
+use crate::errors::aws_err;
 use crate::tags;
 use crate::values::{
     ReadResults, all_failed, carry, changed, complete, id_of, keys_of, partial_object, prior_for, single, str_attr,
@@ -22,8 +22,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup, TargetGroupAttribute, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Type,
-    Value, wait_for,
+    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
 };
 use std::collections::HashMap;
 
@@ -583,20 +582,14 @@ impl ResourceType<AwsClient> for LbTargetGroup {
     async fn delete(&self, c: &AwsClient, ctx: &OpContext, prior: &Value) -> Result<()> {
         let arn = id_of(prior)?;
         // A listener or rule being deleted at the same time may still hold the group for a moment.
-        wait_for(ctx, "target group deletion", || async {
-            match c.elbv2().delete_target_group().target_group_arn(&arn).send().await {
-                Ok(_) => Ok(Poll::Ready(())),
-                Err(e) => {
-                    let e = aws_err(format!("deleting ELB target group {arn}"))(e);
-                    if e.is_not_found() {
-                        Ok(Poll::Ready(()))
-                    } else if code_of(&e) == "ResourceInUse" {
-                        Ok(Poll::Pending(e.to_string()))
-                    } else {
-                        Err(e)
-                    }
-                }
-            }
+        crate::errors::delete_retrying(ctx, "target group deletion", &["ResourceInUse"], || async {
+            c.elbv2()
+                .delete_target_group()
+                .target_group_arn(&arn)
+                .send()
+                .await
+                .map(drop)
+                .map_err(aws_err(format!("deleting ELB target group {arn}")))
         })
         .await
     }
