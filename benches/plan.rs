@@ -9,8 +9,8 @@ use infra::addrs::{InstanceAddr, ProviderKey};
 use infra::config::Config;
 use infra::plan::planner::{PlanOptions, plan};
 use infra::provider_set::ProviderSet;
-use infra::state::local::LocalStore;
 use infra::state::{ResourceInstance, State, StateStore};
+
 use infra::testing::FakeProvider;
 use infra_provider::Value;
 use std::collections::BTreeMap;
@@ -77,7 +77,9 @@ fn generate(dir: &Path, total: usize) {
     }
     std::fs::create_dir_all(dir.join("cfg")).unwrap();
     std::fs::write(dir.join("cfg/main.tf"), tf).unwrap();
-    LocalStore::new(dir.join("state.json")).persist(&mut state).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(StateStore::local(dir.join("state.json")).persist(&mut state))
+        .unwrap();
 }
 
 fn peak_rss_kb() -> u64 {
@@ -101,7 +103,10 @@ fn measure(dir: &Path) {
     let (cfg, d) = Config::load(&dir.join("cfg"));
     assert!(!d.has_errors(), "{d:?}");
     let loaded = start.elapsed();
-    let state = LocalStore::new(dir.join("state.json")).load().unwrap().unwrap();
+    let state = rt
+        .block_on(StateStore::local(dir.join("state.json")).load())
+        .unwrap()
+        .unwrap();
     let state_loaded = start.elapsed();
     let providers = ProviderSet::new(vec![FakeProvider::new()]);
     let opts = PlanOptions {

@@ -5,8 +5,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+echo "==> the emulators (installed into .tools/ on first use)" >&2
 scripts/tools.sh
-cargo build --quiet --bin infra
+echo "==> cargo build --bin infra (a cold build compiles the AWS SDK: about 15 minutes on 2 cores)" >&2
+cargo build --bin infra
 infra="$root/target/debug/infra"
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

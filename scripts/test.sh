@@ -5,8 +5,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-scripts/tools.sh
+scripts/tools.sh --postgres
 export INFRA_TOOLS_DIR="$root/.tools"
 export INFRA_DO_OPENAPI="${INFRA_DO_OPENAPI:-$root/../shared/digitalocean-openapi/digitalocean-v2.json}"
+echo "==> cargo fmt --check" >&2
 cargo fmt --all -- --check
+echo "==> cargo test --workspace --all-targets (a cold build compiles the AWS SDK: about 15 minutes on 2 cores)" >&2
 cargo test --workspace --all-targets "$@"

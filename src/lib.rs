@@ -11,8 +11,11 @@
 //! - [`scope`]: what names mean during evaluation (variables, locals, resources).
 //! - [`plan`]: refresh + diff into a [`plan::Plan`]; its renderings and saved form.
 //! - [`apply`]: executing a plan's graph, durably.
-//! - [`state`]: the state model, file format, and stores with locking.
+//! - [`state`]: the state model, file format, the store (serial, encryption) over any backend, the local
+//!   backend, and the conformance suite every backend passes.
+//! - [`encryption`]: encryption at rest of states and saved plans (AES-GCM; passphrase and pluggable keys).
 //! - [`provider_set`]: the providers a run can use (handed in by the binary).
+//! - [`backend_set`]: the state backends and key providers a run can use (built-ins plus the binary's).
 //! - [`fmt`]: the canonical formatter (`infra fmt`).
 //! - [`validate`]: schema checks without variables, state or cloud access.
 //! - [`testing`]: an in-memory provider for the engine's tests and benchmarks.
@@ -20,10 +23,12 @@
 
 pub mod addrs;
 pub mod apply;
+pub mod backend_set;
 pub mod cli;
 pub mod config;
 pub mod cost;
 pub mod diag;
+pub mod encryption;
 pub mod fmt;
 pub mod graph;
 pub mod lang;

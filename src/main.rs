@@ -1,5 +1,6 @@
 //! The `infra` binary: the command line plus the providers built into it.
 
+use infra::backend_set::BackendSet;
 use infra::provider_set::ProviderSet;
 
 #[global_allocator]
@@ -17,6 +18,23 @@ fn providers() -> ProviderSet {
     ProviderSet::new(list)
 }
 
+/// The state backends and key providers built in besides the engine's own (`local`, `pbkdf2`).
+#[allow(clippy::vec_init_then_push)]
+fn backends() -> BackendSet {
+    #[allow(unused_mut)]
+    let mut list: Vec<std::sync::Arc<dyn infra_backend::BackendType>> = Vec::new();
+    #[allow(unused_mut)]
+    let mut keys: Vec<std::sync::Arc<dyn infra_backend::KeyProviderType>> = Vec::new();
+    #[cfg(feature = "aws")]
+    {
+        list.push(infra_aws::s3_backend());
+        keys.push(infra_aws::kms_key_provider());
+    }
+    #[cfg(feature = "pg")]
+    list.push(infra_backend_pg::backend());
+    BackendSet::new(list, keys)
+}
+
 fn main() {
-    std::process::exit(infra::cli::main(providers()));
+    std::process::exit(infra::cli::main(providers(), backends()));
 }

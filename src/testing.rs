@@ -23,9 +23,17 @@ pub struct Cloud {
     pub creates: AtomicUsize,
     pub in_flight: AtomicUsize,
     pub max_in_flight: AtomicUsize,
+    /// How long each create of a network or subnet takes (zero by default), as a cloud API would.
+    pub create_latency: Mutex<Duration>,
 }
 
 impl Cloud {
+    async fn take_time(&self) {
+        let d = *self.create_latency.lock().unwrap();
+        if !d.is_zero() {
+            tokio::time::sleep(d).await;
+        }
+    }
     fn id(&self, prefix: &str) -> String {
         format!("{prefix}-{}", self.next.fetch_add(1, Ordering::SeqCst) + 1)
     }
@@ -184,6 +192,7 @@ impl ResourceType<Arc<Cloud>> for Network {
         c.in_flight.fetch_add(1, Ordering::SeqCst);
         c.max_in_flight
             .fetch_max(c.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+        c.take_time().await;
         let r = store(c, "net", planned, ctx);
         c.in_flight.fetch_sub(1, Ordering::SeqCst);
         r
@@ -246,6 +255,7 @@ impl ResourceType<Arc<Cloud>> for Subnet {
         read_many(c, priors).await
     }
     async fn create(&self, c: &Arc<Cloud>, ctx: &OpContext, planned: &Value) -> Result<Value> {
+        c.take_time().await;
         let net = planned.get_str("network_id").unwrap_or_default();
         if c.get(net).is_none() {
             return Err(ProviderError::api(

@@ -4,7 +4,6 @@ use super::*;
 use crate::config::Config;
 use crate::plan::planner::{PlanOptions, plan};
 use crate::plan::{Action, Reason};
-use crate::state::local::LocalStore;
 use crate::testing::FakeProvider;
 use infra_provider::Provider;
 
@@ -12,7 +11,8 @@ struct World {
     dir: tempfile::TempDir,
     fake: Arc<FakeProvider>,
     providers: ProviderSet,
-    store: Arc<LocalStore>,
+    store: Arc<StateStore>,
+    state_path: std::path::PathBuf,
 }
 
 impl World {
@@ -20,12 +20,14 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let fake = FakeProvider::new();
         let providers = ProviderSet::new(vec![fake.clone()]);
-        let store = Arc::new(LocalStore::new(dir.path().join("state/default.tfstate.json")));
+        let state_path = dir.path().join("state/default.tfstate.json");
+        let store = Arc::new(StateStore::local(&state_path));
         World {
             dir,
             fake,
             providers,
             store,
+            state_path,
         }
     }
 
@@ -42,7 +44,10 @@ impl World {
     }
 
     fn state(&self) -> State {
-        self.store.load().unwrap().unwrap_or_default()
+        match std::fs::read_to_string(&self.state_path) {
+            Ok(t) => crate::state::file::decode(&t, "state").unwrap(),
+            Err(_) => State::default(),
+        }
     }
 
     async fn plan_with(&self, text: &str, opts: PlanOptions) -> (Arc<Config>, Result<Plan, Diagnostics>) {
@@ -259,7 +264,7 @@ async fn an_interrupted_create_is_adopted_not_duplicated() {
         started: "now".into(),
     };
     st.resources.insert(addr.clone(), inst);
-    w.store.persist(&mut st).unwrap();
+    w.store.persist(&mut st).await.unwrap();
     let ctx = OpContext::new("fake_network.main", st.lineage.clone(), "t1", Duration::from_secs(1));
     let client = w.fake.configure(&Value::empty_map()).await.unwrap();
     let made = client
@@ -293,7 +298,7 @@ async fn an_intent_with_nothing_behind_it_is_created() {
         started: "now".into(),
     };
     st.resources.insert("fake_network.main".parse().unwrap(), inst);
-    w.store.persist(&mut st).unwrap();
+    w.store.persist(&mut st).await.unwrap();
     let p = w.plan(cfg).await;
     assert_eq!(actions(&p), vec![("fake_network.main".to_string(), Action::Create)]);
     w.apply(cfg).await;

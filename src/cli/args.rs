@@ -26,8 +26,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Check the configuration and prepare the state directory
-    Init(EnvArgs),
+    /// Check the configuration, set up its backend, and move states when the backend changed
+    Init(InitArgs),
     /// Check the configuration against the providers' schemas, without variables or cloud access
     Validate,
     /// Show what apply would change, and what it would cost
@@ -49,6 +49,11 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Release a stale state lock
     ForceUnlock(ForceUnlockArgs),
+    /// Show a saved plan: as the plan printed it, as JSON, or as a Markdown summary for a pull request
+    Show(ShowArgs),
+    /// The environments of the configuration
+    #[command(subcommand)]
+    Env(EnvCommand),
     /// Monthly cost per resource, per environment (offline)
     Cost(CostArgs),
 }
@@ -59,7 +64,8 @@ pub struct EnvArgs {
     /// Environment: selects DIR/NAME.tfvars and its own state
     #[arg(long, default_value = "default", env = "INFRA_ENV")]
     pub env: String,
-    /// State file path (default: state/<stack>/<env>.tfstate.json)
+    /// A local state file instead of the backend's (default: the backend block's, else
+    /// state/<stack>/<env>.tfstate.json in the project)
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
     /// How long to wait for a state lock held by someone else (e.g. 30s)
@@ -96,6 +102,43 @@ pub struct PlanningArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Move the state of every environment from the backend used before to the one configured now
+    #[arg(long, conflicts_with = "reconfigure")]
+    pub migrate_state: bool,
+    /// Use the configured backend as it is, without moving any state
+    #[arg(long)]
+    pub reconfigure: bool,
+    /// Backend settings besides the block: KEY=VALUE, or a file of them (repeatable)
+    #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
+    pub backend_config: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// A plan saved with `infra plan --out`
+    pub plan_file: std::path::PathBuf,
+    /// Print the JSON plan
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print a Markdown summary (for a pull-request comment)
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EnvCommand {
+    /// List the environments with their state location and serial
+    List {
+        /// A local state file instead of the backend's
+        #[arg(long, value_name = "PATH", hide = true)]
+        state: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub env: EnvArgs,
@@ -118,6 +161,9 @@ pub struct PlanArgs {
     /// Usage quantities for the cost line (YAML, Infracost-style)
     #[arg(long, value_name = "FILE")]
     pub usage: Option<PathBuf>,
+    /// Also write a Markdown summary of the plan to FILE (for a pull-request comment)
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -185,6 +231,21 @@ pub enum StateCommand {
         env: EnvArgs,
         source: String,
         destination: String,
+    },
+    /// Print the state (decrypted JSON) on stdout
+    Pull {
+        #[command(flatten)]
+        env: EnvArgs,
+    },
+    /// Replace the state with a state file (refuses another lineage or an older serial unless --force)
+    Push {
+        #[command(flatten)]
+        env: EnvArgs,
+        /// The state file (`-` for standard input)
+        file: PathBuf,
+        /// Write it even if its lineage differs or its serial is older
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -2,46 +2,60 @@
 
 use super::CliError;
 use super::args::{
-    ApplyArgs, Cli, Command, CostArgs, CostCommand, CostFormat, DestroyArgs, EnvArgs, FmtArgs, ImportArgs, OutputArgs,
-    PlanArgs, PlanningArgs, RefreshPricesArgs, StateCommand, VarArgs,
+    ApplyArgs, Cli, Command, CostArgs, CostCommand, CostFormat, DestroyArgs, EnvArgs, EnvCommand, FmtArgs, ImportArgs,
+    InitArgs, OutputArgs, PlanArgs, PlanningArgs, RefreshPricesArgs, ShowArgs, StateCommand, VarArgs,
 };
+use super::backend;
 use super::settings::{self, Settings};
 use super::ui::{Printer, Ui};
 use crate::addrs::{InstanceAddr, InstanceKey, Mode};
 use crate::apply::{self, ApplyOptions, Outcome};
+use crate::backend_set::BackendSet;
 use crate::config::{Config, display_path};
 use crate::cost;
 use crate::diag::{Diagnostics, Severity};
+use crate::encryption::Encryptors;
 use crate::plan::planner::{self, PlanOptions, configure_provider};
 use crate::plan::{Plan, PlanMode, json, planfile, render, vars};
 use crate::provider_set::ProviderSet;
-use crate::state::local::LocalStore;
+use crate::state::local::LocalBlob;
 use crate::state::{LockInfo, ResourceInstance, State, StateStore};
+use infra_backend::{Backend, StateBlob};
 use infra_provider::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub async fn run(cli: Cli, matches: &clap::ArgMatches, providers: &ProviderSet, ui: &Ui) -> Result<(), CliError> {
+/// What a command works with besides its flags: the providers and backends built in, and the terminal.
+pub struct Tools<'a> {
+    pub providers: &'a ProviderSet,
+    pub backends: &'a BackendSet,
+    pub ui: &'a Ui,
+}
+
+pub async fn run(cli: Cli, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let (providers, ui) = (t.providers, t.ui);
     match cli.command {
-        Command::Init(a) => init(&dir, &a, providers, ui),
+        Command::Init(a) => init(&dir, &a, t).await,
         Command::Validate => validate(&dir, providers, ui),
-        Command::Plan(a) => plan_cmd(&dir, a, matches, providers, ui).await,
-        Command::Apply(a) => apply_cmd(&dir, a, matches, providers, ui).await,
-        Command::Destroy(a) => destroy_cmd(&dir, a, matches, providers, ui).await,
-        Command::State(s) => state_cmd(&dir, s, ui),
-        Command::Import(a) => import_cmd(&dir, a, matches, providers, ui).await,
-        Command::Output(a) => output_cmd(&dir, a, ui),
+        Command::Plan(a) => plan_cmd(&dir, a, matches, t).await,
+        Command::Apply(a) => apply_cmd(&dir, a, matches, t).await,
+        Command::Destroy(a) => destroy_cmd(&dir, a, matches, t).await,
+        Command::State(s) => state_cmd(&dir, s, t).await,
+        Command::Import(a) => import_cmd(&dir, a, matches, t).await,
+        Command::Output(a) => output_cmd(&dir, a, t).await,
         Command::Graph => graph_cmd(&dir, ui),
         Command::Fmt(a) => fmt_cmd(&dir, a, ui),
-        Command::ForceUnlock(a) => force_unlock(&dir, &a, ui),
+        Command::ForceUnlock(a) => force_unlock(&dir, &a, t).await,
+        Command::Show(a) => show_cmd(&dir, &a, t).await,
+        Command::Env(EnvCommand::List { state }) => env_list(&dir, state, t).await,
         Command::Cost(CostArgs {
             command: Some(CostCommand::RefreshPrices(a)),
             ..
         }) => refresh_prices(&a, providers, ui).await,
-        Command::Cost(a) => cost_cmd(&dir, a, matches, providers, ui).await,
+        Command::Cost(a) => cost_cmd(&dir, a, matches, t).await,
     }
 }
 
@@ -77,31 +91,127 @@ fn report(diags: &Diagnostics, cfg: &Config, ui: &Ui) -> Result<(), CliError> {
     Ok(())
 }
 
-fn resolve(dir: &Path, env: &EnvArgs, cfg: Option<&Config>) -> Result<Settings, CliError> {
+/// A state opened for a command: settings, the store (with the configuration's encryption), the backend
+/// it is in (`None` with `--state PATH`), and the encryptors of states and plans.
+struct Opened {
+    settings: Settings,
+    store: Arc<StateStore>,
+    backend: Option<Arc<dyn Backend>>,
+    encryptors: Encryptors,
+}
+
+async fn open_state(dir: &Path, env: &EnvArgs, cfg: Option<&Config>, t: &Tools<'_>) -> Result<Opened, CliError> {
     settings::validate_env_name(&env.env)?;
-    Ok(Settings {
-        config_dir: dir.to_path_buf(),
-        env: env.env.clone(),
-        state_path: settings::state_path(cfg, dir, &env.env, env.state.as_deref()),
-        lock_timeout: settings::parse_lock_timeout(&env.lock_timeout)?,
+    let lock_timeout = settings::parse_lock_timeout(&env.lock_timeout)?;
+    let encryptors = backend::encryptors(cfg, t.backends).await?;
+    let (blob, backend): (Arc<dyn StateBlob>, _) = match &env.state {
+        Some(p) => (Arc::new(LocalBlob::new(p)), None),
+        None => {
+            let b = backend::for_command(cfg, dir, t.backends).await?;
+            (b.state(&env.env), Some(b))
+        }
+    };
+    let store = Arc::new(StateStore::new(blob, encryptors.state.clone()));
+    Ok(Opened {
+        settings: Settings {
+            config_dir: dir.to_path_buf(),
+            env: env.env.clone(),
+            location: store.describe(),
+            lock_timeout,
+        },
+        store,
+        backend,
+        encryptors,
     })
 }
 
-/// Holds the state lock for as long as it lives.
+/// Says on stderr when the environment has no state yet while others have (a typo in `--env` would
+/// otherwise plan to create everything again), and when a state sits where infra kept it before it
+/// resolved the local default against the configuration directory.
+async fn note_missing_state(o: &Opened, ui: &Ui) {
+    let Some(b) = &o.backend else { return };
+    if let Ok(envs) = b.environments().await {
+        let others: Vec<&str> = envs
+            .iter()
+            .map(String::as_str)
+            .filter(|e| *e != o.settings.env)
+            .collect();
+        if !others.is_empty() && !envs.contains(&o.settings.env) {
+            ui.warn(&format!(
+                "environment `{}` has no state yet; known: {}",
+                o.settings.env,
+                others.join(", ")
+            ));
+        }
+    }
+    if b.kind() == "local" {
+        let old = PathBuf::from("state")
+            .join(settings::stack_name(&o.settings.config_dir))
+            .join(format!("{}.tfstate.json", o.settings.env));
+        let here = std::fs::canonicalize(&old).ok();
+        let used = std::fs::canonicalize(&o.settings.location).ok();
+        if here.is_some() && here != used {
+            ui.warn(&format!(
+                "a state for this environment exists at {} (where infra used to keep it when run from this directory); this run uses {}. Move it there to keep using it.",
+                display_path(&old),
+                o.settings.location
+            ));
+        }
+    }
+}
+
+/// Holds the state lock for as long as it lives; release it with [`Locked::release`] (dropping it
+/// releases it too, blocking).
 struct Locked {
-    store: Arc<LocalStore>,
+    store: Arc<StateStore>,
     id: String,
+    released: bool,
+}
+
+impl Locked {
+    async fn release(mut self) {
+        self.released = true;
+        let _ = self.store.unlock(&self.id).await;
+    }
 }
 
 impl Drop for Locked {
     fn drop(&mut self) {
-        let _ = self.store.unlock(&self.id);
+        if self.released {
+            return;
+        }
+        if let Ok(h) = tokio::runtime::Handle::try_current()
+            && h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            let store = self.store.clone();
+            let id = self.id.clone();
+            tokio::task::block_in_place(|| {
+                let _ = h.block_on(store.unlock(&id));
+            });
+        }
     }
 }
 
-fn lock(store: &Arc<LocalStore>, operation: &str, timeout: Duration) -> Result<Locked, CliError> {
+async fn lock(store: &Arc<StateStore>, operation: &str, timeout: Duration) -> Result<Locked, CliError> {
     let info = LockInfo::new(operation);
-    if let Some(stale) = store.lock(&info, timeout)? {
+    let first = if timeout.is_zero() {
+        store.lock(&info, timeout).await
+    } else {
+        match store.lock(&info, Duration::ZERO).await {
+            Err(crate::state::StateError::Locked { info: holder, .. }) => {
+                eprintln!(
+                    "Waiting up to {} for the state lock held by {} ({}, ID {})...",
+                    humantime::format_duration(timeout),
+                    holder.who,
+                    holder.operation,
+                    holder.id
+                );
+                store.lock(&info, timeout).await
+            }
+            other => other,
+        }
+    };
+    if let Some(stale) = first? {
         eprintln!(
             "Note: took over lock {} of an earlier {} ({}, pid {}) that ended without releasing it",
             stale.id, stale.operation, stale.who, stale.pid
@@ -110,11 +220,12 @@ fn lock(store: &Arc<LocalStore>, operation: &str, timeout: Duration) -> Result<L
     Ok(Locked {
         store: store.clone(),
         id: info.id,
+        released: false,
     })
 }
 
-fn load_state(store: &LocalStore) -> Result<State, CliError> {
-    Ok(store.load()?.unwrap_or_default())
+async fn load_state(store: &StateStore) -> Result<State, CliError> {
+    Ok(store.load().await?.unwrap_or_default())
 }
 
 fn plan_options(p: &PlanningArgs, mode: PlanMode) -> Result<PlanOptions, CliError> {
@@ -145,35 +256,45 @@ fn plan_options(p: &PlanningArgs, mode: PlanMode) -> Result<PlanOptions, CliErro
 struct Prepared {
     cfg: Arc<Config>,
     settings: Settings,
-    store: Arc<LocalStore>,
-    _lock: Locked,
+    store: Arc<StateStore>,
+    encryptors: Encryptors,
+    lock: Option<Locked>,
     state: State,
     raw_vars: BTreeMap<String, Value>,
 }
 
-fn prepare(
+async fn prepare(
     dir: &Path,
     env: &EnvArgs,
     vars_args: &VarArgs,
     matches: &clap::ArgMatches,
     operation: &str,
-    ui: &Ui,
+    t: &Tools<'_>,
 ) -> Result<Prepared, CliError> {
+    let ui = t.ui;
+    settings::validate_env_name(&env.env)?;
     let mut cfg = load_config(dir, ui)?;
-    let settings = resolve(dir, env, Some(&cfg))?;
-    ui.info(&settings::announce(&settings, operation));
-    let store = Arc::new(LocalStore::new(&settings.state_path));
-    let lock = lock(&store, operation, settings.lock_timeout)?;
-    let state = load_state(&store)?;
+    // Variables first: a bad --var is an error before any state or cloud is touched.
     let flags = settings::var_flags(matches, &vars_args.vars, &vars_args.var_files);
     let env_vars: Vec<(String, String)> = std::env::vars().collect();
-    let (raw_vars, d) = vars::collect(&mut cfg, &settings.env, &flags, &env_vars);
+    let (raw_vars, d) = vars::collect(&mut cfg, &env.env, &flags, &env_vars);
     report(&d, &cfg, ui)?;
+    let opened = open_state(dir, env, Some(&cfg), t).await?;
+    ui.info(&settings::announce(&opened.settings, operation));
+    let lock = lock(&opened.store, operation, opened.settings.lock_timeout).await?;
+    let state = match opened.store.load().await? {
+        Some(s) => s,
+        None => {
+            note_missing_state(&opened, ui).await;
+            State::default()
+        }
+    };
     Ok(Prepared {
         cfg: Arc::new(cfg),
-        settings,
-        store,
-        _lock: lock,
+        settings: opened.settings,
+        store: opened.store,
+        encryptors: opened.encryptors,
+        lock: Some(lock),
         state,
         raw_vars,
     })
@@ -193,10 +314,27 @@ async fn make_plan(p: &Prepared, providers: &ProviderSet, opts: &PlanOptions, ui
     plan.ok_or_else(|| CliError::diags(&diags, &p.cfg.sources))
 }
 
-/// The cost delta of a plan; a problem pricing it is a warning, never a failed plan.
-fn plan_cost(plan: &Plan, usage: Option<&Path>, ui: &Ui) -> Option<cost::CostDelta> {
-    let usage = match usage {
-        Some(u) => match cost::Usage::load(u) {
+/// Reads a usage file for the cost line: its text, kept in a saved plan so that the plan shows the same
+/// cost later. A problem reading it is a warning, never a failed plan.
+fn usage_text(usage: Option<&Path>, ui: &Ui) -> Option<(String, String)> {
+    let u = usage?;
+    match std::fs::read_to_string(u) {
+        Ok(t) => Some((display_path(u), t)),
+        Err(e) => {
+            ui.warn(&format!(
+                "cost not estimated: cannot read usage file {}: {e}",
+                display_path(u)
+            ));
+            None
+        }
+    }
+}
+
+/// The cost delta of a plan (with the usage file text the plan carries); a problem pricing it is a
+/// warning, never a failed plan.
+fn plan_cost(plan: &Plan, ui: &Ui) -> Option<cost::CostDelta> {
+    let usage = match &plan.usage {
+        Some((name, text)) => match cost::Usage::parse(Path::new(name), text) {
             Ok(u) => u,
             Err(e) => {
                 ui.warn(&format!("cost not estimated: {e}"));
@@ -250,26 +388,36 @@ fn print_plan(plan: &Plan, providers: &ProviderSet, cost: Option<&cost::CostDelt
     ui.print(&text);
 }
 
-async fn plan_cmd(
-    dir: &Path,
-    a: PlanArgs,
-    matches: &clap::ArgMatches,
-    providers: &ProviderSet,
-    ui: &Ui,
-) -> Result<(), CliError> {
+async fn plan_cmd(dir: &Path, a: PlanArgs, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
     let mode = if a.destroy { PlanMode::Destroy } else { PlanMode::Normal };
     let opts = plan_options(&a.planning, mode)?;
-    let prepared = prepare(dir, &a.env, &a.vars, matches, "plan", ui)?;
-    let plan = make_plan(&prepared, providers, &opts, ui).await?;
-    drop(prepared._lock);
-    let cost = plan_cost(&plan, a.usage.as_deref(), ui);
-    print_plan(&plan, providers, cost.as_ref(), a.json, ui);
+    let mut prepared = prepare(dir, &a.env, &a.vars, matches, "plan", t).await?;
+    let plan = make_plan(&prepared, t.providers, &opts, ui).await;
+    if let Some(l) = prepared.lock.take() {
+        l.release().await;
+    }
+    let mut plan = plan?;
+    plan.usage = usage_text(a.usage.as_deref(), ui);
+    let cost = plan_cost(&plan, ui);
+    print_plan(&plan, t.providers, cost.as_ref(), a.json, ui);
+    if let Some(md) = &a.markdown {
+        let text = crate::plan::markdown::render(&plan, t.providers, cost.as_ref());
+        crate::state::local::write_atomic(md, text.as_bytes())
+            .map_err(|e| CliError::new(format!("cannot write {}: {e}", display_path(md))))?;
+    }
     if let Some(out) = &a.out {
-        planfile::save(&plan, out).map_err(|e| CliError::new(e.to_string()))?;
+        planfile::save(&plan, out, &prepared.encryptors.plan)
+            .await
+            .map_err(|e| CliError::new(e.to_string()))?;
         if !a.json {
             ui.info(&format!(
-                "Saved the plan to: {}\nTo perform exactly these actions, run: infra apply {}",
+                "Saved the plan to: {}{}\nTo perform exactly these actions, run: infra apply {}",
                 display_path(out),
+                match prepared.encryptors.plan.describe() {
+                    Some(k) => format!(" (encrypted with key_provider.{k})"),
+                    None => String::new(),
+                },
                 display_path(out)
             ));
         }
@@ -287,37 +435,31 @@ fn parallelism(n: usize) -> Result<usize, CliError> {
     Ok(n)
 }
 
-async fn apply_cmd(
-    dir: &Path,
-    a: ApplyArgs,
-    matches: &clap::ArgMatches,
-    providers: &ProviderSet,
-    ui: &Ui,
-) -> Result<(), CliError> {
+async fn apply_cmd(dir: &Path, a: ApplyArgs, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
     let parallelism = parallelism(a.parallelism)?;
     if let Some(file) = &a.plan_file {
-        if !a.planning.target.is_empty()
-            || !a.planning.replace.is_empty()
-            || !a.vars.vars.is_empty()
-            || !a.vars.var_files.is_empty()
-        {
+        if !a.planning.target.is_empty() || !a.planning.replace.is_empty() {
             return Err(CliError::usage(
-                "a saved plan already fixes targets, replacements and variables: apply it without --target, --replace, --var or --var-file",
+                "a saved plan already fixes its targets and replacements: apply it without --target or --replace",
             ));
         }
-        return apply_saved(dir, &a.env, file, parallelism, providers, ui).await;
+        let env_given = matches
+            .value_source("env")
+            .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
+        return apply_saved(dir, &a, env_given, file, parallelism, matches, t).await;
     }
     let opts = plan_options(&a.planning, PlanMode::Normal)?;
-    let prepared = prepare(dir, &a.env, &a.vars, matches, "apply", ui)?;
-    let plan = make_plan(&prepared, providers, &opts, ui).await?;
-    let cost = plan_cost(&plan, None, ui);
-    print_plan(&plan, providers, cost.as_ref(), false, ui);
+    let prepared = prepare(dir, &a.env, &a.vars, matches, "apply", t).await?;
+    let plan = make_plan(&prepared, t.providers, &opts, ui).await?;
+    let cost = plan_cost(&plan, ui);
+    print_plan(&plan, t.providers, cost.as_ref(), false, ui);
     if !plan.has_changes() && plan.drift.is_empty() && plan.notes.is_empty() {
         ui.print(&format!(
             "\n{} Resources: 0 added, 0 changed, 0 destroyed.\n",
             ui.out.green(&ui.out.bold("Apply complete!"))
         ));
-        return Ok(());
+        return release(prepared, Ok(())).await;
     }
     if !a.auto_approve
         && plan.has_changes()
@@ -326,84 +468,166 @@ async fn apply_cmd(
             "infra will perform the actions described above.",
         )?
     {
-        return Err(CliError::new("Apply cancelled."));
+        return release(prepared, Err(CliError::new("Apply cancelled."))).await;
     }
-    execute(
+    let result = execute(
         plan,
         prepared.cfg.clone(),
         prepared.store.clone(),
         parallelism,
-        providers,
-        ui,
+        t,
         false,
     )
-    .await
+    .await;
+    release(prepared, result).await
+}
+
+/// Releases a prepared command's lock, then returns its result.
+async fn release(mut p: Prepared, result: Result<(), CliError>) -> Result<(), CliError> {
+    if let Some(l) = p.lock.take() {
+        l.release().await;
+    }
+    result
+}
+
+/// Two raw variable values mean the same (a `--var` string and a `.tfvars` number alike).
+fn same_value(a: &Value, b: &Value) -> bool {
+    let prim = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(_) | Value::Bool(_) => Some(crate::plan::render::render_inline(v)),
+        _ => None,
+    };
+    a == b || (prim(a).is_some() && prim(a) == prim(b))
+}
+
+/// The plan encryptor for reading a saved plan: the configuration directory's `encryption` block when it
+/// has one, else the `INFRA_STATE_PASSPHRASE` shortcut.
+async fn plan_encryptor(dir: &Path, t: &Tools<'_>) -> Result<Arc<crate::encryption::Encryptor>, CliError> {
+    let cfg = if dir.join(".").is_dir() {
+        let (c, d) = Config::load(dir);
+        (c.terraform.encryption.is_some() && !d.has_errors()).then_some(c)
+    } else {
+        None
+    };
+    Ok(backend::encryptors(cfg.as_ref(), t.backends).await?.plan)
+}
+
+async fn load_plan_file(dir: &Path, file: &Path, t: &Tools<'_>) -> Result<Plan, CliError> {
+    let enc = plan_encryptor(dir, t).await?;
+    planfile::load(file, &enc).await.map_err(|e| {
+        let hint = matches!(e, planfile::PlanFileError::Encryption { .. }).then(|| {
+            "give the key the plan was encrypted with (INFRA_STATE_PASSPHRASE), or -C the configuration directory whose encryption block encrypted it".to_string()
+        });
+        let err = CliError::new(e.to_string());
+        match hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    })
 }
 
 async fn apply_saved(
     dir: &Path,
-    env: &EnvArgs,
+    a: &ApplyArgs,
+    env_given: bool,
     file: &Path,
     parallelism: usize,
-    providers: &ProviderSet,
-    ui: &Ui,
+    matches: &clap::ArgMatches,
+    t: &Tools<'_>,
 ) -> Result<(), CliError> {
-    let plan = planfile::load(file).map_err(|e| CliError::new(e.to_string()))?;
+    let ui = t.ui;
+    let plan = load_plan_file(dir, file, t).await?;
+    if env_given && a.env.env != plan.env {
+        return Err(CliError::usage(format!(
+            "the saved plan {} was made for environment {:?}, not {:?}: a saved plan applies to the environment it was made for",
+            display_path(file),
+            plan.env,
+            a.env.env
+        ))
+        .with_hint(format!(
+            "run infra apply {} without --env, or plan again with --env {}",
+            display_path(file),
+            a.env.env
+        )));
+    }
     let mut cfg = Config {
         dir: plan.config_dir.clone(),
         ..Default::default()
     };
     let d = cfg.load_sources(plan.sources.clone());
     report(&d, &cfg, ui)?;
-    // The plan's own environment, unless the state is given explicitly.
+    let flags = settings::var_flags(matches, &a.vars.vars, &a.vars.var_files);
+    if !flags.is_empty() {
+        let (given, d) = vars::from_flags(&mut cfg, &flags);
+        report(&d, &cfg, ui)?;
+        let differing: Vec<String> = given
+            .iter()
+            .filter(|(k, v)| !plan.variables.get(*k).is_some_and(|p| same_value(p, v)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !differing.is_empty() {
+            return Err(CliError::usage(format!(
+                "the saved plan {} was made with other values of {}: a saved plan applies exactly what was reviewed",
+                display_path(file),
+                differing.join(", ")
+            ))
+            .with_hint("plan again with these values, or apply the plan without --var/--var-file"));
+        }
+    }
+    // The plan's own environment and configuration directory, unless given explicitly.
     let env_args = EnvArgs {
         env: plan.env.clone(),
-        state: env.state.clone(),
-        lock_timeout: env.lock_timeout.clone(),
+        state: a.env.state.clone(),
+        lock_timeout: a.env.lock_timeout.clone(),
     };
     let config_dir = if dir == Path::new(".") {
         plan.config_dir.clone()
     } else {
         dir.to_path_buf()
     };
-    let settings = resolve(&config_dir, &env_args, Some(&cfg))?;
+    let opened = open_state(&config_dir, &env_args, Some(&cfg), t).await?;
     ui.info(&format!(
         "{} (saved plan {})",
-        settings::announce(&settings, "apply"),
+        settings::announce(&opened.settings, "apply"),
         display_path(file)
     ));
-    let store = Arc::new(LocalStore::new(&settings.state_path));
-    let _lock = lock(&store, "apply", settings.lock_timeout)?;
-    let current = store.load()?;
-    let stale = match &current {
-        Some(s) => s.lineage != plan.lineage || s.serial != plan.serial,
-        None => plan.serial != 0,
-    };
-    if stale {
-        let now = current
-            .map(|s| format!("lineage {}, serial {}", s.lineage, s.serial))
-            .unwrap_or_else(|| "no state".into());
-        return Err(CliError::new(format!(
-            "Saved plan is stale: {} was made from state {} (lineage {}, serial {}), but the state is now {now}",
-            display_path(file),
-            display_path(&settings.state_path),
-            plan.lineage,
-            plan.serial
-        ))
-        .with_hint("run infra plan again to see what would change now"));
+    let store = opened.store.clone();
+    let lock = lock(&store, "apply", opened.settings.lock_timeout).await?;
+    let result = async {
+        let current = store.load().await?;
+        let stale = match &current {
+            Some(s) => s.lineage != plan.lineage || s.serial != plan.serial,
+            None => plan.serial != 0,
+        };
+        if stale {
+            let now = current
+                .map(|s| format!("lineage {}, serial {}", s.lineage, s.serial))
+                .unwrap_or_else(|| "no state".into());
+            return Err(CliError::new(format!(
+                "Saved plan is stale: {} was made from state {} (lineage {}, serial {}), but the state is now {now}",
+                display_path(file),
+                store.describe(),
+                plan.lineage,
+                plan.serial
+            ))
+            .with_hint("run infra plan again to see what would change now"));
+        }
+        execute(plan, Arc::new(cfg), store.clone(), parallelism, t, false).await
     }
-    execute(plan, Arc::new(cfg), store, parallelism, providers, ui, false).await
+    .await;
+    lock.release().await;
+    result
 }
 
 async fn execute(
     plan: Plan,
     cfg: Arc<Config>,
-    store: Arc<LocalStore>,
+    store: Arc<StateStore>,
     parallelism: usize,
-    providers: &ProviderSet,
-    ui: &Ui,
+    t: &Tools<'_>,
     destroying: bool,
 ) -> Result<(), CliError> {
+    let (providers, ui) = (t.providers, t.ui);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let interrupts = tokio::spawn({
         let style = ui.err;
@@ -508,13 +732,8 @@ fn render_outputs(state: &State) -> String {
     s
 }
 
-async fn destroy_cmd(
-    dir: &Path,
-    a: DestroyArgs,
-    matches: &clap::ArgMatches,
-    providers: &ProviderSet,
-    ui: &Ui,
-) -> Result<(), CliError> {
+async fn destroy_cmd(dir: &Path, a: DestroyArgs, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
     let parallelism = parallelism(a.parallelism)?;
     let planning = PlanningArgs {
         refresh: a.refresh,
@@ -523,16 +742,16 @@ async fn destroy_cmd(
         replace: Vec::new(),
     };
     let opts = plan_options(&planning, PlanMode::Destroy)?;
-    let prepared = prepare(dir, &a.env, &a.vars, matches, "destroy", ui)?;
-    let plan = make_plan(&prepared, providers, &opts, ui).await?;
-    let cost = plan_cost(&plan, None, ui);
-    print_plan(&plan, providers, cost.as_ref(), false, ui);
+    let prepared = prepare(dir, &a.env, &a.vars, matches, "destroy", t).await?;
+    let plan = make_plan(&prepared, t.providers, &opts, ui).await?;
+    let cost = plan_cost(&plan, ui);
+    print_plan(&plan, t.providers, cost.as_ref(), false, ui);
     if !plan.has_changes() {
         ui.print(&format!(
             "\n{} Resources: 0 destroyed.\n",
             ui.out.green(&ui.out.bold("Destroy complete!"))
         ));
-        return Ok(());
+        return release(prepared, Ok(())).await;
     }
     if !a.auto_approve
         && !ui.confirm(
@@ -540,23 +759,16 @@ async fn destroy_cmd(
             "infra will destroy all your managed infrastructure, as shown above. There is no undo.",
         )?
     {
-        return Err(CliError::new("Destroy cancelled."));
+        return release(prepared, Err(CliError::new("Destroy cancelled."))).await;
     }
-    execute(
-        plan,
-        prepared.cfg.clone(),
-        prepared.store.clone(),
-        parallelism,
-        providers,
-        ui,
-        true,
-    )
-    .await
+    let result = execute(plan, prepared.cfg.clone(), prepared.store.clone(), parallelism, t, true).await;
+    release(prepared, result).await
 }
 
-fn init(dir: &Path, a: &EnvArgs, providers: &ProviderSet, ui: &Ui) -> Result<(), CliError> {
+async fn init(dir: &Path, a: &InitArgs, t: &Tools<'_>) -> Result<(), CliError> {
+    let (providers, ui) = (t.providers, t.ui);
     let cfg = load_config(dir, ui)?;
-    let settings = resolve(dir, a, Some(&cfg))?;
+    settings::validate_env_name(&a.env.env)?;
     for (name, source) in &cfg.terraform.required_providers {
         if providers.get(name).is_none() {
             return Err(CliError::new(format!(
@@ -570,13 +782,31 @@ fn init(dir: &Path, a: &EnvArgs, providers: &ProviderSet, ui: &Ui) -> Result<(),
             )));
         }
     }
-    let state_dir = settings.state_path.parent().map(Path::to_path_buf).unwrap_or_default();
-    std::fs::create_dir_all(&state_dir).map_err(|e| {
-        CliError::new(format!(
-            "cannot create state directory {}: {e}",
-            display_path(&state_dir)
-        ))
-    })?;
+    let overrides = backend::parse_overrides(&a.backend_config)?;
+    let encryptors = backend::encryptors(Some(&cfg), t.backends).await?;
+    let (b, moved) = backend::init(
+        &cfg,
+        dir,
+        t.backends,
+        &overrides,
+        a.migrate_state,
+        a.reconfigure,
+        &encryptors,
+    )
+    .await?;
+    let location = match &a.env.state {
+        Some(p) => display_path(p),
+        None => b.state(&a.env.env).location(),
+    };
+    if b.kind() == "local" || a.env.state.is_some() {
+        let state_dir = Path::new(&location).parent().map(Path::to_path_buf).unwrap_or_default();
+        std::fs::create_dir_all(&state_dir).map_err(|e| {
+            CliError::new(format!(
+                "cannot create state directory {}: {e}",
+                display_path(&state_dir)
+            ))
+        })?;
+    }
     let used: Vec<String> = cfg
         .provider_keys()
         .iter()
@@ -584,17 +814,35 @@ fn init(dir: &Path, a: &EnvArgs, providers: &ProviderSet, ui: &Ui) -> Result<(),
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    let settings = Settings {
+        config_dir: dir.to_path_buf(),
+        env: a.env.env.clone(),
+        location: location.clone(),
+        lock_timeout: Duration::ZERO,
+    };
     ui.info(&settings::announce(&settings, "init"));
-    ui.print(&format!(
-        "Providers: {} (built in).\nState: {}\n\n{}\n",
+    let mut out = String::new();
+    for line in &moved {
+        out.push_str(&format!("{line}\n"));
+    }
+    if !moved.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "Providers: {} (built in).\nBackend: {}{}\nState: {location}\n\n{}\n",
         if used.is_empty() {
             "none".to_string()
         } else {
             used.join(", ")
         },
-        display_path(&settings.state_path),
+        b.kind(),
+        match encryptors.state.describe() {
+            Some(k) => format!(" (state encrypted with key_provider.{k})"),
+            None => String::new(),
+        },
         ui.out.green(&ui.out.bold("infra has been successfully initialized!"))
     ));
+    ui.print(&out);
     Ok(())
 }
 
@@ -609,20 +857,28 @@ fn validate(dir: &Path, providers: &ProviderSet, ui: &Ui) -> Result<(), CliError
     Ok(())
 }
 
-/// The state store of a command that does not need the configuration (it is read when present, for its
-/// backend setting).
-fn store_for(dir: &Path, env: &EnvArgs) -> Result<(Settings, Arc<LocalStore>), CliError> {
-    let cfg = if dir.is_dir() { Some(Config::load(dir).0) } else { None };
-    let s = resolve(dir, env, cfg.as_ref())?;
-    let store = Arc::new(LocalStore::new(&s.state_path));
-    Ok((s, store))
+/// The state of a command that reads or edits state without planning: the configuration is read for its
+/// backend and encryption (not needed with `--state PATH`).
+async fn store_for(dir: &Path, env: &EnvArgs, t: &Tools<'_>) -> Result<Opened, CliError> {
+    let cfg = if env.state.is_some() && !dir.is_dir() {
+        None
+    } else {
+        Some(load_config(dir, t.ui)?)
+    };
+    open_state(dir, env, cfg.as_ref(), t).await
 }
 
-fn state_cmd(dir: &Path, cmd: StateCommand, ui: &Ui) -> Result<(), CliError> {
+fn parse_addr(s: &str) -> Result<InstanceAddr, CliError> {
+    s.parse()
+        .map_err(|e: crate::addrs::AddrError| CliError::usage(e.to_string()))
+}
+
+async fn state_cmd(dir: &Path, cmd: StateCommand, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
     match cmd {
         StateCommand::List { env, addresses } => {
-            let (_, store) = store_for(dir, &env)?;
-            let state = load_state(&store)?;
+            let o = store_for(dir, &env, t).await?;
+            let state = load_state(&o.store).await?;
             let mut out = String::new();
             for (addr, inst) in &state.resources {
                 let a = addr.to_string();
@@ -642,85 +898,259 @@ fn state_cmd(dir: &Path, cmd: StateCommand, ui: &Ui) -> Result<(), CliError> {
             Ok(())
         }
         StateCommand::Show { env, address } => {
-            let (_, store) = store_for(dir, &env)?;
-            let state = load_state(&store)?;
-            let addr: InstanceAddr = address
-                .parse()
-                .map_err(|e: crate::addrs::AddrError| CliError::usage(e.to_string()))?;
+            let o = store_for(dir, &env, t).await?;
+            let state = load_state(&o.store).await?;
+            let addr = parse_addr(&address)?;
             let inst = state
                 .resources
                 .get(&addr)
-                .ok_or_else(|| CliError::new(format!("no instance {addr} in state {}", store.describe())))?;
+                .ok_or_else(|| CliError::new(format!("no instance {addr} in state {}", o.store.describe())))?;
             ui.print(&show_instance(&addr, inst));
             Ok(())
         }
         StateCommand::Rm { env, addresses } => {
-            let (s, store) = store_for(dir, &env)?;
-            let _lock = lock(&store, "state rm", s.lock_timeout)?;
-            let mut state = load_state(&store)?;
-            let mut removed = Vec::new();
-            for a in &addresses {
-                let addr: InstanceAddr = a
-                    .parse()
-                    .map_err(|e: crate::addrs::AddrError| CliError::usage(e.to_string()))?;
-                let matching: Vec<InstanceAddr> = state
-                    .resources
-                    .keys()
-                    .filter(|k| **k == addr || (addr.key == InstanceKey::None && k.resource == addr.resource))
-                    .cloned()
-                    .collect();
-                if matching.is_empty() {
-                    return Err(CliError::new(format!(
-                        "no instance matches {a} in state {}; nothing was removed",
-                        store.describe()
-                    )));
+            let o = store_for(dir, &env, t).await?;
+            let parsed = addresses.iter().map(|a| parse_addr(a)).collect::<Result<Vec<_>, _>>()?;
+            let lock = lock(&o.store, "state rm", o.settings.lock_timeout).await?;
+            let result = async {
+                let mut state = load_state(&o.store).await?;
+                let mut removed = Vec::new();
+                for (a, addr) in addresses.iter().zip(&parsed) {
+                    let matching: Vec<InstanceAddr> = state
+                        .resources
+                        .keys()
+                        .filter(|k| *k == addr || (addr.key == InstanceKey::None && k.resource == addr.resource))
+                        .cloned()
+                        .collect();
+                    if matching.is_empty() {
+                        return Err(CliError::new(format!(
+                            "no instance matches {a} in state {}; nothing was removed",
+                            o.store.describe()
+                        )));
+                    }
+                    removed.extend(matching);
                 }
-                removed.extend(matching);
+                for r in &removed {
+                    state.resources.remove(r);
+                }
+                o.store.persist(&mut state).await?;
+                let mut out = String::new();
+                for r in removed {
+                    out.push_str(&format!("Removed {r}\n"));
+                }
+                out.push_str("The objects still exist in the cloud; infra no longer manages them.\n");
+                ui.print(&out);
+                Ok(())
             }
-            for r in &removed {
-                state.resources.remove(r);
-            }
-            store.persist(&mut state)?;
-            for r in removed {
-                ui.print(&format!("Removed {r}\n"));
-            }
-            ui.print("The objects still exist in the cloud; infra no longer manages them.\n");
-            Ok(())
+            .await;
+            lock.release().await;
+            result
         }
         StateCommand::Mv {
             env,
             source,
             destination,
         } => {
-            let (s, store) = store_for(dir, &env)?;
-            let _lock = lock(&store, "state mv", s.lock_timeout)?;
-            let mut state = load_state(&store)?;
-            let from: InstanceAddr = source
-                .parse()
-                .map_err(|e: crate::addrs::AddrError| CliError::usage(e.to_string()))?;
-            let to: InstanceAddr = destination
-                .parse()
-                .map_err(|e: crate::addrs::AddrError| CliError::usage(e.to_string()))?;
+            let o = store_for(dir, &env, t).await?;
+            let from = parse_addr(&source)?;
+            let to = parse_addr(&destination)?;
             if from.resource.type_name != to.resource.type_name || from.resource.mode != to.resource.mode {
                 return Err(CliError::usage(format!(
                     "cannot move {from} to {to}: the resource type must stay the same"
                 )));
             }
-            if state.resources.contains_key(&to) {
-                return Err(CliError::new(format!(
-                    "cannot move {from} to {to}: {to} is already in state"
-                )));
+            let lock = lock(&o.store, "state mv", o.settings.lock_timeout).await?;
+            let result = async {
+                let mut state = load_state(&o.store).await?;
+                if state.resources.contains_key(&to) {
+                    return Err(CliError::new(format!(
+                        "cannot move {from} to {to}: {to} is already in state"
+                    )));
+                }
+                let inst = state
+                    .resources
+                    .remove(&from)
+                    .ok_or_else(|| CliError::new(format!("no instance {from} in state {}", o.store.describe())))?;
+                state.resources.insert(to.clone(), inst);
+                o.store.persist(&mut state).await?;
+                ui.print(&format!("Move \"{from}\" to \"{to}\"\nSuccessfully moved 1 object.\n"));
+                Ok(())
             }
-            let inst = state
-                .resources
-                .remove(&from)
-                .ok_or_else(|| CliError::new(format!("no instance {from} in state {}", store.describe())))?;
-            state.resources.insert(to.clone(), inst);
-            store.persist(&mut state)?;
-            ui.print(&format!("Move \"{from}\" to \"{to}\"\nSuccessfully moved 1 object.\n"));
-            Ok(())
+            .await;
+            lock.release().await;
+            result
+        }
+        StateCommand::Pull { env } => {
+            let o = store_for(dir, &env, t).await?;
+            match o.store.load_json().await? {
+                Some((json, _)) => {
+                    ui.print(&String::from_utf8_lossy(&json));
+                    Ok(())
+                }
+                None => {
+                    ui.warn(&format!("there is no state at {} yet", o.store.describe()));
+                    Ok(())
+                }
+            }
+        }
+        StateCommand::Push { env, file, force } => state_push(dir, &env, &file, force, t).await,
+    }
+}
+
+async fn state_push(dir: &Path, env: &EnvArgs, file: &Path, force: bool, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
+    let shown = if file == Path::new("-") {
+        "standard input".to_string()
+    } else {
+        display_path(file)
+    };
+    let raw = if file == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| CliError::new(format!("cannot read standard input: {e}")))?;
+        buf
+    } else {
+        std::fs::read(file).map_err(|e| CliError::new(format!("cannot read {shown}: {e}")))?
+    };
+    let o = store_for(dir, env, t).await?;
+    let opened = o
+        .store
+        .encryptor()
+        .open(&raw, "state")
+        .await
+        .map_err(|e| CliError::new(format!("{shown}: {e}")))?;
+    let text = String::from_utf8(opened.plaintext).map_err(|e| CliError::new(format!("{shown}: not UTF-8: {e}")))?;
+    let mut pushed = crate::state::file::decode(&text, &shown)?;
+    let lock = lock(&o.store, "state push", o.settings.lock_timeout).await?;
+    let result = async {
+        if let Some(current) = o.store.load().await? {
+            if current.lineage != pushed.lineage && !force {
+                return Err(CliError::new(format!(
+                    "cannot push {shown}: its lineage {} differs from the lineage {} of state {} (it is another environment's or another stack's state); nothing was written",
+                    pushed.lineage,
+                    current.lineage,
+                    o.store.describe()
+                ))
+                .with_hint("push it with --force if you really mean to replace this state with it"));
+            }
+            if pushed.serial < current.serial && !force {
+                return Err(CliError::new(format!(
+                    "cannot push {shown}: its serial {} is older than the serial {} of state {}; nothing was written",
+                    pushed.serial,
+                    current.serial,
+                    o.store.describe()
+                ))
+                .with_hint("pull the current state and make your change to it, or push with --force"));
+            }
+            if pushed.serial == current.serial && pushed.lineage == current.lineage {
+                if pushed.resources == current.resources && pushed.outputs == current.outputs {
+                    ui.print(&format!("{shown} is the state already in {}; nothing to push.\n", o.store.describe()));
+                    return Ok(());
+                }
+                if !force {
+                    return Err(CliError::new(format!(
+                        "cannot push {shown}: it differs from state {} but has the same serial {}; nothing was written",
+                        o.store.describe(),
+                        current.serial
+                    ))
+                    .with_hint("increase its serial, or push with --force"));
+                }
+            }
+            if force {
+                pushed.serial = pushed.serial.max(current.serial + 1);
+            }
+        }
+        o.store.write_exact(&pushed).await?;
+        ui.print(&format!(
+            "Pushed {shown} to {} (lineage {}, serial {}, {} resources).\n",
+            o.store.describe(),
+            pushed.lineage,
+            pushed.serial,
+            pushed.resources.len()
+        ));
+        Ok(())
+    }
+    .await;
+    lock.release().await;
+    result
+}
+
+/// `env list`: every environment of the configuration, its state's location and serial.
+async fn env_list(dir: &Path, state: Option<PathBuf>, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
+    let cfg = load_config(dir, ui)?;
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let backend = match &state {
+        Some(_) => None,
+        None => Some(backend::for_command(Some(&cfg), dir, t.backends).await?),
+    };
+    let mut envs: std::collections::BTreeSet<String> = match &backend {
+        Some(b) => b
+            .environments()
+            .await
+            .map_err(|e| CliError::new(format!("listing the environments of the {} backend: {e}", b.kind())))?
+            .into_iter()
+            .collect(),
+        None => ["default".to_string()].into_iter().collect(),
+    };
+    // Environments with a variables file of their own, even before they have a state.
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if let Some(env) = n.strip_suffix(".tfvars")
+                && env != "terraform"
+                && !env.ends_with(".auto")
+                && settings::validate_env_name(env).is_ok()
+            {
+                envs.insert(env.to_string());
+            }
         }
     }
+    for env in &envs {
+        let blob: Arc<dyn StateBlob> = match (&backend, &state) {
+            (Some(b), _) => b.state(env),
+            (None, Some(p)) => Arc::new(LocalBlob::new(p)),
+            (None, None) => unreachable!("a backend or a state file"),
+        };
+        let serial = match blob.get().await {
+            Ok(Some(raw)) => match crate::encryption::peek(&raw) {
+                Some((_, serial)) => format!("{serial} (encrypted)"),
+                None => serde_json::from_slice::<serde_json::Value>(&raw)
+                    .ok()
+                    .and_then(|j| j.get("serial").and_then(|s| s.as_u64()))
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "unreadable".into()),
+            },
+            Ok(None) => "no state yet".into(),
+            Err(e) => format!("cannot read: {e}"),
+        };
+        rows.push((env.clone(), blob.location(), serial));
+    }
+    let w0 = rows
+        .iter()
+        .map(|r| r.0.len())
+        .max()
+        .unwrap_or(0)
+        .max("ENVIRONMENT".len());
+    let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max("STATE".len());
+    let mut out = format!("{:w0$}  {:w1$}  SERIAL\n", "ENVIRONMENT", "STATE");
+    for (e, l, s) in rows {
+        out.push_str(&format!("{e:w0$}  {l:w1$}  {s}\n"));
+    }
+    ui.print(&out);
+    Ok(())
+}
+
+/// `show PLANFILE`: the plan as `plan` printed it, or its JSON, or its Markdown summary.
+async fn show_cmd(dir: &Path, a: &ShowArgs, t: &Tools<'_>) -> Result<(), CliError> {
+    let plan = load_plan_file(dir, &a.plan_file, t).await?;
+    let cost = plan_cost(&plan, t.ui);
+    if a.markdown {
+        t.ui.print(&crate::plan::markdown::render(&plan, t.providers, cost.as_ref()));
+    } else {
+        print_plan(&plan, t.providers, cost.as_ref(), a.json, t.ui);
+    }
+    Ok(())
 }
 
 fn show_instance(addr: &InstanceAddr, inst: &ResourceInstance) -> String {
@@ -757,18 +1187,16 @@ fn show_instance(addr: &InstanceAddr, inst: &ResourceInstance) -> String {
     out
 }
 
-async fn import_cmd(
-    dir: &Path,
-    a: ImportArgs,
-    matches: &clap::ArgMatches,
-    providers: &ProviderSet,
-    ui: &Ui,
-) -> Result<(), CliError> {
-    let addr: InstanceAddr = a
-        .address
-        .parse()
-        .map_err(|e: crate::addrs::AddrError| CliError::usage(e.to_string()))?;
-    let prepared = prepare(dir, &a.env, &a.vars, matches, "import", ui)?;
+async fn import_cmd(dir: &Path, a: ImportArgs, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
+    let addr = parse_addr(&a.address)?;
+    let prepared = prepare(dir, &a.env, &a.vars, matches, "import", t).await?;
+    let result = import_prepared(&prepared, &addr, &a.id, t).await;
+    release(prepared, result).await
+}
+
+async fn import_prepared(prepared: &Prepared, addr: &InstanceAddr, id: &str, t: &Tools<'_>) -> Result<(), CliError> {
+    let (providers, ui) = (t.providers, t.ui);
+    let addr = addr.clone();
     let cfg = prepared.cfg.clone();
     let Some(r) = cfg
         .resources
@@ -805,16 +1233,16 @@ async fn import_cmd(
     ui.print(&format!(
         "{}: Importing from ID {:?}...\n",
         ui.out.bold(&addr.to_string()),
-        a.id
+        id
     ));
     let found = client
-        .import(&addr.resource.type_name, &a.id)
+        .import(&addr.resource.type_name, id)
         .await
         .map_err(|e| CliError::new(format!("importing {addr}: {e}")))?;
     let Some(v) = found else {
         return Err(CliError::new(format!(
             "Cannot import non-existent remote object: no {} with ID {:?} exists",
-            addr.resource.type_name, a.id
+            addr.resource.type_name, id
         )));
     };
     let v = crate::plan::diff::conform(&schema.block, &v);
@@ -825,7 +1253,7 @@ async fn import_cmd(
     }
     inst.create_before_destroy = r.lifecycle.create_before_destroy;
     state.resources.insert(addr.clone(), inst);
-    prepared.store.persist(&mut state)?;
+    prepared.store.persist(&mut state).await?;
     ui.print(&format!(
         "{}: Import prepared!\n\n{}\n\nThe resources that were imported are shown above. These resources are now in your state and will be managed by infra. Run infra plan to see how your configuration compares.\n",
         ui.out.bold(&addr.to_string()),
@@ -834,9 +1262,11 @@ async fn import_cmd(
     Ok(())
 }
 
-fn output_cmd(dir: &Path, a: OutputArgs, ui: &Ui) -> Result<(), CliError> {
-    let (_, store) = store_for(dir, &a.env)?;
-    let state = load_state(&store)?;
+async fn output_cmd(dir: &Path, a: OutputArgs, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
+    let o = store_for(dir, &a.env, t).await?;
+    let store = o.store;
+    let state = load_state(&store).await?;
     match &a.name {
         Some(name) => {
             let o = state.outputs.get(name).ok_or_else(|| {
@@ -964,9 +1394,10 @@ fn simple_diff(name: &str, a: &str, b: &str) -> String {
     out
 }
 
-fn force_unlock(dir: &Path, a: &super::args::ForceUnlockArgs, ui: &Ui) -> Result<(), CliError> {
-    let (_, store) = store_for(dir, &a.env)?;
-    store.unlock(&a.lock_id)?;
+async fn force_unlock(dir: &Path, a: &super::args::ForceUnlockArgs, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
+    let store = store_for(dir, &a.env, t).await?.store;
+    store.unlock(&a.lock_id).await?;
     ui.print(&format!(
         "{}\nThe state {} has been unlocked; infra commands can use it again.\n",
         ui.out
@@ -976,13 +1407,8 @@ fn force_unlock(dir: &Path, a: &super::args::ForceUnlockArgs, ui: &Ui) -> Result
     Ok(())
 }
 
-async fn cost_cmd(
-    dir: &Path,
-    a: CostArgs,
-    matches: &clap::ArgMatches,
-    providers: &ProviderSet,
-    ui: &Ui,
-) -> Result<(), CliError> {
+async fn cost_cmd(dir: &Path, a: CostArgs, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
+    let (providers, ui) = (t.providers, t.ui);
     let envs = if a.envs.is_empty() {
         vec!["default".to_string()]
     } else {
@@ -1000,7 +1426,7 @@ async fn cost_cmd(
     let mut estimates = Vec::new();
     for env in &envs {
         let mut cfg = load_config(dir, ui)?;
-        let s = resolve(
+        let o = open_state(
             dir,
             &EnvArgs {
                 env: env.clone(),
@@ -1008,9 +1434,11 @@ async fn cost_cmd(
                 lock_timeout: "0s".into(),
             },
             Some(&cfg),
-        )?;
-        ui.info(&settings::announce(&s, "cost"));
-        let state = LocalStore::new(&s.state_path).load()?.unwrap_or_default();
+            t,
+        )
+        .await?;
+        ui.info(&settings::announce(&o.settings, "cost"));
+        let state = load_state(&o.store).await?;
         let env_vars: Vec<(String, String)> = std::env::vars().collect();
         let (raw, d) = vars::collect(&mut cfg, env, &flags, &env_vars);
         report(&d, &cfg, ui)?;

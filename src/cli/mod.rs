@@ -6,10 +6,12 @@
 //! everything else (which configuration/environment/state is used, warnings, errors).
 
 pub mod args;
+pub mod backend;
 pub mod commands;
 pub mod settings;
 pub mod ui;
 
+use crate::backend_set::BackendSet;
 use crate::diag::{Diagnostics, SourceMap};
 use crate::provider_set::ProviderSet;
 use clap::{CommandFactory, FromArgMatches};
@@ -74,6 +76,16 @@ impl From<crate::state::StateError> for CliError {
                     info.id
                 ))
             }
+            crate::state::StateError::StaleLock { info, .. } => Some(format!(
+                "if that run is really gone (its CI job ended, its machine is down), release the lock with: \
+                 infra force-unlock {} — infra never takes over such a lock by itself",
+                info.id
+            )),
+            crate::state::StateError::Encryption { .. } => Some(
+                "give the key the state was encrypted with: INFRA_STATE_PASSPHRASE (or INFRA_STATE_PASSPHRASE_FALLBACK \
+                 for the old one while rotating), or the key provider in terraform { encryption }; nothing was written"
+                    .into(),
+            ),
             crate::state::StateError::Corrupt { .. } => {
                 Some("restore the previous version from the .backup file next to it, or fix the JSON".into())
             }
@@ -90,8 +102,8 @@ impl From<crate::state::StateError> for CliError {
     }
 }
 
-/// Runs the command line; returns the exit code.
-pub fn main(providers: ProviderSet) -> i32 {
+/// Runs the command line with these providers and backends; returns the exit code.
+pub fn main(providers: ProviderSet, backends: BackendSet) -> i32 {
     let matches = match args::Cli::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => {
@@ -120,7 +132,12 @@ pub fn main(providers: ProviderSet) -> i32 {
         }
     };
     let sub = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
-    let result = runtime.block_on(commands::run(cli, &sub, &providers, &ui));
+    let tools = commands::Tools {
+        providers: &providers,
+        backends: &backends,
+        ui: &ui,
+    };
+    let result = runtime.block_on(commands::run(cli, &sub, &tools));
     match result {
         Ok(()) => 0,
         Err(e) => {

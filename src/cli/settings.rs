@@ -2,13 +2,13 @@
 //!
 //! - The configuration directory is `-C DIR` (default `.`); relative paths in flags (`--state`, `--out`,
 //!   `--var-file`) are relative to where infra runs.
-//! - The state of environment `ENV` is, in order: `--state PATH`; the `backend "local" { path = ... }` of
-//!   the configuration (relative to the configuration directory; environments other than `default` get
-//!   `<dir>/<env>/<file>`); else `state/<stack>/<env>.tfstate.json` under the working directory, where
-//!   `<stack>` is the configuration directory's name.
+//! - The state of environment `ENV` is, in order: `--state PATH` (a local file); the configuration's
+//!   `backend` block (see [`super::backend`]); else the local default, `state/<stack>/<env>.tfstate.json` in
+//!   the project root (the nearest directory at or above the configuration directory with a `state/`
+//!   directory or a `.git`; see [`crate::state::local`]), so it does not depend on where infra runs.
 
 use super::CliError;
-use crate::config::{Config, display_path};
+use crate::config::display_path;
 use crate::plan::vars::VarFlag;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,7 +16,8 @@ use std::time::Duration;
 pub struct Settings {
     pub config_dir: PathBuf,
     pub env: String,
-    pub state_path: PathBuf,
+    /// Where the state is, for messages (`state/stack/stage.tfstate.json`, `s3://bucket/key`).
+    pub location: String,
     pub lock_timeout: Duration,
 }
 
@@ -39,28 +40,6 @@ pub fn validate_env_name(env: &str) -> Result<(), CliError> {
             "invalid environment name {env:?}: use letters, digits, - and _"
         )))
     }
-}
-
-/// The state file of an environment.
-pub fn state_path(cfg: Option<&Config>, dir: &Path, env: &str, explicit: Option<&Path>) -> PathBuf {
-    if let Some(p) = explicit {
-        return p.to_path_buf();
-    }
-    if let Some(b) = cfg.and_then(|c| c.terraform.backend.as_ref())
-        && b.kind == "local"
-        && let Some(p) = b.config.get("path").and_then(|v| v.as_str())
-    {
-        let p = dir.join(p);
-        if env == "default" {
-            return p;
-        }
-        let parent = p.parent().map(Path::to_path_buf).unwrap_or_default();
-        let file = p.file_name().map(|f| f.to_os_string()).unwrap_or_default();
-        return parent.join(env).join(file);
-    }
-    PathBuf::from("state")
-        .join(stack_name(dir))
-        .join(format!("{env}.tfstate.json"))
 }
 
 pub fn parse_lock_timeout(s: &str) -> Result<Duration, CliError> {
@@ -97,6 +76,6 @@ pub fn announce(s: &Settings, what: &str) -> String {
         "{what}: configuration {}, environment {}, state {}",
         display_path(&s.config_dir),
         s.env,
-        display_path(&s.state_path)
+        s.location
     )
 }

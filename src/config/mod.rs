@@ -36,13 +36,19 @@ pub struct TerraformSettings {
     /// Provider local names from `required_providers`, with their `source`.
     pub required_providers: BTreeMap<String, String>,
     pub backend: Option<Backend>,
+    /// `encryption { ... }` (OpenTofu's state and plan encryption).
+    pub encryption: Option<crate::encryption::EncryptionSpec>,
 }
 
+/// A `backend "KIND" { ... }` block: its arguments as written (literal values only, as in Terraform; a
+/// nested block such as `endpoints { s3 = "..." }` is read as a map argument). They are checked against
+/// the backend's own argument list when a command uses it.
 #[derive(Debug, Clone)]
 pub struct Backend {
     pub kind: String,
-    pub config: BTreeMap<String, Value>,
+    pub args: Vec<crate::backend_set::WrittenArg>,
     pub span: Span,
+    pub kind_span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -190,7 +196,12 @@ impl Config {
     pub fn load_sources(&mut self, files: Vec<(String, String)>) -> Diagnostics {
         let mut diags = Diagnostics::new();
         for (name, text) in files {
+            // A saved plan carries the variable files it read (for messages); they are not configuration.
+            let is_vars = name.ends_with(".tfvars") || name.ends_with(".tfvars.json");
             let id = self.sources.add(name, text);
+            if is_vars {
+                continue;
+            }
             let text = self.sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
             match ast::parse_body(id, &text) {
                 Ok(body) => self.load_body(body, &mut diags),
@@ -319,43 +330,71 @@ impl Config {
                     let Some(labels) = Self::labels(nb, 1, "backend", diags) else {
                         continue;
                     };
-                    let mut config = BTreeMap::new();
+                    if let Some(prev) = &self.terraform.backend {
+                        diags.error(
+                            Some(nb.kind_span),
+                            "Duplicate backend configuration",
+                            format!(
+                                "A backend was already configured at {}; a configuration has one backend.",
+                                self.sources.location(prev.span)
+                            ),
+                        );
+                        continue;
+                    }
+                    let mut args = Vec::new();
                     for a in &nb.body.attrs {
                         match a.expr.as_literal() {
-                            Some(v) => {
-                                config.insert(a.name.clone(), v);
-                            }
+                            Some(v) => args.push(crate::backend_set::WrittenArg {
+                                name: a.name.clone(),
+                                value: v,
+                                name_span: a.name_span,
+                                span: a.expr.span(),
+                            }),
                             None => diags.error(
                                 Some(a.expr.span()),
                                 "Variables not allowed",
-                                "A backend configuration must use literal values only.",
+                                "A backend configuration must use literal values only (give other values with infra init --backend-config KEY=VALUE).",
                             ),
                         }
                     }
-                    if labels[0] != "local" {
-                        diags.error(
-                            Some(nb.span),
-                            "Unsupported backend",
-                            format!(
-                                "The backend {:?} is not supported; infra supports the \"local\" backend.",
-                                labels[0]
-                            ),
-                        );
-                    }
-                    for k in config.keys() {
-                        if labels[0] == "local" && k != "path" && k != "workspace_dir" {
-                            diags.error(
-                                Some(nb.span),
-                                "Unsupported argument",
-                                format!("The local backend accepts \"path\", not {k:?}."),
-                            );
+                    for inner in &nb.body.blocks {
+                        let mut m = BTreeMap::new();
+                        for a in &inner.body.attrs {
+                            match a.expr.as_literal() {
+                                Some(v) => {
+                                    m.insert(a.name.clone(), v);
+                                }
+                                None => diags.error(
+                                    Some(a.expr.span()),
+                                    "Variables not allowed",
+                                    "A backend configuration must use literal values only.",
+                                ),
+                            }
                         }
+                        args.push(crate::backend_set::WrittenArg {
+                            name: inner.kind.clone(),
+                            value: Value::Map(m),
+                            name_span: inner.kind_span,
+                            span: inner.span,
+                        });
                     }
                     self.terraform.backend = Some(Backend {
                         kind: labels[0].clone(),
-                        config,
+                        args,
                         span: nb.span,
+                        kind_span: nb.labels.first().map(|l| l.1).unwrap_or(nb.kind_span),
                     });
+                }
+                "encryption" => {
+                    if !nb.labels.is_empty() {
+                        diags.error(
+                            Some(nb.kind_span),
+                            "Extra block labels",
+                            "An encryption block takes no labels.",
+                        );
+                        continue;
+                    }
+                    self.terraform.encryption = Some(crate::encryption::EncryptionSpec::parse(nb, diags));
                 }
                 "cloud" => diags.error(
                     Some(nb.kind_span),

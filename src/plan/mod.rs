@@ -7,10 +7,12 @@
 //! - [`planner`]: refresh + diff, producing a plan. Performs no I/O except through providers.
 //! - [`diff`]: the generic, schema-driven part of a diff.
 //! - [`vars`]: input variables from flags, files and the environment.
-//! - [`render`], [`json`]: the human and machine renderings; [`planfile`]: saved plans.
+//! - [`render`], [`json`], [`markdown`]: the human, machine and pull-request renderings; [`planfile`]:
+//!   saved plans.
 
 pub mod diff;
 pub mod json;
+pub mod markdown;
 pub mod planfile;
 pub mod planner;
 pub mod render;
@@ -160,6 +162,8 @@ pub struct Plan {
     pub targets: Vec<String>,
     /// Each provider configuration's pricing region (see `Provider::pricing_region`), by provider key.
     pub regions: BTreeMap<String, String>,
+    /// The usage file (name, text) the plan's cost was estimated with, so a saved plan shows the same cost.
+    pub usage: Option<(String, String)>,
 }
 
 /// Counts for the summary line.

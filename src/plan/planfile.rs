@@ -5,10 +5,12 @@
 //! applied only to the state it was made from (same lineage and serial), so a plan that has gone stale
 //! is refused rather than applied to something it was not made for. Values are encoded losslessly
 //! (unknowns, sets and sensitive marks included). Plan files contain secrets (they must, to apply); they
-//! are written readable by their owner only.
+//! are written readable by their owner only, and encrypted when the configuration encrypts plans
+//! ([`crate::encryption`]).
 
 use super::{Action, Drift, Note, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use crate::addrs::{InstanceAddr, ProviderKey, ResourceAddr};
+use crate::encryption::{Encryptor, Header};
 use crate::state::file as statefile;
 use infra_provider::{Path, Value};
 use serde::{Deserialize, Serialize};
@@ -130,6 +132,8 @@ struct PlanFileV1 {
     notes: Vec<Note>,
     #[serde(default)]
     regions: BTreeMap<String, String>,
+    #[serde(default)]
+    usage: Option<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +148,8 @@ pub enum PlanFileError {
         "plan file {path} was written by a newer version of infra (plan format {found}; this version reads up to {FORMAT_VERSION})"
     )]
     Newer { path: String, found: u64 },
+    #[error("plan file {path}: {detail}")]
+    Encryption { path: String, detail: String },
 }
 
 pub fn encode(plan: &Plan) -> String {
@@ -203,6 +209,7 @@ pub fn encode(plan: &Plan) -> String {
             .collect(),
         notes: plan.notes.clone(),
         regions: plan.regions.clone(),
+        usage: plan.usage.clone(),
     };
     serde_json::to_string(&f).expect("plan serializes")
 }
@@ -275,31 +282,57 @@ pub fn decode(text: &str, path: &str) -> Result<Plan, PlanFileError> {
         config_dir: f.config_dir,
         targets: f.targets,
         regions: f.regions,
+        usage: f.usage,
     })
 }
 
-/// Writes a plan file readable by its owner only.
-pub fn save(plan: &Plan, path: &std::path::Path) -> Result<(), PlanFileError> {
+/// Writes a plan file readable by its owner only, encrypted with `enc` when it encrypts.
+pub async fn save(plan: &Plan, path: &std::path::Path, enc: &Encryptor) -> Result<(), PlanFileError> {
     let shown = crate::config::display_path(path);
-    crate::state::local::write_atomic(path, encode(plan).as_bytes()).map_err(|e| PlanFileError::Write {
+    let header = Header {
+        kind: "plan",
+        lineage: plan.lineage.clone(),
+        serial: plan.serial,
+    };
+    let data = enc
+        .seal(encode(plan).as_bytes(), &header)
+        .await
+        .map_err(|detail| PlanFileError::Encryption {
+            path: shown.clone(),
+            detail,
+        })?;
+    crate::state::local::write_atomic_private(path, &data).map_err(|e| PlanFileError::Write {
         path: shown.clone(),
         source: e,
-    })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-    Ok(())
+    })
 }
 
-pub fn load(path: &std::path::Path) -> Result<Plan, PlanFileError> {
+/// Reads a plan file, decrypting it with `enc` when it is encrypted.
+pub async fn load(path: &std::path::Path, enc: &Encryptor) -> Result<Plan, PlanFileError> {
     let shown = crate::config::display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|e| PlanFileError::Read {
+    let raw = std::fs::read(path).map_err(|e| PlanFileError::Read {
         path: shown.clone(),
         source: e,
     })?;
+    let opened = enc
+        .open(&raw, "plan")
+        .await
+        .map_err(|detail| PlanFileError::Encryption {
+            path: shown.clone(),
+            detail,
+        })?;
+    let text = String::from_utf8(opened.plaintext).map_err(|e| PlanFileError::Invalid {
+        path: shown.clone(),
+        detail: e.to_string(),
+    })?;
     decode(&text, &shown)
+}
+
+/// Whether a plan file is encrypted (without any key).
+pub fn is_encrypted(path: &std::path::Path) -> bool {
+    std::fs::read(path)
+        .ok()
+        .is_some_and(|raw| crate::encryption::peek(&raw).is_some())
 }
 
 #[cfg(test)]

@@ -260,6 +260,7 @@ pub async fn plan(
         config_dir: cfg.dir.clone(),
         targets: opts.targets.iter().map(|t| t.to_string()).collect(),
         regions,
+        usage: None,
     };
     (Some(plan), diags)
 }

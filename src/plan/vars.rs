@@ -66,9 +66,22 @@ pub fn collect(
     for f in files {
         load_file(cfg, &f, false, &mut out, &mut diags);
     }
+    collect_flags(cfg, flags, &mut out, &mut diags);
+    (out, diags)
+}
+
+/// The values `--var` and `--var-file` flags give, alone (to check them against a saved plan's).
+pub fn from_flags(cfg: &mut Config, flags: &[VarFlag]) -> (BTreeMap<String, Value>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut out = BTreeMap::new();
+    collect_flags(cfg, flags, &mut out, &mut diags);
+    (out, diags)
+}
+
+fn collect_flags(cfg: &mut Config, flags: &[VarFlag], out: &mut BTreeMap<String, Value>, diags: &mut Diagnostics) {
     for flag in flags {
         match flag {
-            VarFlag::File(f) => load_file(cfg, f, true, &mut out, &mut diags),
+            VarFlag::File(f) => load_file(cfg, f, true, out, diags),
             VarFlag::Var(kv) => {
                 let Some((name, v)) = kv.split_once('=') else {
                     diags.error(None, "Invalid --var option", format!("The given --var option {kv:?} is not correctly specified: it must be a variable name and value separated by an equals sign, like --var key=value."));
@@ -87,7 +100,6 @@ pub fn collect(
             }
         }
     }
-    (out, diags)
 }
 
 fn parse_string_value(decl: &Variable, s: &str) -> Result<Value, String> {

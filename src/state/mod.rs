@@ -3,13 +3,21 @@
 //! - [`State`] is the in-memory model the planner and applier work on.
 //! - [`file`] is the on-disk format (versioned JSON, separate from the model, with a reader that refuses
 //!   newer formats).
-//! - [`StateStore`] is where state lives and how it is locked; [`local::LocalStore`] keeps it in a file,
-//!   written atomically with the previous version kept as `*.backup`.
+//! - [`StateStore`] is where state lives and how it is locked: it encodes, numbers (serial), encrypts and
+//!   checks every state, over the bytes a backend keeps ([`infra_backend::StateBlob`]): a file
+//!   ([`local`], written atomically with the previous version kept as `*.backup`), an S3 object or a
+//!   PostgreSQL row (the backends outside the engine).
+//! - [`conformance`] is the suite every backend passes.
 //!
 //! Architecture invariant: state is only ever written through a [`StateStore`].
 
+pub mod conformance;
 pub mod file;
 pub mod local;
+pub mod store;
+
+pub use infra_backend::{BackendError, LockInfo, hostname};
+pub use store::StateStore;
 
 use crate::addrs::{InstanceAddr, ProviderKey, ResourceAddr};
 use infra_provider::{Path, Value};
@@ -118,70 +126,6 @@ impl Default for State {
     }
 }
 
-/// Who holds a lock.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LockInfo {
-    #[serde(rename = "ID")]
-    pub id: String,
-    #[serde(rename = "Operation")]
-    pub operation: String,
-    #[serde(rename = "Who")]
-    pub who: String,
-    #[serde(rename = "Host")]
-    pub host: String,
-    #[serde(rename = "Pid")]
-    pub pid: u32,
-    #[serde(rename = "Version")]
-    pub version: String,
-    #[serde(rename = "Created")]
-    pub created: String,
-    #[serde(rename = "Path")]
-    pub path: String,
-}
-
-impl LockInfo {
-    /// Lock info for an operation of this process.
-    pub fn new(operation: &str) -> LockInfo {
-        let host = hostname();
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into());
-        LockInfo {
-            id: uuid::Uuid::new_v4().to_string(),
-            operation: operation.to_string(),
-            who: format!("{user}@{host}"),
-            host,
-            pid: std::process::id(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-            path: String::new(),
-        }
-    }
-}
-
-impl std::fmt::Display for LockInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "  ID:        {}\n  Path:      {}\n  Operation: {}\n  Who:       {}\n  Pid:       {}\n  Version:   {}\n  Created:   {}",
-            self.id, self.path, self.operation, self.who, self.pid, self.version, self.created
-        )
-    }
-}
-
-/// This machine's host name.
-pub fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its whole length and gethostname writes at most that many bytes.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        "unknown".into()
-    }
-}
-
 /// State errors: each names the state's location.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -197,7 +141,16 @@ pub enum StateError {
     NewerFormat { path: String, found: u64, supported: u64 },
     #[error("state {path} is locked by another operation\nLock Info:\n{info}")]
     Locked { path: String, info: Box<LockInfo> },
-    #[error("state {path} is locked, and the lock file cannot be read: {detail}")]
+    #[error(
+        "state {path} is locked by an operation whose lease expired {} ago: its holder (pid {} on {}) probably ended without releasing it\nLock Info:\n{info}",
+        humantime::format_duration(std::time::Duration::from_secs(expired_for.as_secs())), info.pid, info.host
+    )]
+    StaleLock {
+        path: String,
+        info: Box<LockInfo>,
+        expired_for: Duration,
+    },
+    #[error("state {path} is locked, and the lock cannot be read: {detail}")]
     LockUnreadable { path: String, detail: String },
     #[error("state {path} has no lock with ID {id}{}", held.as_ref().map(|h| format!(" (the current lock is {h})")).unwrap_or_else(|| " (it is not locked)".into()))]
     NoSuchLock {
@@ -205,26 +158,31 @@ pub enum StateError {
         id: String,
         held: Option<String>,
     },
+    /// The state is encrypted and cannot be decrypted with the keys configured (or none is).
+    #[error("state {path}: {detail}")]
+    Encryption { path: String, detail: String },
+    /// Anything else the backend reports, with the service's own error.
+    #[error("state {path}: {source}")]
+    Backend { path: String, source: BackendError },
 }
 
-/// Where a state lives and how it is locked. Every backend passes the same conformance tests
-/// (`state::tests::conformance`).
-pub trait StateStore: Send + Sync {
-    /// The state's location, for messages ("state/example/default.tfstate.json").
-    fn describe(&self) -> String;
-    /// Reads the state; `None` when there is none yet.
-    fn load(&self) -> Result<Option<State>, StateError>;
-    /// Persists the state durably. When its content differs from what was last persisted, its serial
-    /// is increased first.
-    fn persist(&self, state: &mut State) -> Result<(), StateError>;
-    /// Takes the lock, waiting up to `timeout` for a running holder to release it. A lock whose holder
-    /// ended without releasing it (killed) is taken over and returned, so that the caller can say so.
-    fn lock(&self, info: &LockInfo, timeout: Duration) -> Result<Option<LockInfo>, StateError>;
-    /// Releases a lock this process holds.
-    fn unlock(&self, id: &str) -> Result<(), StateError>;
-    /// The current lock holder, if any.
-    fn lock_holder(&self) -> Result<Option<LockInfo>, StateError>;
+impl StateError {
+    /// A backend's error, located.
+    pub fn backend(path: &str, e: BackendError) -> StateError {
+        let path = path.to_string();
+        match e {
+            BackendError::Locked { info } => StateError::Locked { path, info },
+            BackendError::StaleLock { info, expired_for } => StateError::StaleLock {
+                path,
+                info,
+                expired_for,
+            },
+            BackendError::NoSuchLock { id, held } => StateError::NoSuchLock { path, id, held },
+            BackendError::Key(detail) => StateError::Encryption { path, detail },
+            source => StateError::Backend { path, source },
+        }
+    }
 }
 
 #[cfg(test)]
-pub mod tests;
+mod tests;

@@ -1,79 +1,47 @@
-//! State tests, including the conformance suite every [`StateStore`] must pass.
+//! State tests: the local backend through the conformance suite, and what is particular to it.
 
-use super::local::LocalStore;
+use super::conformance::{self, DeadHolder, Subject, sample};
+use super::local::LocalBlob;
 use super::*;
 use crate::addrs::InstanceAddr;
+use std::sync::Arc;
 
-fn sample() -> State {
-    let mut s = State::new();
-    let addr: InstanceAddr = "aws_vpc.main".parse().unwrap();
-    let mut r = ResourceInstance::ready(
-        ProviderKey::default_for("aws"),
-        Value::map([("id", Value::from("vpc-1")), ("cidr_block", Value::from("10.0.0.0/16"))]),
-    );
-    r.dependencies = vec![ResourceAddr::managed("aws_vpc", "other")];
-    r.sensitive_paths = vec![Path::attr("password")];
-    s.resources.insert(addr, r);
-    s.outputs.insert(
-        "vpc_id".into(),
-        OutputValue {
-            value: Value::from("vpc-1"),
-            sensitive: false,
-        },
-    );
-    s
-}
-
-/// What every state store must do.
-pub fn conformance(store: &dyn StateStore) {
-    // Empty at first.
-    assert!(store.load().unwrap().is_none());
-    // Round trip, with the serial increasing on change only.
-    let mut s = sample();
-    store.persist(&mut s).unwrap();
-    assert_eq!(s.serial, 1);
-    let loaded = store.load().unwrap().unwrap();
-    assert_eq!(loaded, s);
-    store.persist(&mut s).unwrap();
-    assert_eq!(s.serial, 1, "no change, no new serial");
-    s.outputs.clear();
-    store.persist(&mut s).unwrap();
-    assert_eq!(s.serial, 2);
-    assert_eq!(store.load().unwrap().unwrap().serial, 2);
-    // Locking: exclusive, holder named, released by its ID only.
-    let a = LockInfo::new("apply");
-    store.lock(&a, Duration::ZERO).unwrap();
-    let b = LockInfo::new("plan");
-    match store.lock(&b, Duration::from_millis(300)) {
-        Err(StateError::Locked { info, .. }) => {
-            assert_eq!(info.id, a.id);
-            assert_eq!(info.operation, "apply");
-        }
-        other => panic!("expected a lock conflict, got {other:?}"),
+fn local_subject(path: std::path::PathBuf) -> Subject {
+    let lock = LocalBlob::new(&path).lock_path();
+    let p = path.clone();
+    Subject {
+        open: Box::new(move || Arc::new(LocalBlob::new(&p))),
+        // A lock file whose holder is gone: the file is there, the OS lock is not.
+        plant_dead_lock: Box::new(move |info| {
+            let lock = lock.clone();
+            Box::pin(async move {
+                std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+                std::fs::write(&lock, serde_json::to_vec(&info).unwrap()).unwrap();
+            })
+        }),
+        dead_holder: DeadHolder::TakenOver,
+        keeps_previous: true,
     }
-    assert!(matches!(store.unlock(&b.id), Err(StateError::NoSuchLock { .. })));
-    store.unlock(&a.id).unwrap();
-    store.lock(&b, Duration::ZERO).unwrap();
-    store.unlock(&b.id).unwrap();
-    assert!(store.lock_holder().unwrap().is_none());
 }
 
-#[test]
-fn local_store_conforms() {
+#[tokio::test(flavor = "multi_thread")]
+async fn local_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
-    conformance(&LocalStore::new(dir.path().join("s/default.tfstate.json")));
+    conformance::run(&local_subject(dir.path().join("s/default.tfstate.json"))).await;
 }
 
-#[test]
-fn local_store_keeps_the_previous_version_as_backup() {
+#[tokio::test]
+async fn local_store_keeps_the_previous_version_as_backup_and_files_private() {
     let dir = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(dir.path().join("x.tfstate.json"));
+    let path = dir.path().join("x.tfstate.json");
+    let store = StateStore::local(&path);
     let mut s = sample();
-    store.persist(&mut s).unwrap();
-    let first = std::fs::read_to_string(store.path()).unwrap();
+    store.persist(&mut s).await.unwrap();
+    let first = std::fs::read_to_string(&path).unwrap();
     s.outputs.clear();
-    store.persist(&mut s).unwrap();
-    assert_eq!(std::fs::read_to_string(store.backup_path()).unwrap(), first);
+    store.persist(&mut s).await.unwrap();
+    let backup = LocalBlob::new(&path).backup_path();
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), first);
     // No temporary files are left behind.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -81,56 +49,43 @@ fn local_store_keeps_the_previous_version_as_backup() {
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
         .collect();
     assert!(leftovers.is_empty());
+    // States hold secrets: readable by their owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [&path, &backup] {
+            let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} has mode {mode:o}", p.display());
+        }
+    }
 }
 
-#[test]
-fn a_lock_waits_for_its_holder_within_the_timeout() {
+#[tokio::test]
+async fn temporary_files_of_killed_writers_are_removed_by_the_next_write() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.tfstate.json");
-    let store = LocalStore::new(&path);
-    let a = LockInfo::new("apply");
-    store.lock(&a, Duration::ZERO).unwrap();
-    let id = a.id.clone();
-    let p2 = path.clone();
-    let t = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        LocalStore::new(p2).unlock(&id).unwrap();
-    });
-    store.lock(&LockInfo::new("plan"), Duration::from_secs(10)).unwrap();
-    t.join().unwrap();
-}
-
-#[test]
-fn corrupt_and_newer_states_are_refused_with_the_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bad.tfstate.json");
-    std::fs::write(&path, "{ not json").unwrap();
-    let e = LocalStore::new(&path).load().unwrap_err();
-    assert!(matches!(e, StateError::Corrupt { .. }), "{e}");
-    assert!(e.to_string().contains("bad.tfstate.json"), "{e}");
-    std::fs::write(
-        &path,
-        r#"{"format_version": 99, "serial": 1, "lineage": "x", "resources": []}"#,
-    )
-    .unwrap();
-    let e = LocalStore::new(&path).load().unwrap_err();
-    assert!(matches!(e, StateError::NewerFormat { found: 99, .. }), "{e}");
-    assert!(e.to_string().contains("newer version of infra"), "{e}");
-}
-
-#[test]
-fn pending_creates_survive_a_round_trip() {
-    let mut s = sample();
-    let addr: InstanceAddr = "aws_subnet.a[0]".parse().unwrap();
-    let mut r = ResourceInstance::ready(
-        ProviderKey::default_for("aws"),
-        Value::map([("cidr_block", Value::from("10.0.1.0/24"))]),
+    // What a writer killed between creating its temporary file and renaming it leaves.
+    let dead = dir.path().join(".x.tfstate.json.tmp-999999-0123abcd");
+    let dead_backup = dir.path().join(".x.tfstate.json.backup.tmp-999999-0123abcd");
+    let live = dir
+        .path()
+        .join(format!(".x.tfstate.json.tmp-{}-0123abcd", std::process::id()));
+    for p in [&dead, &dead_backup, &live] {
+        std::fs::write(p, "{").unwrap();
+    }
+    let store = StateStore::local(&path);
+    store.persist(&mut sample()).await.unwrap();
+    assert!(
+        !dead.exists() && !dead_backup.exists(),
+        "leftovers of a dead process are removed"
     );
-    r.status = InstanceStatus::Creating {
-        token: "tok".into(),
-        started: "2026-01-01T00:00:00Z".into(),
-    };
-    s.resources.insert(addr.clone(), r);
+    assert!(live.exists(), "a running writer's temporary file is left alone");
+}
+
+#[tokio::test]
+async fn pending_creates_survive_a_round_trip() {
+    let s = sample();
+    let addr: InstanceAddr = "aws_subnet.a[0]".parse().unwrap();
     let back = file::decode(&file::encode(&s), "x").unwrap();
     assert_eq!(
         back.resources[&addr].status,
@@ -141,27 +96,68 @@ fn pending_creates_survive_a_round_trip() {
     );
 }
 
-#[test]
-fn a_lock_left_by_a_killed_process_is_taken_over_but_a_live_one_is_not() {
+#[tokio::test]
+async fn a_live_lock_is_never_taken_over() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.tfstate.json");
-    // A lock file whose holder is gone: the file is there, the OS lock is not.
-    let dead = LockInfo::new("apply");
-    std::fs::write(
-        dir.path().join("x.tfstate.json.lock"),
-        serde_json::to_vec(&dead).unwrap(),
-    )
-    .unwrap();
-    let store = LocalStore::new(&path);
+    let store = StateStore::local(&path);
     let mine = LockInfo::new("apply");
-    store.lock(&mine, Duration::ZERO).unwrap();
-    assert_eq!(store.lock_holder().unwrap().unwrap().id, mine.id);
-    // A live holder (this store) is not taken over by another.
-    let other = LocalStore::new(&path);
+    store.lock(&mine, Duration::ZERO).await.unwrap();
+    let other = StateStore::local(&path);
     assert!(matches!(
-        other.lock(&LockInfo::new("plan"), Duration::ZERO),
+        other.lock(&LockInfo::new("plan"), Duration::ZERO).await,
         Err(StateError::Locked { .. })
     ));
-    store.unlock(&mine.id).unwrap();
-    other.lock(&LockInfo::new("plan"), Duration::ZERO).unwrap();
+    store.unlock(&mine.id).await.unwrap();
+    other.lock(&LockInfo::new("plan"), Duration::ZERO).await.unwrap();
+}
+
+#[tokio::test]
+async fn environments_of_the_default_layout_and_of_a_path() {
+    use super::local::LocalLayout;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("state/stack");
+    std::fs::create_dir_all(&d).unwrap();
+    for f in [
+        "stage.tfstate.json",
+        "prod.tfstate.json",
+        "prod.tfstate.json.backup",
+        ".x.tfstate.json.tmp-1-2",
+    ] {
+        std::fs::write(d.join(f), "{}").unwrap();
+    }
+    let b = super::local::LocalBackend {
+        layout: LocalLayout::Default { dir: d.clone() },
+    };
+    use infra_backend::Backend;
+    assert_eq!(b.environments().await.unwrap(), vec!["prod", "stage"]);
+    let p = dir.path().join("cfg/terraform.tfstate");
+    let b = super::local::LocalBackend {
+        layout: LocalLayout::Path {
+            path: p.clone(),
+            workspace_dir: None,
+        },
+    };
+    assert_eq!(
+        b.layout.state_path("stage"),
+        dir.path().join("cfg/stage/terraform.tfstate")
+    );
+    std::fs::create_dir_all(dir.path().join("cfg/stage")).unwrap();
+    std::fs::write(dir.path().join("cfg/stage/terraform.tfstate"), "{}").unwrap();
+    std::fs::write(&p, "{}").unwrap();
+    assert_eq!(b.environments().await.unwrap(), vec!["default", "stage"]);
+}
+
+#[test]
+fn the_project_root_is_where_state_or_git_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let cfg = root.join("plans/stage");
+    std::fs::create_dir_all(&cfg).unwrap();
+    // Nothing above: the configuration directory itself.
+    assert_eq!(super::local::project_root(&cfg), cfg);
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    assert_eq!(super::local::project_root(&cfg), root);
+    std::fs::create_dir_all(root.join("plans/state")).unwrap();
+    assert_eq!(super::local::project_root(&cfg), root.join("plans"));
 }

@@ -4,11 +4,13 @@
 mod support;
 
 mod bad_input;
+mod ci_recipe;
 mod cost;
 mod cost_refresh;
 mod crash;
 mod digitalocean;
 mod foundation;
 mod locking;
+mod remote_state;
 mod saved_plans;
 mod stage;

@@ -16,6 +16,9 @@ pub struct Run {
 }
 
 impl Run {
+    pub fn from_output(o: Output) -> Run {
+        Run::from(o)
+    }
     fn from(o: Output) -> Run {
         Run {
             code: o.status.code().unwrap_or(-1),
@@ -115,8 +118,10 @@ impl World {
         self.path().join("cfg")
     }
 
-    /// Replaces the configuration with these files.
+    /// Replaces the configuration with these files. The scratch directory is the project root (it has a
+    /// `state/` directory, as this repository does), so local states are in `state/cfg/`.
     pub fn write(&self, files: &[(&str, &str)]) {
+        std::fs::create_dir_all(self.path().join("state")).unwrap();
         let cfg = self.cfg();
         let _ = std::fs::remove_dir_all(&cfg);
         std::fs::create_dir_all(&cfg).unwrap();
@@ -132,6 +137,7 @@ impl World {
 
     /// Copies a directory of `plans/` as the configuration, leaving out the files named.
     pub fn copy_plan_without(&self, name: &str, leave_out: &[&str]) {
+        std::fs::create_dir_all(self.path().join("state")).unwrap();
         let src = infra_testkit::workspace_root().join("plans").join(name);
         let cfg = self.cfg();
         let _ = std::fs::remove_dir_all(&cfg);
@@ -167,6 +173,23 @@ impl World {
             c.env(k, v);
         }
         Run::from(c.output().expect("run infra"))
+    }
+
+    /// Runs `infra ARGS` (no `-C`) in another directory.
+    pub fn infra_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let mut c = self.command(args);
+        c.current_dir(cwd);
+        let mut all: Vec<std::ffi::OsString> = c.get_args().map(|a| a.to_os_string()).collect();
+        all.drain(..2);
+        let mut d = Command::new(env!("CARGO_BIN_EXE_infra"));
+        d.current_dir(cwd).args(all);
+        for (k, v) in c.get_envs() {
+            match v {
+                Some(v) => d.env(k, v),
+                None => d.env_remove(k),
+            };
+        }
+        Run::from(d.output().expect("run infra"))
     }
 
     pub fn command(&self, args: &[&str]) -> Command {

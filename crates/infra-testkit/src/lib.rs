@@ -5,12 +5,18 @@
 //! - [`digitalocean::DoApi`]: the DigitalOcean test double behind one Prism validating proxy, shared by
 //!   all tests of a process; every test gets a token of its own (its own tenant of the double).
 //! - [`price_list::PriceListFake`]: a local fake of the AWS Price List API (`GetProducts`), which moto lacks.
+//! - [`proxy::LatencyProxy`]: a loopback proxy that delays every request (a remote backend's latency) and
+//!   records which access keys signed them.
+//! - [`postgres::Postgres`]: a real PostgreSQL server (Debian's `postgresql` package) shared by the tests of
+//!   a process, each test in a schema of its own; stopped and removed when the process exits.
 //!
 //! The services are installed by `scripts/tools.sh` into `.tools/`; [`tools_dir`] finds them, or the
 //! `INFRA_TOOLS_DIR` variable points elsewhere. A missing tool fails the test with the command to run.
 
 pub mod digitalocean;
+pub mod postgres;
 pub mod price_list;
+pub mod proxy;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

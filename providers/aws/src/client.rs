@@ -199,6 +199,12 @@ impl Services {
         })
     }
 
+    /// The shared SDK configuration (credentials, region, retries), for clients built elsewhere (the S3
+    /// state backend, the KMS key provider).
+    pub fn sdk(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
     /// The configured region, e.g. `us-east-1`.
     pub fn region(&self) -> &str {
         &self.region

@@ -17,8 +17,11 @@
 //!   many resources in one call (Resource Groups Tagging API) for batched refreshes; [`s3`]: bucket tags and
 //!   S3 read-after-write waits; [`efs`]: EFS tags and names; [`ecs`] and [`elbv2`]: those of the ECS and
 //!   load balancing types;
-//! - [`resources`] and [`data_sources`]: one file per type.
+//! - [`resources`] and [`data_sources`]: one file per type;
+//! - [`backend`]: Terraform's `backend "s3"` (also for DigitalOcean Spaces) and OpenTofu's
+//!   `key_provider "aws_kms"`, which the binary hands to the engine beside the provider.
 
+pub mod backend;
 pub mod client;
 pub mod config;
 pub mod data_sources;
@@ -101,6 +104,16 @@ impl Provider for AwsProvider {
 }
 
 /// The AWS provider, for the engine's provider table.
+/// `backend "s3"`: states in S3 (or an S3-compatible service), locked with a lock object.
+pub fn s3_backend() -> Arc<dyn infra_backend::BackendType> {
+    backend::s3::backend_type()
+}
+
+/// `key_provider "aws_kms"`: state and plan encryption keys from AWS KMS.
+pub fn kms_key_provider() -> Arc<dyn infra_backend::KeyProviderType> {
+    backend::kms::key_provider_type()
+}
+
 pub fn provider() -> Arc<dyn Provider> {
     Arc::new(AwsProvider::new())
 }

@@ -56,7 +56,7 @@ use crate::plan::planner::{PlanOptions, plan};
 use crate::plan::{Action, Plan};
 use crate::provider_set::ProviderSet;
 use crate::state::State;
-use crate::state::local::LocalStore;
+use crate::state::StateStore;
 use crate::testing::FakeProvider;
 use infra_provider::Value;
 use std::collections::BTreeMap;
@@ -150,7 +150,7 @@ pub(crate) async fn report(name: &str) -> String {
     let providers = providers();
     let env = dirs.workspace.clone().unwrap_or_else(|| "default".into());
     let state_dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(LocalStore::new(state_dir.path().join("state.json")));
+    let store = Arc::new(StateStore::local(state_dir.path().join("state.json")));
     let mut state = State::default();
     if dirs.apply {
         let (p, d) = plan(

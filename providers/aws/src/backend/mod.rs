@@ -1,0 +1,98 @@
+//! What the AWS crate gives the engine besides the provider: Terraform's `backend "s3"` ([`s3`]) and
+//! OpenTofu's `key_provider "aws_kms"` ([`kms`]). Both configure the SDK the way the provider does
+//! ([`crate::config::AwsConfig`]: the standard credential chain, profiles, `AWS_ENDPOINT_URL*`, retries)
+//! and log every call under the `infra::api` target.
+
+pub mod kms;
+pub mod s3;
+
+use crate::config::AwsConfig;
+use infra_backend::{BackendError, Settings, string_map};
+
+/// Every AWS region a name may be checked against (`skip_region_validation = true` skips the check, for
+/// S3-compatible services and regions newer than this list).
+pub const REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// The SDK settings a backend or key provider block shares with the provider block.
+pub(crate) fn aws_config(settings: &Settings, skip_validation_default: bool) -> Result<AwsConfig, BackendError> {
+    let s = |k: &str| infra_backend::string(settings, k);
+    let b = |k: &str| infra_backend::bool(settings, k);
+    let mut c = AwsConfig {
+        region: s("region"),
+        profile: s("profile"),
+        access_key: s("access_key"),
+        secret_key: s("secret_key"),
+        token: s("token"),
+        skip_credentials_validation: b("skip_credentials_validation").unwrap_or(skip_validation_default),
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: b("skip_metadata_api_check").unwrap_or(false)
+            || s("skip_metadata_api_check").as_deref() == Some("true"),
+        s3_use_path_style: b("use_path_style").or(b("force_path_style")).unwrap_or(false),
+        ..AwsConfig::default()
+    };
+    if let Some(n) = settings.get("max_retries").and_then(|v| v.as_u64()) {
+        c.max_retries = Some(n.min(1000) as u32);
+    }
+    c.endpoints = string_map(settings, "endpoints")
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    if c.access_key.is_some() != c.secret_key.is_some() {
+        return Err(BackendError::Config(
+            "access_key and secret_key must be set together".into(),
+        ));
+    }
+    if !b("skip_region_validation").unwrap_or(false)
+        && let Some(r) = &c.region
+        && !REGIONS.contains(&r.as_str())
+    {
+        return Err(BackendError::Config(format!(
+            "Invalid AWS Region: {r} (set skip_region_validation = true for an S3-compatible service or a region this version does not know)"
+        )));
+    }
+    Ok(c)
+}
+
+/// A `ProviderError` from configuring the SDK, as a backend error.
+pub(crate) fn config_error(e: infra_provider::ProviderError) -> BackendError {
+    BackendError::Config(e.to_string())
+}
