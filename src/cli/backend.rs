@@ -270,11 +270,22 @@ pub async fn for_command(cfg: Option<&Config>, dir: &Path, set: &BackendSet) -> 
                 (Some(s), Some(c)) => format!(" ({})", c.sources.location(s)),
                 _ => String::new(),
             };
+            let what = if r.kind != sel.kind {
+                format!(
+                    "backend {:?}, and the configuration now uses {}",
+                    r.kind,
+                    sel.describe()
+                )
+            } else {
+                format!(
+                    "other settings of backend {:?}: {}",
+                    r.kind,
+                    changed_settings(set, &r.kind, &r.block, &sel.block)
+                )
+            };
             return Err(CliError::new(format!(
-                "Backend configuration changed: {} was initialized with backend {:?}, and the configuration now uses {}{at}",
+                "Backend configuration changed: {} was initialized with {what}{at}",
                 display_path(dir),
-                r.kind,
-                sel.describe()
             ))
             .with_hint(
                 "run infra init --migrate-state to move every environment's state to the new backend, \
@@ -302,6 +313,7 @@ pub async fn for_command(cfg: Option<&Config>, dir: &Path, set: &BackendSet) -> 
                 ))
                 .with_hint("run infra init --migrate-state to move them, or infra init --reconfigure to leave them"));
             }
+            let b = configure(&sel, set, dir, cfg.map(|c| &c.sources)).await?;
             write_record(dir, &sel.record())?;
             eprintln!(
                 "Initialized backend {:?} for {} (recorded in {}).",
@@ -309,9 +321,32 @@ pub async fn for_command(cfg: Option<&Config>, dir: &Path, set: &BackendSet) -> 
                 display_path(dir),
                 display_path(&record_path(dir))
             );
+            return Ok(b);
         }
     }
     configure(&sel, set, dir, cfg.map(|c| &c.sources)).await
+}
+
+/// What differs between two settings of one backend kind (`bucket "a" → "b"`); sensitive values are not
+/// shown.
+fn changed_settings(set: &BackendSet, kind: &str, old: &Settings, new: &Settings) -> String {
+    let sensitive: Vec<&'static str> = set
+        .backend(kind)
+        .map(|t| t.arguments().iter().filter(|a| a.sensitive).map(|a| a.name).collect())
+        .unwrap_or_default();
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let show = |k: &str, v: Option<&serde_json::Value>| match v {
+        None => "(unset)".to_string(),
+        Some(_) if sensitive.contains(&k) => "(sensitive value)".to_string(),
+        Some(v) => v.to_string(),
+    };
+    keys.into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .map(|k| format!("{k} {} → {}", show(k, old.get(k)), show(k, new.get(k))))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn default_local(set: &BackendSet, dir: &Path) -> Result<Arc<dyn Backend>, CliError> {

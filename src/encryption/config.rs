@@ -473,7 +473,12 @@ pub async fn build(
             Err(e) => errors.push(BuildError {
                 span: if spec.span.is_some() { Some(kp.span) } else { None },
                 summary: "Invalid key provider".into(),
-                detail: format!("key_provider.{name}: {e}"),
+                detail: match (spec.span, name.as_str()) {
+                    // The INFRA_STATE_PASSPHRASE shortcut: name the variable, not a block.
+                    (None, "pbkdf2.passphrase") => format!("{PASSPHRASE_ENV}: {e}"),
+                    (None, "pbkdf2.fallback") => format!("{FALLBACK_PASSPHRASE_ENV}: {e}"),
+                    _ => format!("key_provider.{name}: {e}"),
+                },
             }),
         }
     }

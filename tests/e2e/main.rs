@@ -11,6 +11,7 @@ mod crash;
 mod digitalocean;
 mod foundation;
 mod locking;
+mod migration;
 mod remote_state;
 mod saved_plans;
 mod stage;

@@ -123,7 +123,14 @@ impl World {
     pub fn write(&self, files: &[(&str, &str)]) {
         std::fs::create_dir_all(self.path().join("state")).unwrap();
         let cfg = self.cfg();
-        let _ = std::fs::remove_dir_all(&cfg);
+        // Like editing the files: what `init` recorded in `.infra/` stays.
+        if let Ok(rd) = std::fs::read_dir(&cfg) {
+            for e in rd.flatten() {
+                if e.path().is_file() {
+                    std::fs::remove_file(e.path()).unwrap();
+                }
+            }
+        }
         std::fs::create_dir_all(&cfg).unwrap();
         for (name, text) in files {
             std::fs::write(cfg.join(name), text).unwrap();

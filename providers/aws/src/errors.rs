@@ -76,9 +76,7 @@ where
             }
             pe
         }
-        _ => {
-            ProviderError::new(format!("calling AWS failed: {}", DisplayErrorContext(&err))).with_request_id(request_id)
-        }
+        _ => ProviderError::new(format!("calling AWS failed: {}", error_chain(&err))).with_request_id(request_id),
     }
 }
 
@@ -125,4 +123,20 @@ mod tests {
         assert!(is_not_found_code("ResourceNotFoundException"));
         assert!(!is_not_found_code("DependencyViolation"));
     }
+}
+
+/// An error and its sources as one line of their messages (`dispatch failure: io error: connection
+/// refused`), without the debug dump the SDK's `DisplayErrorContext` appends.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let msg = err.to_string();
+        // A wrapper often repeats its source's message; keep each message once.
+        if !msg.is_empty() && !parts.iter().any(|p| p.contains(&msg)) {
+            parts.push(msg);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
 }

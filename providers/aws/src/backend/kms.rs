@@ -8,7 +8,6 @@ use crate::interceptor::ApiCallLogger;
 use async_trait::async_trait;
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use aws_sdk_kms::primitives::Blob;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use infra_backend::{ArgType, Argument, BackendError, Key, KeyProvider, KeyProviderType, Settings};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -87,7 +86,7 @@ fn kms_err<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
             se.code().unwrap_or("error"),
             se.message().unwrap_or("no message")
         ),
-        None => DisplayErrorContext(&e).to_string(),
+        None => crate::errors::error_chain(&e),
     };
     BackendError::Key(format!("AWS KMS {what} with key {key_id}: {detail}"))
 }

@@ -34,7 +34,6 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use infra_backend::{
     ArgType, Argument, Backend, BackendContext, BackendError, BackendType, LockInfo, Settings, StateBlob,
 };
@@ -161,10 +160,17 @@ impl BackendType for S3BackendType {
         let skip_region = infra_backend::bool(settings, "skip_region_validation").unwrap_or(false);
         let use_path_style = cfg.s3_use_path_style;
         let endpoint = cfg.endpoints.get("s3").cloned();
-        let client = cfg
-            .connect()
-            .await
-            .map_err(|e| BackendError::Config(e.to_string().replace("the provider block", "the backend block")))?;
+        let client = cfg.connect().await.map_err(|e| {
+            let mut msg = e.to_string().replace("the provider block", "the backend block");
+            if msg.contains("loading credentials") {
+                msg.push_str(
+                    " — no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, \
+                     or access_key/secret_key in the backend block (for DigitalOcean Spaces: SPACES_ACCESS_KEY_ID and \
+                     SPACES_SECRET_ACCESS_KEY with endpoints = { s3 = ... })",
+                );
+            }
+            BackendError::Config(msg)
+        })?;
         if !skip_region && !REGIONS.contains(&client.region()) {
             return Err(BackendError::Config(format!(
                 "Invalid AWS Region: {} (set skip_region_validation = true for an S3-compatible service)",
@@ -325,11 +331,14 @@ pub struct S3Blob {
     lost: Arc<AtomicBool>,
 }
 
+/// The object does not exist (a missing bucket is an error, never "no state yet").
 fn is_not_found<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     match e {
-        SdkError::ServiceError(se) => {
-            matches!(se.err().code(), Some("NoSuchKey" | "NotFound" | "404")) || se.raw().status().as_u16() == 404
-        }
+        SdkError::ServiceError(se) => match se.err().code() {
+            Some("NoSuchBucket") => false,
+            Some("NoSuchKey" | "NotFound" | "404") => true,
+            _ => se.raw().status().as_u16() == 404,
+        },
         _ => false,
     }
 }
@@ -352,6 +361,9 @@ fn io<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
     e: SdkError<E, HttpResponse>,
 ) -> BackendError {
     let detail = match &e {
+        SdkError::ServiceError(se) if se.err().code() == Some("NoSuchBucket") => {
+            "NoSuchBucket: the bucket does not exist: create it first (with versioning on: its object versions are the backups of the states)".to_string()
+        }
         SdkError::ServiceError(se) => {
             let err = se.err();
             format!(
@@ -359,10 +371,10 @@ fn io<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
                 err.code().unwrap_or("error"),
                 err.message()
                     .map(str::to_string)
-                    .unwrap_or_else(|| DisplayErrorContext(err).to_string())
+                    .unwrap_or_else(|| crate::errors::error_chain(err))
             )
         }
-        other => DisplayErrorContext(other).to_string(),
+        other => crate::errors::error_chain(other),
     };
     BackendError::Io(format!("{what} {location}: {detail}"))
 }
@@ -474,7 +486,7 @@ impl S3Blob {
                     }
                     // A transient failure: the lease is long enough for the next attempt.
                     Err(e) => {
-                        tracing::debug!(target: "infra::state", "renewing the lock of {location}: {}", DisplayErrorContext(&e))
+                        tracing::debug!(target: "infra::state", "renewing the lock of {location}: {}", crate::errors::error_chain(&e))
                     }
                 }
             }
