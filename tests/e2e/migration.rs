@@ -24,7 +24,7 @@ fn pulled(w: &World, env: &str) -> serde_json::Value {
     content(serde_json::from_str(r.ok()).unwrap_or_else(|e| panic!("{e}: {}", r.all())))
 }
 
-fn files<'a>(backend: &'a str) -> Vec<(&'a str, &'a str)> {
+fn files(backend: &str) -> Vec<(&str, &str)> {
     let mut f = vec![
         ("main.tf", PARAM),
         ("stage.tfvars", "value = \"stage-value\"\n"),

@@ -111,20 +111,6 @@ pub fn code_of(e: &ProviderError) -> &str {
     e.code.as_deref().unwrap_or("")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn not_found_codes() {
-        assert!(is_not_found_code("InvalidVpcID.NotFound"));
-        assert!(is_not_found_code("InvalidGroup.NotFound"));
-        assert!(is_not_found_code("ParameterNotFound"));
-        assert!(is_not_found_code("ResourceNotFoundException"));
-        assert!(!is_not_found_code("DependencyViolation"));
-    }
-}
-
 /// An error and its sources as one line of their messages (`dispatch failure: io error: connection
 /// refused`), without the debug dump the SDK's `DisplayErrorContext` appends.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
@@ -139,4 +125,18 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = err.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_codes() {
+        assert!(is_not_found_code("InvalidVpcID.NotFound"));
+        assert!(is_not_found_code("InvalidGroup.NotFound"));
+        assert!(is_not_found_code("ParameterNotFound"));
+        assert!(is_not_found_code("ResourceNotFoundException"));
+        assert!(!is_not_found_code("DependencyViolation"));
+    }
 }
