@@ -164,6 +164,10 @@ pub struct PlanArgs {
     /// Also write a Markdown summary of the plan to FILE (for a pull-request comment)
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Hold the state lock while planning (--lock=false plans without it: an apply running meanwhile is
+    /// not waited for, and a plan saved then is refused as stale if that apply changed the state)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub lock: bool,
 }
 
 #[derive(Args, Debug)]

@@ -269,6 +269,7 @@ async fn prepare(
     vars_args: &VarArgs,
     matches: &clap::ArgMatches,
     operation: &str,
+    take_lock: bool,
     t: &Tools<'_>,
 ) -> Result<Prepared, CliError> {
     let ui = t.ui;
@@ -281,7 +282,11 @@ async fn prepare(
     report(&d, &cfg, ui)?;
     let opened = open_state(dir, env, Some(&cfg), t).await?;
     ui.info(&settings::announce(&opened.settings, operation));
-    let lock = lock(&opened.store, operation, opened.settings.lock_timeout).await?;
+    let lock = if take_lock {
+        Some(lock(&opened.store, operation, opened.settings.lock_timeout).await?)
+    } else {
+        None
+    };
     let state = match opened.store.load().await? {
         Some(s) => s,
         None => {
@@ -294,7 +299,7 @@ async fn prepare(
         settings: opened.settings,
         store: opened.store,
         encryptors: opened.encryptors,
-        lock: Some(lock),
+        lock,
         state,
         raw_vars,
     })
@@ -392,7 +397,7 @@ async fn plan_cmd(dir: &Path, a: PlanArgs, matches: &clap::ArgMatches, t: &Tools
     let ui = t.ui;
     let mode = if a.destroy { PlanMode::Destroy } else { PlanMode::Normal };
     let opts = plan_options(&a.planning, mode)?;
-    let mut prepared = prepare(dir, &a.env, &a.vars, matches, "plan", t).await?;
+    let mut prepared = prepare(dir, &a.env, &a.vars, matches, "plan", a.lock, t).await?;
     let plan = make_plan(&prepared, t.providers, &opts, ui).await;
     if let Some(l) = prepared.lock.take() {
         l.release().await;
@@ -450,7 +455,7 @@ async fn apply_cmd(dir: &Path, a: ApplyArgs, matches: &clap::ArgMatches, t: &Too
         return apply_saved(dir, &a, env_given, file, parallelism, matches, t).await;
     }
     let opts = plan_options(&a.planning, PlanMode::Normal)?;
-    let prepared = prepare(dir, &a.env, &a.vars, matches, "apply", t).await?;
+    let prepared = prepare(dir, &a.env, &a.vars, matches, "apply", true, t).await?;
     let plan = make_plan(&prepared, t.providers, &opts, ui).await?;
     let cost = plan_cost(&plan, ui);
     print_plan(&plan, t.providers, cost.as_ref(), false, ui);
@@ -742,7 +747,7 @@ async fn destroy_cmd(dir: &Path, a: DestroyArgs, matches: &clap::ArgMatches, t: 
         replace: Vec::new(),
     };
     let opts = plan_options(&planning, PlanMode::Destroy)?;
-    let prepared = prepare(dir, &a.env, &a.vars, matches, "destroy", t).await?;
+    let prepared = prepare(dir, &a.env, &a.vars, matches, "destroy", true, t).await?;
     let plan = make_plan(&prepared, t.providers, &opts, ui).await?;
     let cost = plan_cost(&plan, ui);
     print_plan(&plan, t.providers, cost.as_ref(), false, ui);
@@ -1189,7 +1194,7 @@ fn show_instance(addr: &InstanceAddr, inst: &ResourceInstance) -> String {
 
 async fn import_cmd(dir: &Path, a: ImportArgs, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
     let addr = parse_addr(&a.address)?;
-    let prepared = prepare(dir, &a.env, &a.vars, matches, "import", t).await?;
+    let prepared = prepare(dir, &a.env, &a.vars, matches, "import", true, t).await?;
     let result = import_prepared(&prepared, &addr, &a.id, t).await;
     release(prepared, result).await
 }

@@ -184,3 +184,43 @@ async fn wrong_arguments_are_clear_errors() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn encrypt_and_acl_are_sent_with_every_write() {
+    let moto = Moto::start();
+    let c = client(&moto).await;
+    versioned_bucket(&c, "sse").await;
+    let b = backend(&settings(
+        &moto,
+        "sse",
+        &[("encrypt", true.into()), ("acl", "bucket-owner-full-control".into())],
+    ))
+    .await
+    .unwrap();
+    let store = StateStore::new(b.state("default"), Encryptor::none());
+    store.persist(&mut conformance::sample()).await.unwrap();
+    let head = c
+        .head_object()
+        .bucket("sse")
+        .key("stack/terraform.tfstate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.server_side_encryption(),
+        Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256)
+    );
+    store.lock(&LockInfo::new("apply"), Duration::ZERO).await.unwrap();
+    let lock = c
+        .head_object()
+        .bucket("sse")
+        .key("stack/terraform.tfstate.tflock")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        lock.server_side_encryption(),
+        Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256),
+        "the lock object too"
+    );
+}

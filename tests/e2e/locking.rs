@@ -101,3 +101,18 @@ fn a_lock_left_by_a_killed_process_is_taken_over() {
         "released at the end"
     );
 }
+
+#[test]
+fn plan_with_lock_false_reads_while_someone_holds_the_lock() {
+    let w = World::aws();
+    w.write(&[(
+        "main.tf",
+        "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.61.0.0/16\"\n}\n",
+    )]);
+    let held = hold_lock(&w, "lock-5678", 4343);
+    let r = w.infra(&["plan", "--lock=false"]);
+    assert!(r.ok().contains("Plan: 1 to add"), "{}", r.all());
+    let r = w.infra(&["apply", "--auto-approve"]);
+    assert_eq!(r.code, 1, "apply always takes the lock: {}", r.all());
+    drop(held);
+}

@@ -332,6 +332,30 @@ async fn spaces_credentials_sign_the_state_requests_of_an_s3_compatible_endpoint
     assert!(!keys.is_empty(), "state requests went to the Spaces endpoint");
     assert!(keys.iter().all(|k| k == "DO00SPACESKEYEXAMPLE"), "{keys:?}");
     assert!(!r.all().contains("spaces-secret"));
+    // The endpoint from AWS_ENDPOINT_URL_S3 instead of the block works the same way.
+    let other = infra_testkit::proxy::LatencyProxy::start(w.moto.as_ref().unwrap().port, Duration::ZERO);
+    let plain = "    skip_credentials_validation = true\n    skip_region_validation      = true\n";
+    w.write(&[("backend.tf", &s3_backend(plain)), ("main.tf", "output \"x\" {\n  value = 1\n}\n")]);
+    let r = w.infra_env(
+        &["init", "--reconfigure"],
+        &[
+            ("AWS_ENDPOINT_URL_S3", &other.endpoint()),
+            ("SPACES_ACCESS_KEY_ID", "DO00SPACESKEYEXAMPLE"),
+            ("SPACES_SECRET_ACCESS_KEY", "spaces-secret"),
+        ],
+    );
+    r.ok();
+    let r = w.infra_env(
+        &["plan", "--detailed-exitcode"],
+        &[
+            ("AWS_ENDPOINT_URL_S3", &other.endpoint()),
+            ("SPACES_ACCESS_KEY_ID", "DO00SPACESKEYEXAMPLE"),
+            ("SPACES_SECRET_ACCESS_KEY", "spaces-secret"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let keys = other.access_keys();
+    assert!(!keys.is_empty() && keys.iter().all(|k| k == "DO00SPACESKEYEXAMPLE"), "{keys:?}");
 }
 
 #[tokio::test]
