@@ -34,10 +34,12 @@ fi
 
 # The pg backend tests start their own server from Debian's binaries (initdb, postgres).
 if $postgres && [ -z "${INFRA_PG_BIN:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  sudo=""
+  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; fi
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; }; then
     echo "==> installing PostgreSQL (Debian package postgresql) for the pg backend tests" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q postgresql >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q postgresql >/dev/null; }
+    $sudo apt-get install -y -q postgresql >/dev/null 2>&1 || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q postgresql >/dev/null; }
   else
     echo "PostgreSQL is not installed: run 'sudo apt-get install -y postgresql' (the pg backend tests need its server binaries)" >&2
     exit 1

@@ -4,6 +4,7 @@
 //! outside this module's built-ins.
 
 use crate::diag::{Diagnostics, Span};
+use crate::lang::ast::Body;
 use infra_backend::{ArgType, Argument, BackendType, KeyProviderType, Settings};
 use infra_provider::Value;
 use std::collections::BTreeMap;
@@ -60,6 +61,45 @@ pub struct WrittenArg {
     pub value: Value,
     pub name_span: Span,
     pub span: Span,
+}
+
+/// The arguments of a block body as written: literal values only (`not_literal` says why, at the value);
+/// a nested block such as `endpoints { s3 = "..." }` is read as a map argument, as Terraform's
+/// `endpoints = { ... }` would be.
+pub fn literal_args(body: &Body, not_literal: &str, diags: &mut Diagnostics) -> Vec<WrittenArg> {
+    let literal = |a: &crate::lang::ast::Attr, diags: &mut Diagnostics| {
+        let v = a.expr.as_literal();
+        if v.is_none() {
+            diags.error(Some(a.expr.span()), "Variables not allowed", not_literal.to_string());
+        }
+        v
+    };
+    let mut out = Vec::new();
+    for a in &body.attrs {
+        if let Some(v) = literal(a, diags) {
+            out.push(WrittenArg {
+                name: a.name.clone(),
+                value: v,
+                name_span: a.name_span,
+                span: a.expr.span(),
+            });
+        }
+    }
+    for inner in &body.blocks {
+        let mut m = std::collections::BTreeMap::new();
+        for a in &inner.body.attrs {
+            if let Some(v) = literal(a, diags) {
+                m.insert(a.name.clone(), v);
+            }
+        }
+        out.push(WrittenArg {
+            name: inner.kind.clone(),
+            value: Value::Map(m),
+            name_span: inner.kind_span,
+            span: inner.span,
+        });
+    }
+    out
 }
 
 /// Checks a block's arguments against what its type accepts: unknown, refused, missing or mistyped

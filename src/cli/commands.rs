@@ -508,7 +508,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
 /// The plan encryptor for reading a saved plan: the configuration directory's `encryption` block when it
 /// has one, else the `INFRA_STATE_PASSPHRASE` shortcut.
 async fn plan_encryptor(dir: &Path, t: &Tools<'_>) -> Result<Arc<crate::encryption::Encryptor>, CliError> {
-    let cfg = if dir.join(".").is_dir() {
+    let cfg = if dir.is_dir() {
         let (c, d) = Config::load(dir);
         (c.terraform.encryption.is_some() && !d.has_errors()).then_some(c)
     } else {

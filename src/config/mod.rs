@@ -341,43 +341,11 @@ impl Config {
                         );
                         continue;
                     }
-                    let mut args = Vec::new();
-                    for a in &nb.body.attrs {
-                        match a.expr.as_literal() {
-                            Some(v) => args.push(crate::backend_set::WrittenArg {
-                                name: a.name.clone(),
-                                value: v,
-                                name_span: a.name_span,
-                                span: a.expr.span(),
-                            }),
-                            None => diags.error(
-                                Some(a.expr.span()),
-                                "Variables not allowed",
-                                "A backend configuration must use literal values only (give other values with infra init --backend-config KEY=VALUE).",
-                            ),
-                        }
-                    }
-                    for inner in &nb.body.blocks {
-                        let mut m = BTreeMap::new();
-                        for a in &inner.body.attrs {
-                            match a.expr.as_literal() {
-                                Some(v) => {
-                                    m.insert(a.name.clone(), v);
-                                }
-                                None => diags.error(
-                                    Some(a.expr.span()),
-                                    "Variables not allowed",
-                                    "A backend configuration must use literal values only.",
-                                ),
-                            }
-                        }
-                        args.push(crate::backend_set::WrittenArg {
-                            name: inner.kind.clone(),
-                            value: Value::Map(m),
-                            name_span: inner.kind_span,
-                            span: inner.span,
-                        });
-                    }
+                    let args = crate::backend_set::literal_args(
+                        &nb.body,
+                        "A backend configuration must use literal values only (give other values with infra init --backend-config KEY=VALUE).",
+                        diags,
+                    );
                     self.terraform.backend = Some(Backend {
                         kind: labels[0].clone(),
                         args,

@@ -2,7 +2,7 @@
 //! shortcut, parsed into an [`EncryptionSpec`] and built into the [`Encryptor`]s of states and plans.
 
 use super::{Encryptor, Method};
-use crate::backend_set::{BackendSet, WrittenArg, check_arguments};
+use crate::backend_set::{BackendSet, WrittenArg, check_arguments, literal_args};
 use crate::diag::{Diagnostics, Span};
 use crate::lang::ast::{Block, Expr, Step};
 use infra_backend::{KeyProvider, Settings};
@@ -81,33 +81,6 @@ fn reference_to(e: &Expr, root: &str, diags: &mut Diagnostics) -> Option<String>
             None
         }
     }
-}
-
-fn literal_args(b: &Block, diags: &mut Diagnostics) -> Vec<WrittenArg> {
-    let mut out = Vec::new();
-    for a in &b.body.attrs {
-        match a.expr.as_literal() {
-            Some(v) => out.push(WrittenArg {
-                name: a.name.clone(),
-                value: v,
-                name_span: a.name_span,
-                span: a.expr.span(),
-            }),
-            None => diags.error(
-                Some(a.expr.span()),
-                "Variables not allowed",
-                "Encryption settings must be literal values (a passphrase can come from INFRA_STATE_PASSPHRASE instead).",
-            ),
-        }
-    }
-    for nb in &b.body.blocks {
-        diags.error(
-            Some(nb.kind_span),
-            "Unsupported block type",
-            format!("Blocks of type {:?} are not expected here.", nb.kind),
-        );
-    }
-    out
 }
 
 fn target(b: &Block, diags: &mut Diagnostics) -> Option<TargetSpec> {
@@ -197,7 +170,11 @@ impl EncryptionSpec {
                         );
                         continue;
                     }
-                    let args = literal_args(b, diags);
+                    let args = literal_args(
+                        &b.body,
+                        "Encryption settings must be literal values (a passphrase can come from INFRA_STATE_PASSPHRASE instead).",
+                        diags,
+                    );
                     spec.key_providers.insert(
                         key,
                         KeyProviderSpec {

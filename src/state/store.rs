@@ -83,19 +83,20 @@ impl StateStore {
         StateError::backend(&self.shown, e)
     }
 
-    /// The state's JSON as stored, decrypted; `None` when there is none yet.
+    /// Decrypts what the backend holds (`what` names it in errors).
+    async fn open(&self, raw: &[u8], what: String) -> Result<crate::encryption::Opened, StateError> {
+        self.crypt
+            .open(raw, "state")
+            .await
+            .map_err(|detail| StateError::Encryption { path: what, detail })
+    }
+
+    /// The state's JSON as stored, decrypted, and whether it was encrypted; `None` when there is none yet.
     pub async fn load_json(&self) -> Result<Option<(Vec<u8>, bool)>, StateError> {
         let Some(raw) = self.blob.get().await.map_err(|e| self.err(e))? else {
             return Ok(None);
         };
-        let opened = self
-            .crypt
-            .open(&raw, "state")
-            .await
-            .map_err(|detail| StateError::Encryption {
-                path: self.shown.clone(),
-                detail,
-            })?;
+        let opened = self.open(&raw, self.shown.clone()).await?;
         Ok(Some((opened.plaintext, opened.encrypted_with.is_some())))
     }
 
@@ -188,14 +189,7 @@ impl StateStore {
         let Some(raw) = self.blob.previous().await.map_err(|e| self.err(e))? else {
             return Ok(None);
         };
-        let opened = self
-            .crypt
-            .open(&raw, "state")
-            .await
-            .map_err(|detail| StateError::Encryption {
-                path: format!("{} (previous version)", self.shown),
-                detail,
-            })?;
+        let opened = self.open(&raw, format!("{} (previous version)", self.shown)).await?;
         let text = String::from_utf8_lossy(&opened.plaintext);
         file::decode(&text, &self.shown).map(Some)
     }

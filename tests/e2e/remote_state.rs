@@ -18,15 +18,20 @@ pub fn s3_backend(extra: &str) -> String {
 /// A parameter whose value is a variable: every apply with a new value is one update.
 pub const PARAM: &str = "variable \"value\" {\n  default = \"one\"\n}\n\nresource \"aws_ssm_parameter\" \"p\" {\n  name  = \"/team/${terraform.workspace}/value\"\n  type  = \"String\"\n  value = var.value\n}\n\nresource \"aws_ssm_parameter\" \"secret\" {\n  name  = \"/team/${terraform.workspace}/token\"\n  type  = \"SecureString\"\n  value = \"hunter2-token-${terraform.workspace}\"\n}\n";
 
-pub async fn s3(w: &World) -> aws_sdk_s3::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+/// The SDK configuration of this test's moto server.
+pub async fn sdk(w: &World) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(w.moto.as_ref().expect("moto").endpoint())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
             "testing", "testing", None, None, "test",
         ))
         .load()
-        .await;
+        .await
+}
+
+pub async fn s3(w: &World) -> aws_sdk_s3::Client {
+    let conf = sdk(w).await;
     aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build())
 }
 
@@ -295,15 +300,7 @@ async fn a_holder_killed_with_sigkill_leaves_a_stale_lock_until_force_unlock() {
 }
 
 pub async fn ssm(w: &World) -> aws_sdk_ssm::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(w.moto.as_ref().expect("moto").endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
-    aws_sdk_ssm::Client::new(&conf)
+    aws_sdk_ssm::Client::new(&sdk(w).await)
 }
 
 #[tokio::test]
@@ -335,7 +332,10 @@ async fn spaces_credentials_sign_the_state_requests_of_an_s3_compatible_endpoint
     // The endpoint from AWS_ENDPOINT_URL_S3 instead of the block works the same way.
     let other = infra_testkit::proxy::LatencyProxy::start(w.moto.as_ref().unwrap().port, Duration::ZERO);
     let plain = "    skip_credentials_validation = true\n    skip_region_validation      = true\n";
-    w.write(&[("backend.tf", &s3_backend(plain)), ("main.tf", "output \"x\" {\n  value = 1\n}\n")]);
+    w.write(&[
+        ("backend.tf", &s3_backend(plain)),
+        ("main.tf", "output \"x\" {\n  value = 1\n}\n"),
+    ]);
     let r = w.infra_env(
         &["init", "--reconfigure"],
         &[
@@ -355,7 +355,10 @@ async fn spaces_credentials_sign_the_state_requests_of_an_s3_compatible_endpoint
     );
     assert_eq!(r.code, 0, "{}", r.all());
     let keys = other.access_keys();
-    assert!(!keys.is_empty() && keys.iter().all(|k| k == "DO00SPACESKEYEXAMPLE"), "{keys:?}");
+    assert!(
+        !keys.is_empty() && keys.iter().all(|k| k == "DO00SPACESKEYEXAMPLE"),
+        "{keys:?}"
+    );
 }
 
 #[tokio::test]
@@ -422,15 +425,7 @@ async fn encrypted_state_needs_its_key_and_rotates_with_a_fallback() {
 async fn aws_kms_keys_encrypt_state_and_saved_plans() {
     let w = World::aws();
     let c = bucket(&w).await;
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(w.moto.as_ref().unwrap().endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
-    let kms = aws_sdk_kms::Client::new(&conf);
+    let kms = aws_sdk_kms::Client::new(&sdk(&w).await);
     let key = kms.create_key().send().await.unwrap();
     let key_id = key.key_metadata().unwrap().key_id().to_string();
     let enc = format!(

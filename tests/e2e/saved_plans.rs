@@ -144,7 +144,11 @@ fn the_summary_of_a_replacement_names_what_forces_it_and_calls_out_destruction()
     let first = std::fs::read_to_string(w.path().join("first.md")).unwrap();
     assert!(first.contains("<details><summary>30 changes</summary>"), "{first}");
     let h = html(&first);
-    assert_eq!(h.matches("<tr>").count(), 31, "every row of the folded table renders: {h}");
+    assert_eq!(
+        h.matches("<tr>").count(),
+        31,
+        "every row of the folded table renders: {h}"
+    );
     w.infra(&["apply", "--auto-approve"]).ok();
     w.write(&[(
         "main.tf",
