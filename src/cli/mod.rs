@@ -86,9 +86,16 @@ impl From<crate::state::StateError> for CliError {
                  for the old one while rotating), or the key provider in terraform { encryption }; nothing was written"
                     .into(),
             ),
-            crate::state::StateError::Corrupt { .. } => {
-                Some("restore the previous version from the .backup file next to it, or fix the JSON".into())
-            }
+            crate::state::StateError::Corrupt { .. } => Some(
+                "restore the previous version (the .backup file next to a local state, the previous object \
+                 version in a versioned bucket, `previous` in PostgreSQL), or fix the JSON"
+                    .into(),
+            ),
+            crate::state::StateError::Foreign { .. } => Some(
+                "infra does not read Terraform's state format: keep Terraform's states and infra's apart \
+                 (another key, workspace_key_prefix or schema), and bring resources over with infra import"
+                    .into(),
+            ),
             crate::state::StateError::NewerFormat { .. } => {
                 Some("upgrade infra to the version that wrote this state".into())
             }

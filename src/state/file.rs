@@ -140,12 +140,30 @@ pub fn decode(text: &str, path: &str) -> Result<State, StateError> {
     #[derive(Deserialize)]
     struct Head {
         format_version: Option<u64>,
+        /// Terraform's own state format has `version` and `terraform_version`.
+        version: Option<u64>,
+        terraform_version: Option<String>,
     }
     // One pass in the common case; the version alone is read again only to explain a failure.
     let parsed: Result<FileV1, _> = serde_json::from_str(text);
+    let head = match &parsed {
+        Ok(_) => None,
+        Err(_) => serde_json::from_str::<Head>(text).ok(),
+    };
+    if let Some(Head {
+        format_version: None,
+        version: Some(v),
+        terraform_version: Some(tv),
+    }) = &head
+    {
+        return Err(StateError::Foreign {
+            path: path.into(),
+            detail: format!("it is a Terraform state (format version {v}, written by Terraform {tv})"),
+        });
+    }
     let version = match &parsed {
         Ok(f) => Some(f.format_version),
-        Err(_) => serde_json::from_str::<Head>(text).ok().and_then(|h| h.format_version),
+        Err(_) => head.and_then(|h| h.format_version),
     };
     if let Some(v) = version
         && v > FORMAT_VERSION

@@ -135,6 +135,9 @@ pub enum StateError {
     Write { path: String, source: std::io::Error },
     #[error("state {path} is not valid: {detail}")]
     Corrupt { path: String, detail: String },
+    /// Another tool's state (Terraform's) where infra's was expected.
+    #[error("state {path} is not an infra state: {detail}")]
+    Foreign { path: String, detail: String },
     #[error(
         "state {path} was written by a newer version of infra (state format {found}; this version reads up to {supported})"
     )]
