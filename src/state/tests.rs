@@ -164,8 +164,13 @@ fn the_project_root_is_where_state_or_git_is() {
 
 #[test]
 fn a_terraform_state_is_named_as_such() {
-    let tf = r#"{"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "x", "outputs": {}, "resources": []}"#;
+    let tf =
+        r#"{"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "x", "outputs": {}, "resources": []}"#;
     let e = file::decode(tf, "s3://b/key").unwrap_err();
     assert!(matches!(e, StateError::Foreign { .. }), "{e}");
-    assert!(e.to_string().contains("Terraform state (format version 4, written by Terraform 1.11.4)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("Terraform state (format version 4, written by Terraform 1.11.4)"),
+        "{e}"
+    );
 }

@@ -201,3 +201,61 @@ fn two_applies_at_once_on_one_pg_state_exactly_one_proceeds() {
         last = s;
     }
 }
+
+#[tokio::test]
+async fn a_pg_holder_killed_with_sigkill_is_taken_over_by_the_next_run() {
+    let w = World::aws();
+    let pg = Postgres::shared();
+    let schema = pg.fresh_schema();
+    let mut params = String::from(PARAM);
+    for i in 0..40 {
+        params.push_str(&format!(
+            "\nresource \"aws_ssm_parameter\" \"n{i}\" {{\n  name  = \"/team/n/{i}\"\n  type  = \"String\"\n  value = \"{i}\"\n}}\n"
+        ));
+    }
+    w.write(&[("backend.tf", &pg_backend(pg, &schema)), ("main.tf", &params)]);
+    let proxy =
+        infra_testkit::proxy::LatencyProxy::start(w.moto.as_ref().unwrap().port, std::time::Duration::from_millis(40));
+    let mut child = w
+        .command(&["apply", "--auto-approve", "--parallelism", "2"])
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (db, conn) = tokio_postgres::connect(&pg.conn_str("postgres"), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let started = std::time::Instant::now();
+    let holder: String = loop {
+        let rows = db
+            .query(&format!("SELECT info FROM \"{schema}\".infra_locks"), &[])
+            .await
+            .unwrap_or_default();
+        let states = db
+            .query(&format!("SELECT 1 FROM \"{schema}\".infra_states"), &[])
+            .await
+            .unwrap_or_default();
+        if let (Some(r), false) = (rows.first(), states.is_empty()) {
+            break r.get(0);
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the apply never locked the state"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let id = serde_json::from_str::<serde_json::Value>(&holder).unwrap()["ID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The server released the advisory lock with the killed session: the next run takes over and says so.
+    let r = w.infra(&["apply", "--auto-approve"]);
+    r.ok();
+    assert!(r.stderr.contains(&format!("Note: took over lock {id}")), "{}", r.stderr);
+    assert_eq!(w.infra(&["plan", "--detailed-exitcode"]).code, 0);
+}
