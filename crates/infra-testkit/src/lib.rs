@@ -7,6 +7,8 @@
 //! - [`price_list::PriceListFake`]: a local fake of the AWS Price List API (`GetProducts`), which moto lacks.
 //! - [`proxy::LatencyProxy`]: a loopback proxy that delays every request (a remote backend's latency) and
 //!   records which access keys signed them.
+//! - [`fault_proxy::FaultProxy`]: a loopback HTTP proxy that injects seeded, reproducible faults (throttling,
+//!   server errors, connection resets, held connections) in the wire format each client expects.
 //! - [`postgres::Postgres`]: a real PostgreSQL server (Debian's `postgresql` package) shared by the tests of
 //!   a process, each test in a schema of its own; stopped and removed when the process exits.
 //!
@@ -14,6 +16,7 @@
 //! `INFRA_TOOLS_DIR` variable points elsewhere. A missing tool fails the test with the command to run.
 
 pub mod digitalocean;
+pub mod fault_proxy;
 pub mod postgres;
 pub mod price_list;
 pub mod proxy;
