@@ -1,6 +1,8 @@
 //! An in-memory provider for the engine's own tests and benchmarks: a small fake cloud whose objects live
 //! in a map, with types shaped like real ones (`fake_network` ≈ VPC, `fake_subnet` ≈ subnet,
-//! `fake_secret` with a sensitive value, `fake_waiter` that waits for readiness) and a data source.
+//! `fake_secret` with a sensitive value, `fake_waiter` that waits for readiness, `fake_gateway` whose create
+//! is two steps, like a security group's) and a data source. Fault hooks on [`Cloud`] make creates end
+//! ambiguously, as a reset connection or a 5xx answer does.
 //! Nothing here is used by the `infra` binary.
 
 use async_trait::async_trait;
@@ -25,6 +27,29 @@ pub struct Cloud {
     pub max_in_flight: AtomicUsize,
     /// How long each create of a network or subnet takes (zero by default), as a cloud API would.
     pub create_latency: Mutex<Duration>,
+    /// The next this-many creates take effect, then answer an ambiguous error (a reset after the
+    /// request reached the cloud).
+    pub ambiguous_after: AtomicUsize,
+    /// The next this-many creates answer an ambiguous error and make nothing (a reset before).
+    pub ambiguous_before: AtomicUsize,
+    /// The next this-many `fake_gateway` creates stop after their first step, ambiguously.
+    pub stop_between_steps: AtomicUsize,
+    /// The next this-many creates take effect, and then answer "already exists", as a resent request
+    /// whose first attempt's answer was lost does.
+    pub resent_after: AtomicUsize,
+    /// The next this-many creates answer "already exists" and make nothing (another's object has the name).
+    pub name_taken: AtomicUsize,
+}
+
+/// Takes one from a fault counter; true if it was positive.
+fn take(counter: &AtomicUsize) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+fn reset_error() -> ProviderError {
+    ProviderError::ambiguous("connection reset by peer (fake fault)")
 }
 
 impl Cloud {
@@ -72,6 +97,7 @@ impl FakeProvider {
             .resource(Subnet)
             .resource(Secret)
             .resource(Waiter)
+            .resource(Gateway)
             .data_source(Zones);
         let schema = registry.schema(
             Block::new()
@@ -109,6 +135,29 @@ fn store(cloud: &Cloud, prefix: &str, planned: &Value, ctx: &OpContext) -> Resul
             "the name \"fail\" is refused by the fake cloud",
         ));
     }
+    if take(&cloud.ambiguous_before) {
+        return Err(reset_error());
+    }
+    if take(&cloud.name_taken) {
+        return Err(ProviderError::api(
+            "InvalidObject.Duplicate",
+            "an object of that name already exists (fake fault: not ours)",
+        ));
+    }
+    let v = store_object(cloud, prefix, planned, ctx);
+    if take(&cloud.ambiguous_after) {
+        return Err(reset_error());
+    }
+    if take(&cloud.resent_after) {
+        return Err(ProviderError::api(
+            "InvalidObject.Duplicate",
+            "the object already exists (fake fault: a resent create)",
+        ));
+    }
+    Ok(v)
+}
+
+fn store_object(cloud: &Cloud, prefix: &str, planned: &Value, ctx: &OpContext) -> Value {
     let id = cloud.id(prefix);
     let mut v = planned.clone();
     v.set_attr("id", Value::string(id.clone()));
@@ -125,7 +174,7 @@ fn store(cloud: &Cloud, prefix: &str, planned: &Value, ctx: &OpContext) -> Resul
     }
     cloud.creates.fetch_add(1, Ordering::SeqCst);
     cloud.objects.lock().unwrap().insert(id, v.clone());
-    Ok(without_cloud_tags(v))
+    without_cloud_tags(v)
 }
 
 fn without_cloud_tags(mut v: Value) -> Value {
@@ -378,6 +427,69 @@ impl ResourceType<Arc<Cloud>> for Waiter {
         c.remove(prior.get_str("id").unwrap_or_default());
         Ok(())
     }
+}
+
+/// A create of two steps: the object is made (step 1), then attached (step 2), as a security group is
+/// made and then loses its default egress rule. `find_created` finds it by its ownership tags whether
+/// attached or not; `unfinished` tells which.
+struct Gateway;
+
+#[async_trait]
+impl ResourceType<Arc<Cloud>> for Gateway {
+    fn name(&self) -> &'static str {
+        "fake_gateway"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new()
+                .id()
+                .attr("network_id", Attribute::required(Type::String).force_new())
+                .attr("attachment", Attribute::computed(Type::String))
+                .attr("arn", Attribute::computed(Type::String)),
+        )
+    }
+    async fn read(&self, c: &Arc<Cloud>, prior: &Value) -> Result<Option<Value>> {
+        read_many(c, std::slice::from_ref(prior)).await.remove(0)
+    }
+    async fn create(&self, c: &Arc<Cloud>, ctx: &OpContext, planned: &Value) -> Result<Value> {
+        let v = store(
+            c,
+            "gw",
+            &planned.clone().with("attachment", Value::string("detached")),
+            ctx,
+        )?;
+        if take(&c.stop_between_steps) {
+            return Err(reset_error());
+        }
+        attach(c, &v)
+    }
+    async fn delete(&self, c: &Arc<Cloud>, _ctx: &OpContext, prior: &Value) -> Result<()> {
+        c.remove(prior.get_str("id").unwrap_or_default());
+        Ok(())
+    }
+    async fn find_created(&self, c: &Arc<Cloud>, ctx: &OpContext, _planned: &Value) -> Result<Option<Value>> {
+        Ok(find_by_tags(c, ctx))
+    }
+    fn unfinished(&self, found: &Value, _planned: &Value) -> Vec<String> {
+        if found.get_str("attachment") == Some("attached") {
+            Vec::new()
+        } else {
+            vec!["attach the gateway to its network".to_string()]
+        }
+    }
+    async fn finish_create(&self, c: &Arc<Cloud>, _ctx: &OpContext, found: &Value, _planned: &Value) -> Result<Value> {
+        attach(c, found)
+    }
+}
+
+fn attach(c: &Cloud, gw: &Value) -> Result<Value> {
+    let id = gw.get_str("id").unwrap_or_default().to_string();
+    let mut objects = c.objects.lock().unwrap();
+    let o = objects
+        .get_mut(&id)
+        .ok_or_else(|| ProviderError::api("NotFound", format!("gateway {id} does not exist")))?;
+    o.set_attr("attachment", Value::string("attached"));
+    Ok(without_cloud_tags(o.clone()))
 }
 
 struct Zones;

@@ -935,7 +935,14 @@ async fn create_or_update(
     let dependencies = c.dependencies.clone();
     let cbd = c.create_before_destroy;
     let result = if op == Op::Create {
-        let token = uuid::Uuid::new_v4().simple().to_string();
+        // An intent left by an interrupted create (its object found but unfinished, or not found yet): the
+        // create resumes with the same token, and looks for what the first attempt made before creating.
+        let resumed = match lock(&ctx.shared).state.resources.get(&c.addr).map(|i| &i.status) {
+            Some(InstanceStatus::Creating { token, .. }) => Some(token.clone()),
+            _ => None,
+        };
+        let look_first = resumed.is_some();
+        let token = resumed.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
         let intent = {
             // The intent, durable before the cloud is asked.
             let mut sh = lock(&ctx.shared);
@@ -972,7 +979,17 @@ async fn create_or_update(
         ctx.writer.wait(intent).await?;
         let octx = op_ctx(ctx, c, token, timeouts.create, pauser);
         *status.lock().unwrap_or_else(|e| e.into_inner()) = Some(octx.clone());
-        client.create(&octx, &c.addr.resource.type_name, &planned).await
+        create_resolving(
+            ctx,
+            client.as_ref(),
+            &octx,
+            c,
+            &schema.block,
+            &config,
+            &planned,
+            look_first,
+        )
+        .await
     } else {
         let octx = op_ctx(ctx, c, String::new(), timeouts.update, pauser);
         *status.lock().unwrap_or_else(|e| e.into_inner()) = Some(octx.clone());
@@ -1012,10 +1029,12 @@ async fn create_or_update(
             let msg = describe_error(c, &e);
             if let Some(partial) = e.partial.as_deref() {
                 // The object exists but is not usable: keep it, tainted (create) or as it now is (update).
+                // A create whose later step failed ambiguously stays an intent instead, with what is known
+                // of the object: the next run finds it and finishes its create rather than replacing it.
                 let v = conform(&schema.block, partial);
                 if let Some(inst) = sh.state.resources.get_mut(&c.addr) {
                     inst.value = v;
-                    if op == Op::Create {
+                    if op == Op::Create && !e.is_ambiguous() {
                         inst.status = InstanceStatus::Tainted;
                     }
                 }
@@ -1044,9 +1063,132 @@ async fn create_or_update(
     }
 }
 
+/// How many times one create looks again (and creates again) after an ambiguous failure.
+const AMBIGUOUS_RETRIES: u32 = 4;
+
+/// Creates an object so that an ambiguous outcome never makes a second one. Each round either creates
+/// or — after an ambiguous failure, or when resuming an interrupted create (`look_first`) — asks the
+/// provider's `find_created` first: a found object whose create is unfinished is finished
+/// (`finish_create`), a finished one is brought to the plan (`converge_found`), and nothing found means
+/// the create is made again. A round that fails ambiguously is followed by another after a growing pause,
+/// a few times. An error while looking, finishing or converging is made `Ambiguous`, so that the intent
+/// stays and the next run looks (and finishes) again.
+#[allow(clippy::too_many_arguments)]
+async fn create_resolving(
+    ctx: &Ctx,
+    client: &dyn ProviderClient,
+    octx: &OpContext,
+    c: &ResourceChange,
+    schema: &Block,
+    config: &Value,
+    planned: &Value,
+    mut look_first: bool,
+) -> Result<Value, ProviderError> {
+    let type_name = c.addr.resource.type_name.as_str();
+    // A found object: finished if its create is not, then brought to the plan.
+    let settle = |found: Value| async move {
+        let steps = client.unfinished(type_name, &found, planned);
+        if steps.is_empty() {
+            return converge_found(ctx, client, octx, c, schema, config, found).await;
+        }
+        octx.set_status(format!("finishing its create: {}", steps.join(", ")));
+        client.finish_create(octx, type_name, &found, planned).await
+    };
+    let mut retries = 0;
+    loop {
+        let round = async {
+            if look_first {
+                octx.set_status("looking for what an earlier attempt made");
+                let found = client
+                    .find_created(octx, type_name, planned)
+                    .await
+                    .map_err(|e| (e, true))?;
+                if let Some(found) = found {
+                    return settle(found).await.map_err(|e| (e, true));
+                }
+            }
+            match client.create(octx, type_name, planned).await {
+                // "Already exists" may be this create's own object, made by an attempt whose answer was
+                // lost: `find_created` only finds objects that carry this address and lineage.
+                Err(e) if says_already_exists(&e) => match client.find_created(octx, type_name, planned).await {
+                    Ok(Some(found)) => settle(found).await.map_err(|e| (e, true)),
+                    _ => Err((e, false)),
+                },
+                other => other.map_err(|e| (e, false)),
+            }
+        };
+        match round.await {
+            Ok(v) => return Ok(v),
+            Err((e, _)) if e.is_ambiguous() && retries < AMBIGUOUS_RETRIES => {
+                retries += 1;
+                octx.set_status(format!(
+                    "the create may have taken effect ({e}); looking before trying again"
+                ));
+                // A pause that grows (half a poll interval, then one, two, four): what a fault outlasts.
+                octx.sleep(octx.poll_interval * 2u32.pow(retries) / 4).await;
+                look_first = true;
+            }
+            // Something exists (or may): keep the intent.
+            Err((e, true)) => return Err(open(e)),
+            Err((e, false)) => return Err(e),
+        }
+    }
+}
+
+/// True when a create was refused because its object (or one of its name) exists already.
+fn says_already_exists(e: &ProviderError) -> bool {
+    let code = e.code.as_deref().unwrap_or_default();
+    ["AlreadyExists", "Duplicate", "ResourceExists", "AlreadyOwnedByYou"]
+        .iter()
+        .any(|c| code.contains(c))
+}
+
+/// Makes an error of looking for, finishing or converging a found object leave the intent in place.
+fn open(mut e: ProviderError) -> ProviderError {
+    if e.partial.is_none() {
+        e.kind = ErrorKind::Ambiguous;
+    }
+    e
+}
+
+/// Brings a found object to the plan, as the next plan would: the provider's diff of the object against
+/// the configuration, and the in-place update it calls for. A difference that needs a replacement is
+/// left to the next plan, which shows it; the found object is what state records now.
+async fn converge_found(
+    ctx: &Ctx,
+    client: &dyn ProviderClient,
+    octx: &OpContext,
+    c: &ResourceChange,
+    schema: &Block,
+    config: &Value,
+    found: Value,
+) -> Result<Value, ProviderError> {
+    let found = conform(schema, &found);
+    let mut config = config.clone();
+    if let Some(r) = ctx.cfg.resources.get(&c.addr.resource) {
+        apply_ignore_changes(&mut config, Some(&found), &r.lifecycle.ignore_changes);
+    }
+    let mut p = propose(schema, Some(&found), &config);
+    client.plan(PlanRequest {
+        type_name: &c.addr.resource.type_name,
+        prior: Some(&found),
+        config: &config,
+        planned: &mut p.planned,
+        requires_replace: &mut p.replace_paths,
+    })?;
+    if !p.replace_paths.is_empty() || p.planned == found {
+        return Ok(found);
+    }
+    octx.set_status("found what an earlier attempt made; updating it to the plan");
+    client
+        .update(octx, &c.addr.resource.type_name, &found, &p.planned)
+        .await
+}
+
 /// True when the error shows the cloud refused the request (so nothing was created).
 fn definitive(e: &ProviderError) -> bool {
-    matches!(e.kind, ErrorKind::Invalid | ErrorKind::Config) || (e.kind == ErrorKind::Other && e.code.is_some())
+    matches!(e.kind, ErrorKind::Invalid | ErrorKind::Config)
+        || (matches!(e.kind, ErrorKind::Other | ErrorKind::NotFound) && e.code.is_some())
 }
 
 fn describe_error(c: &ResourceChange, e: &ProviderError) -> String {

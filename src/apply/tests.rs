@@ -528,3 +528,177 @@ resource "fake_network" "main" {
             .any(|e| e.summary == "Instance cannot be destroyed")
     );
 }
+
+const GATEWAY: &str = r#"
+resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }
+resource "fake_gateway" "gw" { network_id = fake_network.main.id }
+"#;
+
+#[tokio::test]
+async fn a_create_that_took_effect_but_answered_ambiguously_is_adopted_not_repeated() {
+    let w = World::new();
+    w.fake.cloud.ambiguous_after.store(1, Ordering::SeqCst);
+    let o = w.apply(GATEWAY).await;
+    assert_eq!(o.added, 2);
+    assert_eq!(w.fake.cloud.count("net-"), 1, "no second network");
+    assert_eq!(w.fake.cloud.count("gw-"), 1);
+    assert_eq!(
+        w.fake.cloud.creates.load(Ordering::SeqCst),
+        2,
+        "one create call per object"
+    );
+    let st = w.state();
+    assert!(st.resources.values().all(|i| i.status == InstanceStatus::Ready));
+    assert!(!w.plan(GATEWAY).await.has_changes());
+}
+
+#[tokio::test]
+async fn a_create_answered_already_exists_adopts_its_own_object() {
+    let w = World::new();
+    w.fake.cloud.resent_after.store(2, Ordering::SeqCst);
+    w.apply(GATEWAY).await;
+    assert_eq!(w.fake.cloud.count("net-"), 1);
+    assert_eq!(w.fake.cloud.count("gw-"), 1);
+    assert!(w.state().resources.values().all(|i| i.status == InstanceStatus::Ready));
+    assert!(!w.plan(GATEWAY).await.has_changes());
+    // Someone else's object of that name is not adopted: the create fails, and nothing is recorded.
+    let w = World::new();
+    w.fake.cloud.name_taken.store(1, Ordering::SeqCst);
+    let cfg = r#"resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }"#;
+    let (_, o) = w.apply_with(cfg, PlanOptions::default(), 10).await;
+    assert!(
+        o.errors
+            .iter()
+            .any(|(a, e)| a == "fake_network.main" && e.contains("Duplicate")),
+        "{:?}",
+        o.errors
+    );
+    assert!(w.state().resources.is_empty());
+}
+
+#[tokio::test]
+async fn a_create_that_failed_ambiguously_and_made_nothing_is_made_again() {
+    let w = World::new();
+    w.fake.cloud.ambiguous_before.store(2, Ordering::SeqCst);
+    let o = w.apply(GATEWAY).await;
+    assert_eq!(o.added, 2);
+    assert_eq!(w.fake.cloud.count("net-"), 1);
+    assert_eq!(w.fake.cloud.count("gw-"), 1);
+    assert!(!w.plan(GATEWAY).await.has_changes());
+}
+
+#[tokio::test]
+async fn a_create_stopped_between_its_steps_is_finished_in_the_same_apply() {
+    let w = World::new();
+    w.fake.cloud.stop_between_steps.store(1, Ordering::SeqCst);
+    w.apply(GATEWAY).await;
+    assert_eq!(w.fake.cloud.count("gw-"), 1);
+    let gw = w.state().resources[&"fake_gateway.gw".parse::<InstanceAddr>().unwrap()].clone();
+    assert_eq!(gw.status, InstanceStatus::Ready);
+    assert_eq!(gw.value.get_str("attachment"), Some("attached"));
+    let id = gw.id().unwrap().to_string();
+    assert_eq!(w.fake.cloud.get(&id).unwrap().get_str("attachment"), Some("attached"));
+}
+
+#[tokio::test]
+async fn an_ambiguous_failure_that_outlasts_the_retries_keeps_the_intent_for_the_next_run() {
+    let w = World::new();
+    w.fake.cloud.ambiguous_before.store(100, Ordering::SeqCst);
+    let (_, o) = w.apply_with(GATEWAY, PlanOptions::default(), 10).await;
+    assert!(!o.ok());
+    assert!(o.errors.iter().any(|(a, _)| a == "fake_network.main"), "{:?}", o.errors);
+    let st = w.state();
+    let net = &st.resources[&"fake_network.main".parse::<InstanceAddr>().unwrap()];
+    assert!(
+        matches!(net.status, InstanceStatus::Creating { .. }),
+        "{:?}",
+        net.status
+    );
+    // The fault is gone: the next run looks, finds nothing, creates once.
+    w.fake.cloud.ambiguous_before.store(0, Ordering::SeqCst);
+    w.apply(GATEWAY).await;
+    assert_eq!(w.fake.cloud.count("net-"), 1);
+    assert_eq!(w.fake.cloud.count("gw-"), 1);
+    assert!(!w.plan(GATEWAY).await.has_changes());
+}
+
+/// The state and cloud a kill between the two steps of the gateway's create leaves: the network made,
+/// the gateway's intent in state, the gateway made but not attached.
+async fn killed_between_steps(w: &World) -> InstanceAddr {
+    w.apply(r#"resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }"#)
+        .await;
+    let mut st = w.state();
+    let net_id = st.resources[&"fake_network.main".parse::<InstanceAddr>().unwrap()]
+        .id()
+        .unwrap()
+        .to_string();
+    let addr: InstanceAddr = "fake_gateway.gw".parse().unwrap();
+    let planned = Value::map([("network_id", Value::string(&net_id))]);
+    let mut inst = ResourceInstance::ready(crate::addrs::ProviderKey::default_for("fake"), planned.clone());
+    inst.status = InstanceStatus::Creating {
+        token: "t1".into(),
+        started: "now".into(),
+    };
+    st.resources.insert(addr.clone(), inst);
+    w.store.persist(&mut st).await.unwrap();
+    let ctx = OpContext::new("fake_gateway.gw", st.lineage.clone(), "t1", Duration::from_secs(1));
+    let client = w.fake.configure(&Value::empty_map()).await.unwrap();
+    w.fake.cloud.stop_between_steps.store(1, Ordering::SeqCst);
+    let e = client.create(&ctx, "fake_gateway", &planned).await.unwrap_err();
+    assert!(e.is_ambiguous());
+    addr
+}
+
+#[tokio::test]
+async fn a_create_killed_between_its_steps_is_finished_by_the_next_apply() {
+    let w = World::new();
+    let addr = killed_between_steps(&w).await;
+
+    // The plan says what is left, and plans the create that finishes it.
+    let p = w.plan(GATEWAY).await;
+    let c = p.changes.iter().find(|c| c.addr == addr).unwrap();
+    assert_eq!(
+        (c.action, c.reason.clone()),
+        (Action::Create, Some(Reason::UnfinishedCreate))
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.addr == "fake_gateway.gw" && n.message.contains("attach the gateway")),
+        "{:?}",
+        p.notes
+    );
+    // A plan changes nothing.
+    assert!(matches!(
+        w.state().resources[&addr].status,
+        InstanceStatus::Creating { .. }
+    ));
+
+    w.apply(GATEWAY).await;
+    assert_eq!(w.fake.cloud.count("gw-"), 1, "adopted, not made twice");
+    let gw = w.state().resources[&addr].clone();
+    assert_eq!(gw.status, InstanceStatus::Ready);
+    assert_eq!(gw.value.get_str("attachment"), Some("attached"));
+    assert!(!w.plan(GATEWAY).await.has_changes());
+}
+
+#[tokio::test]
+async fn destroy_deletes_an_unfinished_object() {
+    let w = World::new();
+    killed_between_steps(&w).await;
+    let (p, o) = w
+        .apply_with(
+            GATEWAY,
+            PlanOptions {
+                mode: PlanMode::Destroy,
+                ..PlanOptions::default()
+            },
+            10,
+        )
+        .await;
+    assert!(o.ok(), "{o:?}");
+    assert!(p.notes.iter().any(|n| n.message.contains("adopted")), "{:?}", p.notes);
+    assert_eq!(w.fake.cloud.count("gw-"), 0);
+    assert_eq!(w.fake.cloud.count("net-"), 0);
+    assert!(w.state().resources.is_empty());
+}

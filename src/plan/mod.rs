@@ -55,6 +55,9 @@ pub enum Reason {
     DestroyRequested,
     /// An object left over by an interrupted create-before-destroy replacement.
     Deposed,
+    /// An interrupted create made the object but not all of its steps: the apply finds it and finishes
+    /// the create (the plan's notes name the steps).
+    UnfinishedCreate,
 }
 
 impl Reason {
@@ -67,6 +70,9 @@ impl Reason {
             Reason::NoInstanceKey => "its index is no longer produced by count or for_each",
             Reason::DestroyRequested => "destroy was requested",
             Reason::Deposed => "it was left over by an interrupted create-before-destroy replacement",
+            Reason::UnfinishedCreate => {
+                "an interrupted apply made it but did not finish its create; this apply finishes it"
+            }
         }
     }
 }

@@ -137,6 +137,9 @@ struct Planner<'a> {
     /// The state after refresh and adoption: what apply starts from.
     refreshed: State,
     gone: BTreeSet<InstanceAddr>,
+    /// Objects an interrupted create made without finishing: they stay intents, and are planned as
+    /// creates that the apply resumes (finds and finishes).
+    unfinished: BTreeSet<InstanceAddr>,
     changes: Vec<ResourceChange>,
     notes: Vec<Note>,
     diags: Diagnostics,
@@ -180,6 +183,7 @@ pub async fn plan(
         refreshed: state.clone(),
         original: state,
         gone: BTreeSet::new(),
+        unfinished: BTreeSet::new(),
         changes: Vec::new(),
         notes: Vec::new(),
         diags,
@@ -451,11 +455,29 @@ impl Planner<'_> {
             let ctx = OpContext::new(addr.to_string(), self.refreshed.lineage.clone(), token, timeout);
             futures.push(async move {
                 let r = client.find_created(&ctx, &addr.resource.type_name, &inst.value).await;
-                (addr, r)
+                let steps = match &r {
+                    Ok(Some(found)) => client.unfinished(&addr.resource.type_name, found, &inst.value),
+                    _ => Vec::new(),
+                };
+                (addr, r, steps)
             });
         }
-        for (addr, result) in futures::future::join_all(futures).await {
+        for (addr, result, steps) in futures::future::join_all(futures).await {
+            // An unfinished object stays an intent, which the apply's create resumes; one that is to go
+            // (destroy, or its block removed) is adopted as it is and deleted.
+            let resumes = self.opts.mode != PlanMode::Destroy && self.cfg.resources.contains_key(&addr.resource);
             match result {
+                Ok(Some(v)) if !steps.is_empty() && resumes => {
+                    let id = v.get_str("id").unwrap_or("?").to_string();
+                    self.unfinished.insert(addr.clone());
+                    self.notes.push(Note {
+                        addr: addr.to_string(),
+                        message: format!(
+                            "found [id={id}], made by an apply that was interrupted before its create finished; still to do: {}",
+                            steps.join("; ")
+                        ),
+                    });
+                }
                 Ok(Some(v)) => {
                     let inst = self
                         .refreshed
@@ -736,6 +758,7 @@ impl Planner<'_> {
             let requested = self.opts.replace.iter().any(|a| a == &addr);
             let (action, reason) = match prior {
                 None if self.gone.contains(&addr) => (Action::Create, Some(Reason::GoneInCloud)),
+                None if self.unfinished.contains(&addr) => (Action::Create, Some(Reason::UnfinishedCreate)),
                 None => (Action::Create, None),
                 Some(_) if tainted => (Action::Replace, Some(Reason::Tainted)),
                 Some(_) if requested => (Action::Replace, Some(Reason::ReplaceRequested)),

@@ -28,6 +28,10 @@ pub enum ErrorKind {
     Config,
     /// Refused by the caller's request before any API call (e.g. a plan-time check).
     Invalid,
+    /// The call may or may not have taken effect: the connection broke or timed out after the request
+    /// was written, or the cloud answered 5xx. For a create, the engine keeps the intent and asks
+    /// [`ProviderClient::find_created`] before creating again.
+    Ambiguous,
 }
 
 /// An error from a provider, with the cloud's own code, message and request id when there are any.
@@ -93,6 +97,15 @@ impl ProviderError {
     }
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
+    }
+    pub fn ambiguous(message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            kind: ErrorKind::Ambiguous,
+            ..ProviderError::new(message)
+        }
+    }
+    pub fn is_ambiguous(&self) -> bool {
+        self.kind == ErrorKind::Ambiguous
     }
 }
 
@@ -248,6 +261,20 @@ pub trait ProviderClient: Send + Sync {
     /// Finds an object a previous, interrupted create made (by ownership tags, client token or unique
     /// name), so it is adopted instead of created twice.
     async fn find_created(&self, ctx: &OpContext, type_name: &str, planned: &Value) -> Result<Option<Value>>;
+
+    /// The steps of a create that an object found by [`find_created`](Self::find_created) shows are not
+    /// done yet (`planned` is what the interrupted create was asked to make). No I/O: the planner calls it.
+    /// Empty means the object is finished.
+    fn unfinished(&self, type_name: &str, found: &Value, planned: &Value) -> Vec<String> {
+        let _ = (type_name, found, planned);
+        Vec::new()
+    }
+
+    /// Does the steps of a create that a found object has not had (see [`unfinished`](Self::unfinished)),
+    /// then brings it to `planned` as an update would. Returns the object as it now is.
+    async fn finish_create(&self, ctx: &OpContext, type_name: &str, found: &Value, planned: &Value) -> Result<Value> {
+        self.update(ctx, type_name, found, planned).await
+    }
 
     async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value>;
 }

@@ -57,6 +57,18 @@ pub trait ResourceType<C: Send + Sync>: Send + Sync {
     async fn find_created(&self, _client: &C, _ctx: &OpContext, _planned: &Value) -> Result<Option<Value>> {
         Ok(None)
     }
+
+    /// The create steps a found object has not had (see [`ProviderClient::unfinished`]). The default:
+    /// none — the type's create is one call, or `find_created` only finds finished objects.
+    fn unfinished(&self, _found: &Value, _planned: &Value) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Finishes a found object's create (see [`ProviderClient::finish_create`]). The default updates it
+    /// to the planned values.
+    async fn finish_create(&self, client: &C, ctx: &OpContext, found: &Value, planned: &Value) -> Result<Value> {
+        self.update(client, ctx, found, planned).await
+    }
 }
 
 /// One data source of a provider.
@@ -202,6 +214,20 @@ impl<C: Send + Sync + 'static> ProviderClient for Configured<C> {
         self.registry
             .get(type_name)?
             .find_created(&self.client, ctx, planned)
+            .await
+    }
+
+    fn unfinished(&self, type_name: &str, found: &Value, planned: &Value) -> Vec<String> {
+        match self.registry.get(type_name) {
+            Ok(t) => t.unfinished(found, planned),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    async fn finish_create(&self, ctx: &OpContext, type_name: &str, found: &Value, planned: &Value) -> Result<Value> {
+        self.registry
+            .get(type_name)?
+            .finish_create(&self.client, ctx, found, planned)
             .await
     }
 

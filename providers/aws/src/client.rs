@@ -9,6 +9,9 @@
 use crate::config::AwsConfig;
 use crate::errors::aws_err;
 use crate::interceptor::ApiCallLogger;
+use crate::resend::{ForbidResend, NoBlindResend};
+use aws_smithy_runtime::client::retries::RetryPartition;
+use aws_smithy_runtime::client::retries::TokenBucket;
 use aws_types::SdkConfig;
 use infra_provider::{ProviderError, Refresh, Result};
 use std::collections::BTreeMap;
@@ -81,7 +84,11 @@ macro_rules! service_client {
         $(#[$doc])*
         pub fn $name(&self) -> &$krate::Client {
             self.$name.get_or_init(|| {
-                let mut b = $krate::config::Builder::from(&self.sdk).interceptor(ApiCallLogger);
+                let mut b = $krate::config::Builder::from(&self.sdk)
+                    .interceptor(ApiCallLogger)
+                    .interceptor(NoBlindResend)
+                    .retry_classifier(ForbidResend)
+                    .retry_partition(self.retry_partition($key));
                 if let Some(url) = self.config.endpoints.get($key) {
                     b = b.endpoint_url(url);
                 }
@@ -100,6 +107,14 @@ pub struct CallerIdentity {
 }
 
 impl Services {
+    /// Each service endpoint retries in its own partition: its own client-side rate limit (adaptive
+    /// mode), and no shared retry quota, so that one throttled service does not stop retries of others.
+    fn retry_partition(&self, service: &str) -> RetryPartition {
+        RetryPartition::custom(format!("infra-{}-{service}", self.region))
+            .token_bucket(TokenBucket::unlimited())
+            .build()
+    }
+
     fn new(sdk: SdkConfig, region: String, config: AwsConfig) -> Services {
         Services {
             sdk,
@@ -178,6 +193,9 @@ impl Services {
         self.s3.get_or_init(|| {
             let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
                 .interceptor(ApiCallLogger)
+                .interceptor(NoBlindResend)
+                .retry_classifier(ForbidResend)
+                .retry_partition(self.retry_partition("s3"))
                 .force_path_style(self.config.s3_use_path_style);
             if let Some(url) = self.config.endpoints.get("s3") {
                 b = b.endpoint_url(url);
@@ -260,13 +278,45 @@ impl Services {
     }
 
     /// Validates the credentials with STS `GetCallerIdentity`, remembering who they are.
+    /// The endpoint a service's calls go to: the `endpoints { }` block, else the SDK's standard
+    /// `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` variables, else AWS's regional endpoint.
+    pub fn endpoint_of(&self, service: &str) -> String {
+        if let Some(url) = self.config.endpoints.get(service) {
+            return url.clone();
+        }
+        let var = format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase());
+        std::env::var(var)
+            .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+            .unwrap_or_else(|_| format!("https://{service}.{}.amazonaws.com", self.region))
+    }
+
     pub(crate) async fn validate_credentials(&self) -> Result<()> {
-        let out = self.sts().get_caller_identity().send().await.map_err(|e| {
-            let mut e = crate::errors::api_error(e);
-            e.kind = infra_provider::ErrorKind::Config;
-            e.message = format!("validating the AWS credentials: {}", e.message);
-            e
-        })?;
+        // Fewer attempts than other calls: an endpoint that cannot be reached should fail in seconds.
+        let out = self
+            .sts()
+            .get_caller_identity()
+            .customize()
+            .config_override(
+                aws_sdk_sts::config::Builder::default()
+                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(6)),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                let service_answered = matches!(e, aws_smithy_runtime_api::client::result::SdkError::ServiceError(_));
+                let mut e = crate::errors::api_error(e);
+                e.kind = infra_provider::ErrorKind::Config;
+                e.message = if service_answered {
+                    format!("validating the AWS credentials: {}", e.message)
+                } else {
+                    format!(
+                        "validating the AWS credentials: could not reach STS at {}: {}",
+                        self.endpoint_of("sts"),
+                        e.message
+                    )
+                };
+                e
+            })?;
         let id = identity(out)?;
         let _ = self.account_id.set(id.account.clone());
         let _ = self.identity.set(id);

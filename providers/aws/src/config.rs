@@ -5,8 +5,10 @@
 //! (environment, shared config/credentials files with profiles and SSO, web identity, container and
 //! instance metadata; `skip_metadata_api_check = true` leaves out instance metadata). Endpoints come from
 //! the SDK's standard `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` variables, which an `endpoints { }`
-//! block overrides per service. Retries are the SDK's standard mode (exponential backoff with jitter on
-//! throttling and transient errors), `max_retries` retries at most.
+//! block overrides per service. Retries are the SDK's adaptive mode (exponential backoff with jitter on
+//! throttling and transient errors, and a client-side rate limit per service that slows down when AWS
+//! throttles), `max_retries` retries at most (25 by default, as Terraform's provider); calls that could
+//! make a second object are never resent after an ambiguous failure (see [`crate::resend`]).
 
 use crate::client::AwsClient;
 use aws_config::meta::credentials::CredentialsProviderChain;
@@ -16,6 +18,58 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use infra_provider::{Attribute, Block, NestedBlock, ProviderError, Result, Type, Value};
 use std::collections::BTreeMap;
+
+/// The regions of the AWS partitions (commercial, China, GovCloud, ISO), as Terraform's provider checks
+/// `region` against its partition data unless `skip_region_validation` is set.
+const KNOWN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "cn-north-1",
+    "cn-northwest-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "us-isof-south-1",
+    "us-isof-east-1",
+    "eu-isoe-west-1",
+];
+
+/// Retries per call when the provider block does not set `max_retries` (Terraform's default).
+pub const DEFAULT_MAX_RETRIES: u32 = 25;
 
 /// The services an `endpoints { }` block may override, by their Terraform names.
 pub const ENDPOINT_SERVICES: &[&str] = &[
@@ -49,6 +103,7 @@ pub fn provider_block() -> Block {
         .attr("token", Attribute::optional(Type::String).sensitive())
         .attr("max_retries", Attribute::optional(Type::Number))
         .attr("skip_credentials_validation", Attribute::optional(Type::Bool))
+        .attr("skip_region_validation", Attribute::optional(Type::Bool))
         .attr("skip_requesting_account_id", Attribute::optional(Type::Bool))
         .attr("skip_metadata_api_check", Attribute::optional(Type::String))
         .attr("s3_use_path_style", Attribute::optional(Type::Bool))
@@ -71,6 +126,8 @@ pub struct AwsConfig {
     pub default_tags: BTreeMap<String, String>,
     pub endpoints: BTreeMap<String, String>,
     pub skip_credentials_validation: bool,
+    /// Accept a region name infra does not know (a new region, or a compatible service's).
+    pub skip_region_validation: bool,
     pub skip_requesting_account_id: bool,
     pub skip_metadata_api_check: bool,
     pub s3_use_path_style: bool,
@@ -102,6 +159,7 @@ impl AwsConfig {
             secret_key: non_empty(v.get_str("secret_key")),
             token: non_empty(v.get_str("token")),
             skip_credentials_validation: v.get_bool("skip_credentials_validation").unwrap_or(false),
+            skip_region_validation: v.get_bool("skip_region_validation").unwrap_or(false),
             skip_requesting_account_id: v.get_bool("skip_requesting_account_id").unwrap_or(false),
             skip_metadata_api_check: matches!(v.get_str("skip_metadata_api_check"), Some("true")),
             s3_use_path_style: v.get_bool("s3_use_path_style").unwrap_or(false),
@@ -171,9 +229,10 @@ impl AwsConfig {
             );
             loader = loader.credentials_provider(chain);
         }
-        if let Some(n) = self.max_retries {
-            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(n + 1));
-        }
+        // Terraform's AWS provider retries 25 times by default; the adaptive mode adds a client-side rate
+        // limit per service endpoint that slows down when AWS throttles, instead of failing the apply.
+        let retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+        loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(retries + 1));
         let sdk = loader.load().await;
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| {
             ProviderError::config(
@@ -181,6 +240,12 @@ impl AwsConfig {
                  or a region in the shared config file's profile",
             )
         })?;
+        if !self.skip_region_validation && !KNOWN_REGIONS.contains(&region.as_str()) {
+            return Err(ProviderError::config(format!(
+                "invalid AWS Region: {region} is not a region AWS has; check `region` (or AWS_REGION), or set \
+                 skip_region_validation = true for a region infra does not know yet"
+            )));
+        }
         let client = AwsClient::new(sdk, region, self.clone());
         if !self.skip_credentials_validation {
             client.validate_credentials().await?;
@@ -215,6 +280,23 @@ mod tests {
         assert_eq!(c.default_tags.get("env").map(String::as_str), Some("stage"));
         assert_eq!(c.endpoints.get("ec2").map(String::as_str), Some("http://localhost:1"));
         assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_region_is_refused_before_any_call() {
+        let mut v = Value::map([
+            ("region", Value::from("mars-north-9")),
+            ("access_key", Value::from("AKID")),
+            ("secret_key", Value::from("secret")),
+            ("skip_credentials_validation", Value::Bool(true)),
+        ]);
+        let Err(e) = AwsConfig::from_value(&v).unwrap().connect().await else {
+            panic!("a region AWS does not have was accepted");
+        };
+        assert_eq!(e.kind, infra_provider::ErrorKind::Config);
+        assert!(e.message.contains("invalid AWS Region: mars-north-9"), "{e}");
+        v.set_attr("skip_region_validation", Value::Bool(true));
+        assert!(AwsConfig::from_value(&v).unwrap().connect().await.is_ok());
     }
 
     #[test]

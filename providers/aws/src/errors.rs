@@ -24,6 +24,19 @@ const NOT_FOUND_CODES: &[&str] = &[
     "NotFoundException",
 ];
 
+/// True when an AWS error code says the request was refused for its rate (nothing happened).
+pub fn is_throttling_code(code: &str) -> bool {
+    code.contains("Throttl")
+        || matches!(
+            code,
+            "RequestLimitExceeded"
+                | "SlowDown"
+                | "TooManyRequestsException"
+                | "RequestThrottled"
+                | "PriorRequestNotComplete"
+        )
+}
+
 /// True when an AWS error code means "not found".
 pub fn is_not_found_code(code: &str) -> bool {
     code.ends_with("NotFound") || code.ends_with(".NotFound") || NOT_FOUND_CODES.contains(&code)
@@ -70,13 +83,24 @@ where
                 .message()
                 .map(str::to_string)
                 .unwrap_or_else(|| DisplayErrorContext(e).to_string());
+            let status = se.raw().status().as_u16();
             let mut pe = ProviderError::api(code.clone(), message).with_request_id(request_id);
             if is_not_found_code(&code) {
                 pe.kind = ErrorKind::NotFound;
+            } else if status >= 500 && !is_throttling_code(&code) {
+                // The service failed while handling the request: it may have done it.
+                pe.kind = ErrorKind::Ambiguous;
             }
             pe
         }
-        _ => ProviderError::new(format!("calling AWS failed: {}", error_chain(&err))).with_request_id(request_id),
+        SdkError::ConstructionFailure(_) => {
+            ProviderError::new(format!("calling AWS failed: {}", error_chain(&err))).with_request_id(request_id)
+        }
+        _ if crate::resend::is_may_have_taken_effect(&err) => {
+            ProviderError::ambiguous(error_chain(&err)).with_request_id(request_id)
+        }
+        // No answer, or one that could not be read: the request may have reached AWS.
+        _ => ProviderError::ambiguous(format!("calling AWS failed: {}", error_chain(&err))).with_request_id(request_id),
     }
 }
 

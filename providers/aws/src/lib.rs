@@ -35,6 +35,7 @@ pub mod interceptor;
 pub mod pricing;
 pub mod rds;
 pub mod refresh;
+pub mod resend;
 pub mod resources;
 pub mod s3;
 pub mod tagging;

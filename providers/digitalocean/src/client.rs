@@ -197,10 +197,13 @@ impl Client {
                         tokio::time::sleep(backoff(attempts)).await;
                         continue;
                     }
-                    return Err(ProviderError::new(format!(
-                        "{method} {path}: the request failed: {}",
-                        describe_transport(&e)
-                    )));
+                    let message = format!("{method} {path}: the request failed: {}", describe_transport(&e));
+                    // Not connected: nothing was sent. Otherwise the request may have taken effect.
+                    return Err(if e.is_connect() {
+                        ProviderError::new(message)
+                    } else {
+                        ProviderError::ambiguous(message)
+                    });
                 }
             };
             let status = resp.status().as_u16();
@@ -358,6 +361,9 @@ fn api_error(
         ProviderError::api(code, format!("{message} ({method} {path}: HTTP {status})")).with_request_id(request_id);
     if status == 404 {
         e.kind = infra_provider::ErrorKind::NotFound;
+    } else if status >= 500 {
+        // The server failed while handling it: a POST may have taken effect.
+        e.kind = infra_provider::ErrorKind::Ambiguous;
     }
     e
 }

@@ -213,6 +213,18 @@ impl ResourceType<AwsClient> for InternetGateway {
         .await
     }
 
+    /// The create is `CreateInternetGateway` (with its tags), then `AttachInternetGateway`: a found
+    /// gateway that is not attached to the planned VPC was interrupted in between. Finishing it is the
+    /// update that attaches it.
+    fn unfinished(&self, found: &Value, planned: &Value) -> Vec<String> {
+        match str_attr(planned, "vpc_id") {
+            Some(vpc) if str_attr(found, "vpc_id").as_deref() != Some(vpc.as_str()) => {
+                vec![format!("attach it to {vpc}")]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
         let out = c
             .ec2()

@@ -556,9 +556,30 @@ impl ResourceType<AwsClient> for Lb {
         if !tags.get(arn).is_some_and(|t| owned(t, ctx)) {
             return Ok(None);
         }
-        // An interrupted create may have stopped before the wait and the attributes: finish them.
+        // An interrupted create may have stopped before the wait: wait for it. Its attributes are left
+        // to `unfinished` (finding writes nothing: a plan calls it too).
         wait_active(c, ctx, arn).await?;
-        modify_attributes(c, arn, attributes(planned, None)).await?;
         read_one(c, arn, planned).await
+    }
+
+    /// The create is `CreateLoadBalancer` (with its tags), then, once it is active,
+    /// `ModifyLoadBalancerAttributes` with every attribute of its type: a found load balancer whose
+    /// attributes are not the planned ones was interrupted before that call. Finishing it is the update
+    /// that sets them.
+    fn unfinished(&self, found: &Value, planned: &Value) -> Vec<String> {
+        // No access logs is no access logs, whether the block reads as null or empty.
+        let mut want = planned.clone();
+        if planned.get_list("access_logs").is_empty() && found.get_list("access_logs").is_empty() {
+            want.set_attr("access_logs", found.get("access_logs").cloned().unwrap_or(Value::Null));
+        }
+        let left: Vec<String> = attributes(&want, Some(found))
+            .iter()
+            .filter_map(|a| a.key().map(str::to_string))
+            .collect();
+        if left.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("set its attributes ({})", left.join(", "))]
+        }
     }
 }

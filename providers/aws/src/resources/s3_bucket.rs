@@ -266,6 +266,11 @@ async fn read_buckets(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
     Ok(results)
 }
 
+/// True for a bucket [`find_created`](S3Bucket::find_created) found without any tags.
+fn untagged(found: &Value) -> bool {
+    found.get("tags_all").is_none_or(Value::is_null)
+}
+
 /// The name a create uses: `bucket`, else a unique name from `bucket_prefix` and the client token.
 fn name_for(planned: &Value, ctx: &OpContext) -> String {
     match str_attr(planned, "bucket") {
@@ -490,9 +495,34 @@ impl ResourceType<AwsClient> for S3Bucket {
         read_one(c, id, &Value::map([("id", Value::string(id))])).await
     }
 
-    /// The name is derived from the client token (or given), so the interrupted create asked for this
-    /// same name. The bucket is adopted when it carries this operation's ownership tags, or has no tags
-    /// at all (the create was interrupted before tagging, which follows right after it).
+    /// The create is `CreateBucket`, then `PutBucketTagging` (its tags and the ownership tags). A found
+    /// bucket with no tags at all is one whose create stopped in between (the create always puts at
+    /// least the ownership tags): [`find_created`](Self::find_created) marks it with a null `tags_all`
+    /// (a read always has a map there), and finishing it puts the tags.
+    fn unfinished(&self, found: &Value, _planned: &Value) -> Vec<String> {
+        if untagged(found) {
+            vec!["tag it (its tags and the ownership tags)".to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    async fn finish_create(&self, c: &AwsClient, ctx: &OpContext, found: &Value, planned: &Value) -> Result<Value> {
+        let name = crate::values::id_of(found)?;
+        let prior = planned.clone().with("bucket", Value::string(&name));
+        if untagged(found) {
+            put_tags(c, &name, &tags::for_create(c, ctx, planned)).await?;
+            return read_one(c, &name, &prior)
+                .await?
+                .ok_or_else(|| ProviderError::not_found(format!("S3 bucket {name} not found")));
+        }
+        self.update(c, ctx, found, &prior).await
+    }
+
+    /// By name: the name is derived from the client token (or given), so the interrupted create asked
+    /// for this same name. A bucket of that name is adopted when it carries this operation's ownership
+    /// tags, or has no tags at all (the create stopped before tagging it; see
+    /// [`unfinished`](Self::unfinished)). Only reads.
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
         let name = name_for(planned, ctx);
         if head(c, &name).await?.is_none() {
@@ -500,19 +530,15 @@ impl ResourceType<AwsClient> for S3Bucket {
         }
         let tags: BTreeMap<String, String> = get_tags(c, &name).await?.into_iter().collect();
         let owned = tags.get(TAG_ADDRESS) == Some(&ctx.address) && tags.get(TAG_LINEAGE) == Some(&ctx.lineage);
-        if owned || tags.is_empty() {
-            let prior = planned.clone().with("bucket", Value::string(&name));
-            let found = read_one(c, &name, &prior.with("object_lock_enabled", Value::Null)).await?;
-            if let Some(v) = &found
-                && !owned
-            {
-                put_tags(c, &name, &tags::for_create(c, ctx, planned)).await?;
-                return read_one(c, &name, v).await;
-            }
-            Ok(found)
-        } else {
-            Ok(None)
+        if !owned && !tags.is_empty() {
+            return Ok(None);
         }
+        let prior = planned.clone().with("bucket", Value::string(&name));
+        let mut found = read_one(c, &name, &prior.with("object_lock_enabled", Value::Null)).await?;
+        if let Some(v) = found.as_mut().filter(|_| !owned) {
+            v.set_attr("tags_all", Value::Null);
+        }
+        Ok(found)
     }
 }
 

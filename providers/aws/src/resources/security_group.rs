@@ -424,6 +424,28 @@ async fn revoke_permissions(c: &AwsClient, id: &str, egress: bool, perms: Vec<Ip
     }
 }
 
+/// The "allow all" egress rule EC2 gives every new VPC group.
+fn default_egress_atom() -> Atom {
+    Atom::new("-1", 0, 0, Source::Cidr("0.0.0.0/0".into()), None)
+}
+
+/// Revokes the "allow all" egress rule EC2 gives every new VPC group: Terraform removes it so that only
+/// the configured rules exist (a group already without it is left as it is).
+async fn revoke_default_egress(c: &AwsClient, id: &str) -> Result<()> {
+    let default = IpPermission::builder()
+        .ip_protocol("-1")
+        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    revoke_permissions(c, id, true, vec![default]).await
+}
+
+/// True when a group (as read) still has the default egress rule and `planned` does not ask for it.
+fn default_egress_left(found: &Value, planned: &Value) -> bool {
+    found.get_str("vpc_id").is_some_and(|v| !v.is_empty())
+        && atoms_of_rules(found, "egress").contains(&default_egress_atom())
+        && !atoms_of_rules(planned, "egress").contains(&default_egress_atom())
+}
+
 /// Revokes and authorizes the difference between the prior rules and the planned ones.
 async fn sync_rules(c: &AwsClient, id: &str, prior: &Value, planned: &Value) -> Result<()> {
     for (key, egress) in [("ingress", false), ("egress", true)] {
@@ -523,23 +545,8 @@ impl ResourceType<AwsClient> for SecurityGroup {
                 )
             })
             .await?;
-            // EC2 gives every new VPC group an "allow all" egress rule; Terraform removes it so that only
-            // the configured rules exist.
-            let defaults: Vec<IpPermission> = group
-                .ip_permissions_egress()
-                .iter()
-                .filter(|p| {
-                    p.ip_protocol() == Some("-1") && p.ip_ranges().iter().any(|r| r.cidr_ip() == Some("0.0.0.0/0"))
-                })
-                .map(|_| {
-                    IpPermission::builder()
-                        .ip_protocol("-1")
-                        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-                        .build()
-                })
-                .collect();
             if group.vpc_id().is_some() {
-                revoke_permissions(c, &id, true, defaults).await?;
+                revoke_default_egress(c, &id).await?;
             }
             sync_rules(c, &id, &Value::Null, planned).await?;
             read_one(c, &id, planned)
@@ -585,6 +592,35 @@ impl ResourceType<AwsClient> for SecurityGroup {
             Ok(())
         })
         .await
+    }
+
+    /// The create is `CreateSecurityGroup` (with its tags), then revoking EC2's default egress rule,
+    /// then authorizing the configured rules. A found group that still has the default rule, unasked
+    /// for, was interrupted before the revoke; missing configured rules are a plain difference.
+    fn unfinished(&self, found: &Value, planned: &Value) -> Vec<String> {
+        if default_egress_left(found, planned) {
+            vec!["revoke the allow-all egress rule EC2 gives a new group".to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    async fn finish_create(&self, c: &AwsClient, _ctx: &OpContext, found: &Value, planned: &Value) -> Result<Value> {
+        let id = id_of(found)?;
+        let mut prior = found.clone();
+        if default_egress_left(found, planned) {
+            revoke_default_egress(c, &id).await?;
+            let left: BTreeSet<Atom> = atoms_of_rules(found, "egress")
+                .into_iter()
+                .filter(|a| *a != default_egress_atom())
+                .collect();
+            prior.set_attr("egress", rules_from_atoms(left, &[]));
+        }
+        sync_rules(c, &id, &prior, planned).await?;
+        update_tags(c, &id, &tags::changes(c, &prior, planned)).await?;
+        read_one(c, &id, planned)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(format!("EC2 security group {id} not found")))
     }
 
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {

@@ -299,6 +299,37 @@ async fn wait_available(c: &AwsClient, ctx: &OpContext, id: &str, planned: &Valu
         .ok_or_else(|| ProviderError::new(format!("EC2 VPC endpoint {id} vanished")))
 }
 
+/// True when a found endpoint waits for an acceptance the planned `auto_accept` asks the create to give.
+fn awaits_acceptance(found: &Value, planned: &Value) -> bool {
+    planned.get_bool("auto_accept") == Some(true) && found.get_str("state") == Some("pendingacceptance")
+}
+
+/// Accepts the endpoint's pending connection (the service is in this account). Accepting takes the
+/// service's ID, not its name.
+async fn accept(c: &AwsClient, id: &str, service: &str) -> Result<()> {
+    let services = c
+        .ec2()
+        .describe_vpc_endpoint_services()
+        .service_names(service)
+        .send()
+        .await
+        .map_err(aws_err(format!("reading EC2 VPC endpoint service {service}")))?;
+    let service_id = services
+        .service_details()
+        .first()
+        .and_then(|s| s.service_id())
+        .unwrap_or_default()
+        .to_string();
+    c.ec2()
+        .accept_vpc_endpoint_connections()
+        .service_id(service_id)
+        .vpc_endpoint_ids(id)
+        .send()
+        .await
+        .map_err(aws_err(format!("accepting EC2 VPC endpoint {id}")))?;
+    Ok(())
+}
+
 fn set_of(v: &Value, k: &str) -> BTreeSet<String> {
     v.get_strings(k).into_iter().collect()
 }
@@ -391,27 +422,7 @@ impl ResourceType<AwsClient> for VpcEndpoint {
             if planned.get_bool("auto_accept") == Some(true) {
                 let found = describe_ids(c, std::slice::from_ref(&id)).await?;
                 if found.first().is_some_and(|e| state(e) == "pendingacceptance") {
-                    // Accepting takes the service's ID, not its name.
-                    let services = c
-                        .ec2()
-                        .describe_vpc_endpoint_services()
-                        .service_names(&service)
-                        .send()
-                        .await
-                        .map_err(aws_err(format!("reading EC2 VPC endpoint service {service}")))?;
-                    let service_id = services
-                        .service_details()
-                        .first()
-                        .and_then(|s| s.service_id())
-                        .unwrap_or_default()
-                        .to_string();
-                    c.ec2()
-                        .accept_vpc_endpoint_connections()
-                        .service_id(service_id)
-                        .vpc_endpoint_ids(&id)
-                        .send()
-                        .await
-                        .map_err(aws_err(format!("accepting EC2 VPC endpoint {id}")))?;
+                    accept(c, &id, &service).await?;
                 }
             }
             wait_available(c, ctx, &id, planned).await
@@ -527,14 +538,66 @@ impl ResourceType<AwsClient> for VpcEndpoint {
         .await
     }
 
+    /// Waits until the endpoint is available or pending acceptance: with `auto_accept`, the accept is a
+    /// step of the create that a found endpoint may not have had (see `unfinished`), so waiting for it
+    /// to be available would wait out the timeout.
     async fn find_created(&self, c: &AwsClient, ctx: &OpContext, planned: &Value) -> Result<Option<Value>> {
         let found = describe(c, ownership_filters(ctx)).await?;
         let live = found
             .iter()
             .find(|e| !matches!(state(e).as_str(), "deleted" | "deleting" | "rejected" | "failed"));
         match live.and_then(|e| e.vpc_endpoint_id()) {
-            Some(id) => wait_available(c, ctx, id, planned).await.map(Some),
+            Some(id) => {
+                let settled = planned.clone().with("auto_accept", Value::Null);
+                let mut v = wait_available(c, ctx, id, &settled).await?;
+                v.set_attr(
+                    "auto_accept",
+                    planned.get("auto_accept").cloned().unwrap_or(Value::Null),
+                );
+                Ok(Some(v))
+            }
             None => Ok(None),
         }
+    }
+
+    /// The create is `CreateVpcEndpoint` (with its tags), then, with `auto_accept`, accepting the
+    /// connection when the service asks for acceptance. A found endpoint still pending acceptance was
+    /// interrupted before the accept, which the diff cannot see (`auto_accept` is not read back).
+    fn unfinished(&self, found: &Value, planned: &Value) -> Vec<String> {
+        if awaits_acceptance(found, planned) {
+            vec!["accept its connection to the endpoint service (auto_accept)".to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    async fn finish_create(&self, c: &AwsClient, ctx: &OpContext, found: &Value, planned: &Value) -> Result<Value> {
+        if awaits_acceptance(found, planned) {
+            let id = id_of(found)?;
+            let service = str_attr(found, "service_name")
+                .or_else(|| str_attr(planned, "service_name"))
+                .ok_or_else(|| ProviderError::new(format!("EC2 VPC endpoint {id} has no service name")))?;
+            accept(c, &id, &service).await?;
+        }
+        // The update's changes (none for a create that stopped there), then its wait until available.
+        self.update(c, ctx, found, planned).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_pending_acceptance_is_unfinished_only_with_auto_accept() {
+        let pending = Value::map([("state", Value::from("pendingacceptance"))]);
+        let available = Value::map([("state", Value::from("available"))]);
+        let auto = Value::map([("auto_accept", Value::Bool(true))]);
+        let manual = Value::map([("auto_accept", Value::Null)]);
+        let steps = VpcEndpoint.unfinished(&pending, &auto);
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert!(steps[0].contains("accept"), "{steps:?}");
+        assert!(VpcEndpoint.unfinished(&pending, &manual).is_empty());
+        assert!(VpcEndpoint.unfinished(&available, &auto).is_empty());
     }
 }

@@ -254,10 +254,11 @@ impl ApiCalls {
         use tracing_subscriber::layer::SubscriberExt;
         let calls = Arc::new(Mutex::new(Vec::new()));
         let subscriber = tracing_subscriber::registry().with(Recorder(calls.clone()));
-        ApiCalls {
-            calls,
-            _guard: tracing::subscriber::set_default(subscriber),
-        }
+        let guard = tracing::subscriber::set_default(subscriber);
+        // Another test's thread may have cached "nobody listens" for the call event while this
+        // subscriber was being set: ask every callsite again.
+        tracing::callsite::rebuild_interest_cache();
+        ApiCalls { calls, _guard: guard }
     }
     pub fn take(&self) -> Vec<(String, String)> {
         std::mem::take(&mut *self.calls.lock().unwrap())

@@ -543,3 +543,70 @@ async fn load_balancer_and_listeners() {
     assert_eq!(read(&w, "aws_lb", &lb2).await, None);
     w.client.delete(&ctx("aws_lb.web"), "aws_lb", &lb2).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_load_balancer_made_but_not_finished_is_finished_on_adoption() {
+    let w = world().await;
+    let (_, subnets, sgs) = network(&w).await;
+    let cfg = lb_config("killed", &subnets, &sgs[..1]);
+    let (planned, _) = plan(&w, "aws_lb", None, &cfg).unwrap();
+    let c = ctx("aws_lb.killed");
+    // The create's first call went through (the load balancer, with its tags), then the apply died
+    // before ModifyLoadBalancerAttributes: the idle timeout is still the default.
+    let mut tags = vec![
+        aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+            .key("Name")
+            .value("killed")
+            .build(),
+    ];
+    tags.extend(c.ownership_tags().into_iter().map(|(k, v)| {
+        aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+    }));
+    let made = w
+        .aws
+        .elbv2()
+        .create_load_balancer()
+        .name("killed")
+        .set_subnets(Some(subnets.clone()))
+        .security_groups(&sgs[0])
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .unwrap();
+    let arn = made.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let idle = || async {
+        w.aws
+            .elbv2()
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some("idle_timeout.timeout_seconds"))
+            .and_then(|a| a.value().map(str::to_string))
+            .unwrap_or_else(|| "60".into())
+    };
+    assert_eq!(idle().await, "60");
+
+    let found = w
+        .client
+        .find_created(&c, "aws_lb", &planned)
+        .await
+        .unwrap()
+        .expect("found by its name and ownership tags");
+    assert_eq!(idle().await, "60", "finding it writes nothing");
+    let steps = w.client.unfinished("aws_lb", &found, &planned);
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert!(steps[0].contains("idle_timeout"), "{steps:?}");
+
+    let finished = w.client.finish_create(&c, "aws_lb", &found, &planned).await.unwrap();
+    assert_eq!(idle().await, "120");
+    assert_eq!(finished.get_i64("idle_timeout"), Some(120));
+    assert!(w.client.unfinished("aws_lb", &finished, &planned).is_empty());
+    assert_no_diff(&w, "aws_lb", &finished, &cfg);
+}

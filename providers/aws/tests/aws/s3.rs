@@ -310,3 +310,69 @@ async fn s3_bucket_configurations() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_bucket_made_but_not_tagged_is_tagged_on_adoption() {
+    let w = world_with(&[("s3_use_path_style", Value::Bool(true))]).await;
+    let mut cfg = bucket("killed-bucket");
+    cfg.set_attr("tags", Value::string_map([("Name", "killed")]));
+    let (planned, _) = plan(&w, "aws_s3_bucket", None, &cfg).unwrap();
+    let c = ctx("aws_s3_bucket.killed");
+    let cloud_tags = || async {
+        w.aws
+            .s3()
+            .get_bucket_tagging()
+            .bucket("killed-bucket")
+            .send()
+            .await
+            .map(|t| {
+                t.tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            })
+            .unwrap_or_default()
+    };
+    // CreateBucket went through, then the apply died before PutBucketTagging: no tags at all.
+    w.aws.s3().create_bucket().bucket("killed-bucket").send().await.unwrap();
+
+    let found = w
+        .client
+        .find_created(&c, "aws_s3_bucket", &planned)
+        .await
+        .unwrap()
+        .expect("found by its name, untagged");
+    assert!(cloud_tags().await.is_empty(), "finding it writes nothing");
+    let steps = w.client.unfinished("aws_s3_bucket", &found, &planned);
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert!(steps[0].contains("tag"), "{steps:?}");
+
+    let finished = w
+        .client
+        .finish_create(&c, "aws_s3_bucket", &found, &planned)
+        .await
+        .unwrap();
+    let tags = cloud_tags().await;
+    assert_eq!(tags.get("Name").map(String::as_str), Some("killed"));
+    for (k, v) in c.ownership_tags() {
+        assert_eq!(tags.get(&k), Some(&v), "{tags:?}");
+    }
+    assert!(w.client.unfinished("aws_s3_bucket", &finished, &planned).is_empty());
+    assert_no_diff(&w, "aws_s3_bucket", &finished, &cfg);
+    // Found again, it is found by its ownership tags, finished.
+    let again = w
+        .client
+        .find_created(&c, "aws_s3_bucket", &planned)
+        .await
+        .unwrap()
+        .expect("found by its ownership tags");
+    assert!(w.client.unfinished("aws_s3_bucket", &again, &planned).is_empty());
+    // A bucket of that name with someone else's tags is not this create's.
+    assert!(
+        w.client
+            .find_created(&ctx("aws_s3_bucket.other"), "aws_s3_bucket", &planned)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -308,3 +308,84 @@ async fn a_create_that_fails_after_making_the_group_reports_it_as_partial() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_group_made_but_not_finished_is_finished_on_adoption() {
+    let w = world().await;
+    let vpc = vpc(&w).await;
+    let cfg = Value::map([
+        ("name", Value::from("killed")),
+        ("vpc_id", Value::from(vpc.as_str())),
+        (
+            "ingress",
+            Value::List(vec![rule(443, 443, "tcp", &["10.0.0.0/8"], None)]),
+        ),
+    ]);
+    let (planned, _) = plan(&w, "aws_security_group", None, &cfg).unwrap();
+    let c = ctx("aws_security_group.killed");
+    // The create's first call went through (the group, with its ownership tags), then the apply died:
+    // EC2's default allow-all egress rule is still there, the ingress rule is not.
+    let tags: Vec<_> = c
+        .ownership_tags()
+        .into_iter()
+        .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
+        .collect();
+    let made = w
+        .aws
+        .ec2()
+        .create_security_group()
+        .group_name("killed")
+        .description("Managed by Terraform")
+        .vpc_id(&vpc)
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
+                .set_tags(Some(tags))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let group = made.group_id().unwrap().to_string();
+    assert_eq!(cloud_rules(&w, &group, true).await.len(), 1, "the default egress rule");
+
+    let found = w
+        .client
+        .find_created(&c, "aws_security_group", &planned)
+        .await
+        .unwrap()
+        .expect("found by its ownership tags");
+    let steps = w.client.unfinished("aws_security_group", &found, &planned);
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert!(steps[0].contains("egress"), "{steps:?}");
+
+    let finished = w
+        .client
+        .finish_create(&c, "aws_security_group", &found, &planned)
+        .await
+        .unwrap();
+    assert!(
+        cloud_rules(&w, &group, true).await.is_empty(),
+        "the default egress rule is revoked"
+    );
+    assert_eq!(
+        cloud_rules(&w, &group, false).await,
+        vec![("tcp".to_string(), 443, 443, "10.0.0.0/8".to_string())]
+    );
+    assert!(
+        w.client
+            .unfinished("aws_security_group", &finished, &planned)
+            .is_empty()
+    );
+    assert_no_diff(&w, "aws_security_group", &finished, &cfg);
+
+    // A group that asks for the allow-all egress rule is finished with it.
+    let mut open = cfg.clone();
+    open.set_attr("egress", Value::List(vec![rule(0, 0, "-1", &["0.0.0.0/0"], None)]));
+    let (planned_open, _) = plan(&w, "aws_security_group", None, &open).unwrap();
+    assert!(
+        w.client
+            .unfinished("aws_security_group", &found, &planned_open)
+            .is_empty()
+    );
+}

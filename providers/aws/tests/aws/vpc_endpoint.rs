@@ -125,3 +125,45 @@ async fn vpc_endpoint_find_created() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn an_auto_accepted_endpoint_made_by_an_interrupted_create_is_found_settled() {
+    let w = world().await;
+    let (vpc, r1, _) = setup(&w).await;
+    let mut cfg = config(&vpc, &[&r1]);
+    cfg.set_attr("auto_accept", Value::Bool(true));
+    let (planned, _) = plan(&w, T, None, &cfg).unwrap();
+    let c = ctx("aws_vpc_endpoint.killed");
+    // The create's first call went through (the endpoint, with its tags), then the apply died. moto's
+    // endpoints are available at once (it has no acceptance), so there is nothing left to accept.
+    let mut tags = vec![aws_sdk_ec2::types::Tag::builder().key("Name").value("s3").build()];
+    tags.extend(
+        c.ownership_tags()
+            .into_iter()
+            .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()),
+    );
+    w.aws
+        .ec2()
+        .create_vpc_endpoint()
+        .vpc_id(&vpc)
+        .service_name(S3)
+        .route_table_ids(&r1)
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::VpcEndpoint)
+                .set_tags(Some(tags))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let found = w
+        .client
+        .find_created(&c, T, &planned)
+        .await
+        .unwrap()
+        .expect("found by its ownership tags");
+    assert_eq!(found.get("auto_accept"), Some(&Value::Bool(true)));
+    assert!(w.client.unfinished(T, &found, &planned).is_empty());
+    assert_no_diff(&w, T, &found, &cfg);
+}
