@@ -979,17 +979,15 @@ async fn create_or_update(
         ctx.writer.wait(intent).await?;
         let octx = op_ctx(ctx, c, token, timeouts.create, pauser);
         *status.lock().unwrap_or_else(|e| e.into_inner()) = Some(octx.clone());
-        create_resolving(
+        let op = Creating {
             ctx,
-            client.as_ref(),
-            &octx,
+            client: client.as_ref(),
+            octx: &octx,
             c,
-            &schema.block,
-            &config,
-            &planned,
-            look_first,
-        )
-        .await
+            schema: &schema.block,
+            config: &config,
+        };
+        create_resolving(&op, &planned, look_first).await
     } else {
         let octx = op_ctx(ctx, c, String::new(), timeouts.update, pauser);
         *status.lock().unwrap_or_else(|e| e.into_inner()) = Some(octx.clone());
@@ -1063,6 +1061,18 @@ async fn create_or_update(
     }
 }
 
+/// One create in progress: what resolving its outcome needs.
+#[derive(Clone, Copy)]
+struct Creating<'a> {
+    ctx: &'a Ctx,
+    client: &'a dyn ProviderClient,
+    octx: &'a OpContext,
+    c: &'a ResourceChange,
+    schema: &'a Block,
+    /// The instance's configuration, evaluated now.
+    config: &'a Value,
+}
+
 /// How many times one create looks again (and creates again) after an ambiguous failure.
 const AMBIGUOUS_RETRIES: u32 = 4;
 
@@ -1073,23 +1083,14 @@ const AMBIGUOUS_RETRIES: u32 = 4;
 /// the create is made again. A round that fails ambiguously is followed by another after a growing pause,
 /// a few times. An error while looking, finishing or converging is made `Ambiguous`, so that the intent
 /// stays and the next run looks (and finishes) again.
-#[allow(clippy::too_many_arguments)]
-async fn create_resolving(
-    ctx: &Ctx,
-    client: &dyn ProviderClient,
-    octx: &OpContext,
-    c: &ResourceChange,
-    schema: &Block,
-    config: &Value,
-    planned: &Value,
-    mut look_first: bool,
-) -> Result<Value, ProviderError> {
-    let type_name = c.addr.resource.type_name.as_str();
+async fn create_resolving(op: &Creating<'_>, planned: &Value, mut look_first: bool) -> Result<Value, ProviderError> {
+    let Creating { client, octx, .. } = *op;
+    let type_name = op.c.addr.resource.type_name.as_str();
     // A found object: finished if its create is not, then brought to the plan.
     let settle = |found: Value| async move {
         let steps = client.unfinished(type_name, &found, planned);
         if steps.is_empty() {
-            return converge_found(ctx, client, octx, c, schema, config, found).await;
+            return converge_found(op, found).await;
         }
         octx.set_status(format!("finishing its create: {}", steps.join(", ")));
         client.finish_create(octx, type_name, &found, planned).await
@@ -1154,15 +1155,15 @@ fn open(mut e: ProviderError) -> ProviderError {
 /// Brings a found object to the plan, as the next plan would: the provider's diff of the object against
 /// the configuration, and the in-place update it calls for. A difference that needs a replacement is
 /// left to the next plan, which shows it; the found object is what state records now.
-async fn converge_found(
-    ctx: &Ctx,
-    client: &dyn ProviderClient,
-    octx: &OpContext,
-    c: &ResourceChange,
-    schema: &Block,
-    config: &Value,
-    found: Value,
-) -> Result<Value, ProviderError> {
+async fn converge_found(op: &Creating<'_>, found: Value) -> Result<Value, ProviderError> {
+    let Creating {
+        ctx,
+        client,
+        octx,
+        c,
+        schema,
+        config,
+    } = *op;
     let found = conform(schema, &found);
     let mut config = config.clone();
     if let Some(r) = ctx.cfg.resources.get(&c.addr.resource) {

@@ -9,6 +9,7 @@ mod cost;
 mod cost_refresh;
 mod crash;
 mod digitalocean;
+mod faults;
 mod foundation;
 mod locking;
 mod migration;

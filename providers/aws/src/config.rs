@@ -19,9 +19,10 @@ use aws_credential_types::Credentials;
 use infra_provider::{Attribute, Block, NestedBlock, ProviderError, Result, Type, Value};
 use std::collections::BTreeMap;
 
-/// The regions of the AWS partitions (commercial, China, GovCloud, ISO), as Terraform's provider checks
-/// `region` against its partition data unless `skip_region_validation` is set.
-const KNOWN_REGIONS: &[&str] = &[
+/// The regions of the AWS partitions (commercial, China, GovCloud, ISO): a `region` of the provider block
+/// or of the S3 backend is checked against them, as Terraform checks its partition data, unless
+/// `skip_region_validation` is set (S3-compatible services, regions newer than this list).
+pub const REGIONS: &[&str] = &[
     "af-south-1",
     "ap-east-1",
     "ap-east-2",
@@ -240,7 +241,7 @@ impl AwsConfig {
                  or a region in the shared config file's profile",
             )
         })?;
-        if !self.skip_region_validation && !KNOWN_REGIONS.contains(&region.as_str()) {
+        if !self.skip_region_validation && !REGIONS.contains(&region.as_str()) {
             return Err(ProviderError::config(format!(
                 "invalid AWS Region: {region} is not a region AWS has; check `region` (or AWS_REGION), or set \
                  skip_region_validation = true for a region infra does not know yet"

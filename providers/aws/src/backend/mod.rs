@@ -9,48 +9,7 @@ pub mod s3;
 use crate::config::AwsConfig;
 use infra_backend::{BackendError, Settings, string_map};
 
-/// Every AWS region a name may be checked against (`skip_region_validation = true` skips the check, for
-/// S3-compatible services and regions newer than this list).
-pub const REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "cn-north-1",
-    "cn-northwest-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "us-west-1",
-    "us-west-2",
-];
+pub use crate::config::REGIONS;
 
 /// The SDK settings a backend or key provider block shares with the provider block.
 pub(crate) fn aws_config(settings: &Settings, skip_validation_default: bool) -> Result<AwsConfig, BackendError> {
