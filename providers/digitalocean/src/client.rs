@@ -8,7 +8,10 @@
 //!   [`MAX_ATTEMPTS`] attempts in all (8 to 12 s of waiting at most), and only where a retry cannot
 //!   repeat a side effect: idempotent methods, or a POST whose connection was never made;
 //! - turns error answers into [`ProviderError`]s carrying the API's `id` as code, its `message` and its
-//!   `request_id`; a 404 is [`ErrorKind::NotFound`](infra_provider::ErrorKind::NotFound).
+//!   `request_id`; a 404 is [`ErrorKind::NotFound`](infra_provider::ErrorKind::NotFound), and a 5xx, or a
+//!   request that failed after its connection was made, is
+//!   [`ErrorKind::Ambiguous`](infra_provider::ErrorKind::Ambiguous): a POST may have taken effect, and the
+//!   engine looks for what it made before creating again.
 //!
 //! The token is held in [`Token`], whose `Debug` prints nothing of it; it is never part of an error or a
 //! log line. Every call is logged with `tracing::debug!(target: "infra::api", method, path)`.
