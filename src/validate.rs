@@ -123,3 +123,184 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> 
     }
     diags
 }
+
+/// The most instances of one resource whose configurations [`preflight`] evaluates.
+const PREFLIGHT_INSTANCES: usize = 256;
+
+/// Everything that can be decided from the configuration and the variables' values, before any provider is
+/// configured (so before any cloud call): each resource and data source instance is evaluated with the
+/// variables known and every resource attribute unknown, decoded against its schema (types, enumerations,
+/// ranges, CIDR blocks, conflicting arguments), and checked by its provider's own rules; `count` and
+/// `for_each` are checked where they are known, references to attributes a type does not have and indexes
+/// past a known count are errors, `ignore_changes` names must exist, outputs evaluate and say when they are
+/// sensitive. What depends on values known only after a refresh or an apply is left to the planner.
+pub fn preflight(cfg: Arc<Config>, providers: &ProviderSet, vars: BTreeMap<String, Value>, env: &str) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let mut scope = ModuleScope::new(cfg.clone(), vars, env);
+    scope.impure_unknown = true;
+    // Instance keys where count/for_each are known now.
+    let mut expansions = BTreeMap::new();
+    for r in cfg.resources.values() {
+        match crate::plan::planner::expand_instances(&scope, r) {
+            Ok(keys) => {
+                expansions.insert(r.addr.clone(), keys);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    // Every resource as a value of unknown attributes, shaped like its instances: references to attributes
+    // its type does not have, and indexes past a known count, fail as they will in the plan.
+    for r in cfg.resources.values() {
+        let Ok(schema) = providers.schema(&r.provider.name, &r.addr) else {
+            continue;
+        };
+        let one = skeleton(&schema.block);
+        let v = match expansions.get(&r.addr) {
+            Some(Some(keys)) if r.count.is_some() => Value::List(keys.iter().map(|_| one.clone()).collect()),
+            Some(Some(keys)) if r.for_each.is_some() => Value::Map(
+                keys.iter()
+                    .filter_map(|(k, _)| match k {
+                        crate::addrs::InstanceKey::Str(k) => Some((k.clone(), one.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Some(Some(_)) => one,
+            _ => Value::Unknown,
+        };
+        scope.set_resource(r.addr.clone(), v);
+    }
+    for r in cfg.resources.values() {
+        let Ok(schema) = providers.schema(&r.provider.name, &r.addr) else {
+            continue;
+        };
+        if let crate::config::IgnoreChanges::Paths(paths) = &r.lifecycle.ignore_changes {
+            for (p, span) in paths.iter().zip(&r.lifecycle.ignore_spans) {
+                if let Some(first) = p.first_attr()
+                    && !schema.block.attributes.contains_key(first)
+                    && !schema.block.blocks.contains_key(first)
+                {
+                    let hint = crate::lang::eval::suggest(
+                        first,
+                        schema
+                            .block
+                            .attributes
+                            .keys()
+                            .chain(schema.block.blocks.keys())
+                            .map(String::as_str),
+                    )
+                    .map(|k| format!(" Did you mean {k:?}?"))
+                    .unwrap_or_default();
+                    diags.error(
+                        Some(*span),
+                        "Unsupported attribute",
+                        format!("{} has no attribute {first:?} to ignore changes of.{hint}", r.addr),
+                    );
+                }
+            }
+        }
+        let instances: Vec<(Option<Value>, Option<(Value, Value)>)> = match expansions.get(&r.addr) {
+            Some(Some(keys)) => keys
+                .iter()
+                .take(PREFLIGHT_INSTANCES)
+                .map(|(k, each)| match k {
+                    crate::addrs::InstanceKey::Int(i) => (Some(Value::int(i.to_owned())), None),
+                    crate::addrs::InstanceKey::Str(s) => (
+                        None,
+                        Some((Value::string(s.clone()), each.clone().unwrap_or(Value::Unknown))),
+                    ),
+                    crate::addrs::InstanceKey::None => (None, None),
+                })
+                .collect(),
+            // Not known yet: one instance with an unknown index or key.
+            _ => vec![(
+                r.count.as_ref().map(|_| Value::Unknown),
+                r.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown)),
+            )],
+        };
+        let provider = providers.get(&r.provider.name);
+        for (count_index, each) in instances {
+            let iscope = InstanceScope {
+                module: &scope,
+                count_index,
+                each,
+            };
+            let mut ev = iscope.evaluator();
+            let mut d = Diagnostics::new();
+            let value = decode(&mut ev, &r.body, &schema.block, META_ARGS, r.decl_span, &mut d);
+            let failed = d.has_errors();
+            for x in d.0 {
+                if !diags.0.contains(&x) {
+                    diags.push(x);
+                }
+            }
+            if failed || r.addr.mode != Mode::Managed {
+                continue;
+            }
+            let Some(provider) = provider else { continue };
+            let (value, _) = value.unmark_deep();
+            for bad in provider.validate_resource(&r.addr.type_name, &value) {
+                let detail = format!("{}: {}", r.addr, bad.message);
+                let x = match &bad.attribute {
+                    Some(a) => crate::lang::decode::attr_error(
+                        &r.body,
+                        a,
+                        r.decl_span,
+                        "Invalid resource configuration",
+                        detail,
+                    ),
+                    None => crate::diag::Diagnostic::error(Some(r.decl_span), "Invalid resource configuration", detail),
+                };
+                if !diags.0.contains(&x) {
+                    diags.push(x);
+                }
+            }
+        }
+    }
+    for l in cfg.locals.values() {
+        if let Err(d) = scope.evaluator().eval(&l.expr)
+            && !diags.0.contains(&d)
+        {
+            diags.push(d);
+        }
+    }
+    for (name, o) in &cfg.outputs {
+        match scope.evaluator().eval(&o.value) {
+            Err(d) => {
+                if !diags.0.contains(&d) {
+                    diags.push(d);
+                }
+            }
+            Ok(v) => {
+                if v.unmark_deep().1 && !o.sensitive {
+                    diags.error(
+                        Some(o.span),
+                        "Output refers to sensitive values",
+                        format!("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, infra requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent. Add sensitive = true to output {name:?}."),
+                    );
+                }
+            }
+        }
+    }
+    // In the order they are written.
+    diags.0.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+    diags
+}
+
+/// A value of unknown attributes for a schema, sensitive ones marked.
+fn skeleton(block: &infra_provider::Block) -> Value {
+    let mut m = BTreeMap::new();
+    for (name, a) in &block.attributes {
+        m.insert(name.clone(), Value::Unknown.mark_if(a.sensitive));
+    }
+    for (name, b) in &block.blocks {
+        m.insert(
+            name.clone(),
+            match b.nesting {
+                infra_provider::Nesting::Single => skeleton(&b.block),
+                _ => Value::Unknown,
+            },
+        );
+    }
+    Value::Map(m)
+}

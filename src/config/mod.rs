@@ -108,6 +108,8 @@ pub struct Lifecycle {
     pub create_before_destroy: bool,
     pub prevent_destroy: bool,
     pub ignore_changes: IgnoreChanges,
+    /// Where each entry of `ignore_changes` is written (aligned with its paths).
+    pub ignore_spans: Vec<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -888,6 +890,9 @@ fn lifecycle(b: &Block, diags: &mut Diagnostics) -> Lifecycle {
                 Expr::Tuple(items, _) => {
                     let mut paths = Vec::new();
                     for i in items {
+                        if i.as_static_names().is_some() || matches!(i.as_literal(), Some(Value::String(_))) {
+                            l.ignore_spans.push(i.span());
+                        }
                         match i.as_static_names() {
                             Some(names) => paths.push(AttrPath(
                                 names

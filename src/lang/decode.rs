@@ -8,7 +8,7 @@
 use super::ast::{Body, Expr};
 use super::eval::{Evaluator, iterate_owned, suggest};
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use infra_provider::{Block, NestedBlock, Nesting, Value, convert};
+use infra_provider::{Block, Check, NestedBlock, Nesting, Value, convert};
 use std::collections::BTreeMap;
 
 /// Decodes `body` with `schema`. `skip` lists argument names handled elsewhere (meta-arguments).
@@ -65,6 +65,15 @@ pub fn decode(
             };
             match convert(v, attr.ty()) {
                 Ok(v) => {
+                    if let Some(check) = &attr.check
+                        && let Err(detail) = check_value(check, &v)
+                    {
+                        diags.error(
+                            Some(a.expr.span()),
+                            "Invalid value for argument",
+                            format!("Invalid value for {:?}: {detail}", a.name),
+                        );
+                    }
                     out.insert(a.name.clone(), v);
                 }
                 Err(e) => diags.error(
@@ -94,6 +103,22 @@ pub fn decode(
                 Some(a.name_span),
                 "Unsupported argument",
                 format!("An argument named {:?} is not expected here.{hint}", a.name),
+            );
+        }
+    }
+    for a in &body.attrs {
+        let Some(attr) = schema.attributes.get(&a.name) else {
+            continue;
+        };
+        let is_set = |n: &str| set_attrs.contains(&n) && out.get(n).is_some_and(|v| !v.is_null());
+        if !is_set(&a.name) {
+            continue;
+        }
+        if let Some(other) = attr.conflicts_with.iter().find(|o| is_set(o)) {
+            diags.error(
+                Some(a.name_span),
+                "Conflicting configuration arguments",
+                format!("{:?}: conflicts with {other}. Set only one of them.", a.name),
             );
         }
     }
@@ -205,6 +230,15 @@ pub fn decode(
         }
     }
     Value::Map(out)
+}
+
+/// Applies an attribute's check to its value, or to each element of a collection.
+fn check_value(check: &Check, v: &Value) -> Result<(), String> {
+    match v.unmark_shallow().0 {
+        Value::List(items) | Value::Set(items) => items.iter().try_for_each(|i| check_value(check, i)),
+        Value::Map(m) => m.values().try_for_each(|i| check_value(check, i)),
+        other => check.check(other),
+    }
 }
 
 /// The blocks of one type found in a body.

@@ -165,6 +165,11 @@ pub async fn plan(
     if diags.has_errors() {
         return (None, diags);
     }
+    // Everything the variables' values decide, still before any cloud call.
+    diags.extend(crate::validate::preflight(cfg.clone(), providers, vars.clone(), env));
+    if diags.has_errors() {
+        return (None, diags);
+    }
     let graph = match ConfigGraph::build(&cfg) {
         Ok(g) => g,
         Err(d) => {
@@ -572,109 +577,29 @@ impl Planner<'_> {
 
     /// `count`/`for_each` → instance keys, with `each.value`.
     fn expand(&mut self, r: &Resource) -> Option<Vec<(InstanceKey, Option<Value>)>> {
-        if let Some(e) = &r.count {
-            let v = match self.scope.evaluator().eval(e) {
-                Ok(v) => v,
-                Err(d) => {
-                    self.diags.push(d);
-                    return None;
-                }
-            };
-            let (v, marked) = v.unmark_deep();
-            let bad = |s: &mut Self, detail: String| {
-                s.diags.error(Some(e.span()), "Invalid count argument", detail);
-                None
-            };
-            if marked {
-                return bad(
-                    self,
-                    "Sensitive values cannot be used as count: the number of instances would disclose them.".into(),
-                );
-            }
-            return match infra_provider::convert(v, &infra_provider::Type::Number) {
-                Ok(Value::Unknown) => bad(
-                    self,
+        match expand_instances(&self.scope, r) {
+            Ok(Some(keys)) => Some(keys),
+            Ok(None) => {
+                let (arg, e) = match (&r.count, &r.for_each) {
+                    (Some(e), _) => ("count", e),
+                    (_, Some(e)) => ("for_each", e),
+                    _ => unreachable!("a resource without count or for_each has one instance"),
+                };
+                self.diags.error(
+                    Some(e.span()),
+                    format!("Invalid {arg} argument"),
                     format!(
-                        "The \"count\" value of {} depends on resource attributes that cannot be determined until apply, so infra cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the count depends on.",
-                        r.addr
-                    ),
-                ),
-                Ok(Value::Null) => bad(
-                    self,
-                    "The given \"count\" argument value is null. An integer is required.".into(),
-                ),
-                Ok(Value::Number(n)) => match n.as_i64() {
-                    Some(i) if i >= 0 => Some((0..i).map(|i| (InstanceKey::Int(i), None)).collect()),
-                    Some(_) => bad(
-                        self,
-                        "The given \"count\" argument value is unsuitable: must be greater than or equal to zero."
-                            .into(),
-                    ),
-                    None => bad(
-                        self,
-                        "The given \"count\" argument value is unsuitable: a whole number is required.".into(),
-                    ),
-                },
-                Ok(_) => bad(
-                    self,
-                    "The given \"count\" argument value is unsuitable: a number is required.".into(),
-                ),
-                Err(err) => bad(
-                    self,
-                    format!("The given \"count\" argument value is unsuitable: {err}."),
-                ),
-            };
-        }
-        if let Some(e) = &r.for_each {
-            let v = match self.scope.evaluator().eval(e) {
-                Ok(v) => v,
-                Err(d) => {
-                    self.diags.push(d);
-                    return None;
-                }
-            };
-            let (v, marked) = v.unmark_deep();
-            let bad = |s: &mut Self, detail: String| {
-                s.diags.error(Some(e.span()), "Invalid for_each argument", detail);
-                None
-            };
-            if marked {
-                return bad(self, "Sensitive values cannot be used as for_each arguments: the instance keys would disclose them. Use nonsensitive() on values you know are safe.".into());
-            }
-            // As in Terraform, a map's keys must be known, its values may be known only after apply;
-            // a set's elements are its keys.
-            let keys_known = match &v {
-                Value::Map(_) => true,
-                Value::Set(items) => items.iter().all(Value::is_wholly_known),
-                other => other.is_wholly_known(),
-            };
-            if !keys_known {
-                return bad(
-                    self,
-                    format!(
-                        "The \"for_each\" value of {} depends on resource attributes that cannot be determined until apply, so infra cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the for_each depends on.",
+                        "The \"{arg}\" value of {} depends on resource attributes that cannot be determined until apply, so infra cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the {arg} depends on.",
                         r.addr
                     ),
                 );
+                None
             }
-            return match v {
-                Value::Map(m) => Some(m.into_iter().map(|(k, v)| (InstanceKey::Str(k), Some(v))).collect()),
-                Value::Set(items) => {
-                    let mut out = Vec::new();
-                    for i in items {
-                        match i {
-                            Value::String(s) => out.push((InstanceKey::Str(s.clone()), Some(Value::String(s)))),
-                            other => return bad(self, format!("The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing type {}.", other.type_name())),
-                        }
-                    }
-                    Some(out)
-                }
-                Value::Null => bad(self, "The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed.".into()),
-                Value::List(_) => bad(self, "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type tuple. Use toset() to convert a list of strings.".into()),
-                other => bad(self, format!("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.", other.type_name())),
-            };
+            Err(d) => {
+                self.diags.push(d);
+                None
+            }
         }
-        Some(vec![(InstanceKey::None, None)])
     }
 
     /// Evaluates one instance's configuration against its schema.
@@ -1085,4 +1010,75 @@ pub fn collect_instances(mut instances: Vec<(InstanceKey, Value)>, for_each: boo
                 .collect(),
         ),
     }
+}
+
+/// `count`/`for_each` → instance keys, with `each.value`; `Ok(None)` when the value is not known yet.
+pub(crate) fn expand_instances(
+    scope: &ModuleScope,
+    r: &Resource,
+) -> Result<Option<Vec<(InstanceKey, Option<Value>)>>, Diagnostic> {
+    if let Some(e) = &r.count {
+        let v = match scope.evaluator().eval(e) {
+            Ok(v) => v,
+            Err(d) => return Err(d),
+        };
+        let (v, marked) = v.unmark_deep();
+        let bad = |detail: String| Err(Diagnostic::error(Some(e.span()), "Invalid count argument", detail));
+        if marked {
+            return bad(
+                "Sensitive values cannot be used as count: the number of instances would disclose them.".into(),
+            );
+        }
+        return match infra_provider::convert(v, &infra_provider::Type::Number) {
+            Ok(Value::Unknown) => Ok(None),
+            Ok(Value::Null) => bad("The given \"count\" argument value is null. An integer is required.".into()),
+            Ok(Value::Number(n)) => match n.as_i64() {
+                Some(i) if i >= 0 => Ok(Some((0..i).map(|i| (InstanceKey::Int(i), None)).collect())),
+                Some(_) => bad(
+                    "The given \"count\" argument value is unsuitable: must be greater than or equal to zero.".into(),
+                ),
+                None => bad("The given \"count\" argument value is unsuitable: a whole number is required.".into()),
+            },
+            Ok(_) => bad("The given \"count\" argument value is unsuitable: a number is required.".into()),
+            Err(err) => bad(format!("The given \"count\" argument value is unsuitable: {err}.")),
+        };
+    }
+    if let Some(e) = &r.for_each {
+        let v = match scope.evaluator().eval(e) {
+            Ok(v) => v,
+            Err(d) => return Err(d),
+        };
+        let (v, marked) = v.unmark_deep();
+        let bad = |detail: String| Err(Diagnostic::error(Some(e.span()), "Invalid for_each argument", detail));
+        if marked {
+            return bad("Sensitive values cannot be used as for_each arguments: the instance keys would disclose them. Use nonsensitive() on values you know are safe.".into());
+        }
+        // As in Terraform, a map's keys must be known, its values may be known only after apply;
+        // a set's elements are its keys.
+        let keys_known = match &v {
+            Value::Map(_) => true,
+            Value::Set(items) => items.iter().all(Value::is_wholly_known),
+            other => other.is_wholly_known(),
+        };
+        if !keys_known {
+            return Ok(None);
+        }
+        return match v {
+            Value::Map(m) => Ok(Some(m.into_iter().map(|(k, v)| (InstanceKey::Str(k), Some(v))).collect())),
+            Value::Set(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    match i {
+                        Value::String(s) => out.push((InstanceKey::Str(s.clone()), Some(Value::String(s)))),
+                        other => return bad(format!("The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing type {}.", other.type_name())),
+                    }
+                }
+                Ok(Some(out))
+            }
+            Value::Null => bad("The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed.".into()),
+            Value::List(_) => bad("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type tuple. Use toset() to convert a list of strings.".into()),
+            other => bad(format!("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.", other.type_name())),
+        };
+    }
+    Ok(Some(vec![(InstanceKey::None, None)]))
 }

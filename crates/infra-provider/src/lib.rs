@@ -10,9 +10,11 @@
 //! - [`Provider`] and [`ProviderClient`]: the engine-facing traits, with [`OpContext`] for each
 //!   create/update/delete (ownership tags, client token, timeout, slot-free sleeping).
 //! - [`ResourceType`], [`DataSourceType`], [`Registry`]: how a provider is written, one type per file.
+//! - [`Check`] and [`Invalid`]: value checks made before any cloud call.
 //! - [`Refresh`]: one refresh of many types, so a provider can share calls across them.
 //! - [`wait_for`]: readiness polling with backoff.
 
+pub mod check;
 pub mod provider;
 pub mod refresh;
 pub mod resource;
@@ -21,6 +23,7 @@ pub mod types;
 pub mod value;
 pub mod wait;
 
+pub use check::{Check, Invalid};
 pub use provider::{
     ErrorKind, OpContext, Pauser, PlanRequest, PriceList, PriceQuery, Provider, ProviderClient, ProviderError, Result,
     TAG_ADDRESS, TAG_LINEAGE, default_poll_interval,

@@ -288,6 +288,13 @@ pub trait Provider: Send + Sync {
     /// Builds a client from the provider block's (fully known) configuration.
     async fn configure(&self, config: &Value) -> Result<Arc<dyn ProviderClient>>;
 
+    /// A resource type's own checks of a configuration, before any provider is configured (see
+    /// [`ResourceType::validate`](crate::ResourceType::validate)). The default finds nothing.
+    fn validate_resource(&self, type_name: &str, config: &Value) -> Vec<crate::Invalid> {
+        let _ = (type_name, config);
+        Vec::new()
+    }
+
     /// The region whose prices apply to this configuration, for offline cost estimates. Must not call the
     /// cloud. The default is the block's `region` argument.
     fn pricing_region(&self, config: &Value) -> Option<String> {

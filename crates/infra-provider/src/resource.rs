@@ -2,6 +2,7 @@
 //! source, gathered in a [`Registry`] that implements [`ProviderClient`] for a provider-specific client `C`
 //! (the configured SDK clients, region, default tags...).
 
+use crate::check::Invalid;
 use crate::provider::{OpContext, PlanRequest, ProviderClient, ProviderError, Result};
 use crate::refresh::Refresh;
 use crate::schema::{ProviderSchema, Schema};
@@ -16,6 +17,13 @@ pub trait ResourceType<C: Send + Sync>: Send + Sync {
     /// The Terraform type name, e.g. `aws_vpc`.
     fn name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+
+    /// Checks of a configuration that need more than one argument's value (conflicts, rules between
+    /// arguments). No I/O, no client: the engine calls it before configuring any provider, with the values
+    /// known then (unknown ones must pass), and again at plan time with every value known.
+    fn validate(&self, _config: &Value) -> Vec<Invalid> {
+        Vec::new()
+    }
 
     /// Custom diff rules on top of the engine's generic diff. No I/O.
     fn plan(&self, _client: &C, _req: &mut PlanRequest<'_>) -> Result<()> {
@@ -134,6 +142,14 @@ impl<C: Send + Sync + 'static> Registry<C> {
                 .collect(),
         }
     }
+    /// The type's own checks of a configuration (see [`ResourceType::validate`]); nothing for a type the
+    /// registry does not have (the engine reports those by themselves).
+    pub fn validate(&self, type_name: &str, config: &Value) -> Vec<Invalid> {
+        self.resources
+            .get(type_name)
+            .map(|r| r.validate(config))
+            .unwrap_or_default()
+    }
     pub fn get(&self, type_name: &str) -> Result<&Arc<dyn ResourceType<C>>> {
         self.resources.get(type_name).ok_or_else(|| {
             ProviderError::invalid(format!("resource type {type_name:?} is not supported by this provider"))
@@ -161,7 +177,14 @@ struct Configured<C: Send + Sync + 'static> {
 #[async_trait]
 impl<C: Send + Sync + 'static> ProviderClient for Configured<C> {
     fn plan(&self, mut req: PlanRequest<'_>) -> Result<()> {
-        self.registry.get(req.type_name)?.plan(&self.client, &mut req)
+        let t = self.registry.get(req.type_name)?;
+        if let Some(bad) = t.validate(req.config).into_iter().next() {
+            return Err(ProviderError::invalid(match bad.attribute {
+                Some(a) => format!("{a}: {}", bad.message),
+                None => bad.message,
+            }));
+        }
+        t.plan(&self.client, &mut req)
     }
 
     async fn read(&self, type_name: &str, priors: &[Value]) -> Vec<Result<Option<Value>>> {

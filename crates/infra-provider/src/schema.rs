@@ -8,6 +8,7 @@
 //! Nested blocks are represented in values the way Terraform's SDK stores them: a `List`/`Set` block is a
 //! list/set of objects (so `aws_lb.main.access_logs[0].bucket` works), a `Single` block an object or null.
 
+use crate::check::Check;
 use crate::types::Type;
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -29,6 +30,10 @@ pub struct Attribute {
     pub json: bool,
     /// Compared case-insensitively (e.g. engine names the API upper-cases).
     pub case_insensitive: bool,
+    /// Checked on every known value before any cloud call (see [`Check`]).
+    pub check: Option<Check>,
+    /// Arguments of the same block that may not be set together with this one.
+    pub conflicts_with: &'static [&'static str],
     pub description: &'static str,
 }
 
@@ -90,6 +95,20 @@ impl Attribute {
     }
     pub fn describe(mut self, d: &'static str) -> Self {
         self.description = d;
+        self
+    }
+    /// A check on the value (an enumeration, a range, a CIDR block).
+    pub fn check(mut self, c: Check) -> Self {
+        self.check = Some(c);
+        self
+    }
+    /// Shorthand for `.check(Check::OneOf(values))`.
+    pub fn one_of(self, values: &'static [&'static str]) -> Self {
+        self.check(Check::OneOf(values))
+    }
+    /// Arguments that may not be set together with this one.
+    pub fn conflicts_with(mut self, others: &'static [&'static str]) -> Self {
+        self.conflicts_with = others;
         self
     }
     pub fn ty(&self) -> &Type {

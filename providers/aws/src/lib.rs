@@ -81,6 +81,10 @@ impl Provider for AwsProvider {
         &self.schema
     }
 
+    fn validate_resource(&self, type_name: &str, config: &Value) -> Vec<infra_provider::Invalid> {
+        self.registry.validate(type_name, config)
+    }
+
     async fn configure(&self, config: &Value) -> Result<Arc<dyn ProviderClient>> {
         let client = config::AwsConfig::from_value(config)?.connect().await?;
         Ok(self.registry.client(client))

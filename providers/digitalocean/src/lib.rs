@@ -131,6 +131,10 @@ impl Provider for DigitalOcean {
         self.schema.get_or_init(|| self.registry.schema(provider_block()))
     }
 
+    fn validate_resource(&self, type_name: &str, config: &Value) -> Vec<infra_provider::Invalid> {
+        self.registry.validate(type_name, config)
+    }
+
     async fn configure(&self, config: &Value) -> Result<Arc<dyn ProviderClient>> {
         Ok(self.registry.client(client_from_config(config)?))
     }

@@ -1,0 +1,205 @@
+//! Value checks on schema attributes (Terraform SDK's `ValidateFunc`s): enumerations, integer ranges,
+//! CIDR blocks, conflicting arguments. The engine applies them to every known value while decoding a
+//! configuration, so a bad value is reported at its own `file:line` before any cloud call.
+
+use crate::value::Value;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// One check on an attribute's value. A list, set or map attribute applies it to each element; unknown
+/// values and null pass.
+#[derive(Clone, Copy, Debug)]
+pub enum Check {
+    /// One of these strings (case-sensitive, as the APIs compare them).
+    OneOf(&'static [&'static str]),
+    /// One of these strings, compared case-insensitively (e.g. `HTTP`/`http`).
+    OneOfIgnoreCase(&'static [&'static str]),
+    /// An integer in `min..=max`.
+    IntRange(i64, i64),
+    /// An integer out of this list (`retention_in_days`).
+    IntOneOf(&'static [i64]),
+    /// An IPv4 network in CIDR notation (`10.0.0.0/16`).
+    Ipv4Cidr,
+    /// An IPv6 network in CIDR notation (`2001:db8::/56`).
+    Ipv6Cidr,
+    /// A string between these lengths, in characters.
+    Length(usize, usize),
+    /// Anything else: `Err` says what is wrong.
+    Fn(fn(&Value) -> Result<(), String>),
+}
+
+impl Check {
+    /// Checks one element (a string, number...). `Err` is the detail of the error the engine reports.
+    pub fn check(&self, v: &Value) -> Result<(), String> {
+        let v = v.unmark_shallow().0;
+        if v.is_null() || v.is_unknown() {
+            return Ok(());
+        }
+        match self {
+            Check::OneOf(allowed) | Check::OneOfIgnoreCase(allowed) => {
+                let Some(s) = v.as_str() else { return Ok(()) };
+                let ok = match self {
+                    Check::OneOf(_) => allowed.contains(&s),
+                    _ => allowed.iter().any(|a| a.eq_ignore_ascii_case(s)),
+                };
+                if ok {
+                    return Ok(());
+                }
+                let hint = closest(s, allowed)
+                    .map(|c| format!(" Did you mean {c:?}?"))
+                    .unwrap_or_default();
+                Err(format!("expected one of {}, got {s:?}.{hint}", quoted(allowed)))
+            }
+            Check::IntRange(min, max) => match v.as_f64() {
+                Some(n) if n.fract() != 0.0 => Err(format!("expected a whole number, got {n}.")),
+                Some(n) if n < *min as f64 || n > *max as f64 => {
+                    Err(format!("expected a number between {min} and {max}, got {n}."))
+                }
+                _ => Ok(()),
+            },
+            Check::IntOneOf(allowed) => match v.as_f64() {
+                Some(n) if !allowed.iter().any(|a| *a as f64 == n) => {
+                    let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
+                    Err(format!("expected one of {}, got {n}.", list.join(", ")))
+                }
+                _ => Ok(()),
+            },
+            Check::Ipv4Cidr => match v.as_str() {
+                Some(s) => ipv4_cidr(s),
+                None => Ok(()),
+            },
+            Check::Ipv6Cidr => match v.as_str() {
+                Some(s) => ipv6_cidr(s),
+                None => Ok(()),
+            },
+            Check::Length(min, max) => match v.as_str() {
+                Some(s) if s.chars().count() < *min || s.chars().count() > *max => Err(format!(
+                    "expected a length between {min} and {max}, got {} characters.",
+                    s.chars().count()
+                )),
+                _ => Ok(()),
+            },
+            Check::Fn(f) => f(v),
+        }
+    }
+}
+
+/// What a type's own [`validate`](crate::ResourceType::validate) found wrong with a configuration: the
+/// argument it is about (the engine points at its line) and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub attribute: Option<String>,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn at(attribute: &str, message: impl Into<String>) -> Invalid {
+        Invalid {
+            attribute: Some(attribute.to_string()),
+            message: message.into(),
+        }
+    }
+    pub fn new(message: impl Into<String>) -> Invalid {
+        Invalid {
+            attribute: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// `10.0.0.0/16`: an IPv4 address, a prefix length of at most 32, and no host bits set (as AWS and the
+/// Terraform provider require of network CIDRs).
+pub fn ipv4_cidr(s: &str) -> Result<(), String> {
+    let Some((addr, len)) = s.split_once('/') else {
+        return Err(format!(
+            "{s:?} is not a CIDR block: expected an address and a prefix length, like \"10.0.0.0/16\"."
+        ));
+    };
+    let addr: Ipv4Addr = addr
+        .parse()
+        .map_err(|_| format!("{s:?} is not a valid CIDR block: {addr:?} is not an IPv4 address."))?;
+    let len: u32 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= 32)
+        .ok_or_else(|| format!("{s:?} is not a valid CIDR block: the prefix length must be between 0 and 32."))?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    let bits = u32::from(addr);
+    if bits & !mask != 0 {
+        let net = Ipv4Addr::from(bits & mask);
+        return Err(format!(
+            "{s:?} is not a valid network CIDR block: it has host bits set (the network is \"{net}/{len}\")."
+        ));
+    }
+    Ok(())
+}
+
+/// `2001:db8::/56`, as [`ipv4_cidr`] for IPv6.
+pub fn ipv6_cidr(s: &str) -> Result<(), String> {
+    let Some((addr, len)) = s.split_once('/') else {
+        return Err(format!(
+            "{s:?} is not a CIDR block: expected an address and a prefix length, like \"2001:db8::/56\"."
+        ));
+    };
+    let addr: Ipv6Addr = addr
+        .parse()
+        .map_err(|_| format!("{s:?} is not a valid CIDR block: {addr:?} is not an IPv6 address."))?;
+    let len: u32 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= 128)
+        .ok_or_else(|| format!("{s:?} is not a valid CIDR block: the prefix length must be between 0 and 128."))?;
+    let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+    let bits = u128::from(addr);
+    if bits & !mask != 0 {
+        let net = Ipv6Addr::from(bits & mask);
+        return Err(format!(
+            "{s:?} is not a valid network CIDR block: it has host bits set (the network is \"{net}/{len}\")."
+        ));
+    }
+    Ok(())
+}
+
+fn quoted(items: &[&str]) -> String {
+    let q: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+    q.join(", ")
+}
+
+/// The allowed value nearest to `s` when it is close enough to be a typo.
+fn closest<'a>(s: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (strsim::levenshtein(&s.to_lowercase(), &a.to_lowercase()), *a))
+        .filter(|(d, a)| *d <= (a.len() / 3).max(1) || a.eq_ignore_ascii_case(s))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs() {
+        assert!(ipv4_cidr("10.0.0.0/16").is_ok());
+        assert!(ipv4_cidr("0.0.0.0/0").is_ok());
+        assert!(ipv4_cidr("10.9.0.0/33").unwrap_err().contains("between 0 and 32"));
+        assert!(ipv4_cidr("10.9.0.300/16").unwrap_err().contains("not an IPv4 address"));
+        assert!(ipv4_cidr("0.0.0.0/99").is_err());
+        assert!(ipv4_cidr("10.0.0.1/16").unwrap_err().contains("10.0.0.0/16"));
+        assert!(ipv4_cidr("10.0.0.0").is_err());
+        assert!(ipv6_cidr("::/0").is_ok());
+        assert!(ipv6_cidr("2001:db8::/56").is_ok());
+        assert!(ipv6_cidr("2001:db8::/129").is_err());
+    }
+
+    #[test]
+    fn enums_suggest() {
+        let c = Check::OneOf(&["String", "StringList", "SecureString"]);
+        let e = c.check(&Value::string("Strng")).unwrap_err();
+        assert!(e.contains("Did you mean \"String\""), "{e}");
+        assert!(c.check(&Value::string("String")).is_ok());
+        assert!(c.check(&Value::Unknown).is_ok());
+        assert!(Check::IntRange(0, 65535).check(&Value::int(70000)).is_err());
+        assert!(Check::IntRange(0, 65535).check(&Value::number(1.5)).is_err());
+    }
+}
