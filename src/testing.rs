@@ -117,6 +117,14 @@ impl Provider for FakeProvider {
     fn name(&self) -> &'static str {
         "fake"
     }
+    fn source(&self) -> &'static str {
+        "infra/fake"
+    }
+
+    fn version(&self) -> &'static str {
+        "1.0.0"
+    }
+
     fn schema(&self) -> &ProviderSchema {
         &self.schema
     }

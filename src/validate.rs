@@ -19,6 +19,7 @@ use std::sync::Arc;
 /// without evaluating any expression; the full check (`infra validate`) evaluates with unknowns.
 pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> Diagnostics {
     let mut diags = Diagnostics::new();
+    requirements(&cfg, providers, &mut diags);
     if let Err(d) = ConfigGraph::build(&cfg) {
         // Evaluating objects in a cycle would only repeat it.
         diags.push(d);
@@ -122,6 +123,80 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> 
         }
     }
     diags
+}
+
+/// The version of the Terraform language infra implements, checked against `required_version`.
+pub const LANGUAGE_VERSION: &str = "1.11.0";
+
+/// `required_version` and `required_providers` (sources and version constraints) against what infra and
+/// its providers are.
+fn requirements(cfg: &Config, providers: &ProviderSet, diags: &mut Diagnostics) {
+    use crate::config::version::{Version, satisfies};
+    let ours = Version::parse(LANGUAGE_VERSION).expect("a valid version").0;
+    if let (Some(spec), span) = (&cfg.terraform.required_version, cfg.terraform.required_version_span) {
+        match satisfies(spec, ours) {
+            Ok(true) => {}
+            Ok(false) => diags.error(
+                span,
+                "Unsupported Terraform Core version",
+                format!("This configuration requires Terraform {spec}; infra implements the Terraform language of version {LANGUAGE_VERSION}. Change required_version if the configuration works with it."),
+            ),
+            Err(e) => diags.error(span, "Invalid required_version", format!("{e}.")),
+        }
+    }
+    for (name, req) in &cfg.terraform.provider_requirements {
+        let Some(p) = providers.get(name) else {
+            diags.error(
+                Some(req.span),
+                "Unknown provider",
+                format!(
+                    "The configuration requires provider {name:?}{}, which infra does not include (available: {}).",
+                    if req.source.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" from {:?}", req.source)
+                    },
+                    providers.names().join(", ")
+                ),
+            );
+            continue;
+        };
+        let source = req.source.to_ascii_lowercase();
+        let source = source
+            .strip_prefix("registry.terraform.io/")
+            .or_else(|| source.strip_prefix("registry.opentofu.org/"))
+            .unwrap_or(&source);
+        if !source.is_empty() && source != p.source() {
+            diags.error(
+                Some(req.span),
+                "Invalid provider source",
+                format!(
+                    "Provider {name:?} is required from {:?}, but infra's {name} provider implements {:?}. Did you mean source = {:?}?",
+                    req.source,
+                    p.source(),
+                    p.source()
+                ),
+            );
+            continue;
+        }
+        if let Some(spec) = &req.version {
+            let theirs = Version::parse(p.version()).map(|v| v.0).unwrap_or(Version(0, 0, 0));
+            match satisfies(spec, theirs) {
+                Ok(true) => {}
+                Ok(false) => diags.error(
+                    Some(req.span),
+                    "Unsupported provider version",
+                    format!(
+                        "The configuration requires {} {spec}; infra's {name} provider follows {} {}, which does not meet it.",
+                        p.source(),
+                        p.source(),
+                        p.version()
+                    ),
+                ),
+                Err(e) => diags.error(Some(req.span), "Invalid provider version constraint", format!("{e}.")),
+            }
+        }
+    }
 }
 
 /// The most instances of one resource whose configurations [`preflight`] evaluates.

@@ -396,6 +396,29 @@ async fn targets_limit_the_plan_to_a_resource_and_its_dependencies() {
 }
 
 #[tokio::test]
+async fn two_targets_on_instances_of_one_resource_select_both() {
+    let w = World::new();
+    let (_, p) = w
+        .plan_with(
+            &net("10.0.0.0/16", "main"),
+            PlanOptions {
+                targets: vec![
+                    "fake_subnet.private[0]".parse().unwrap(),
+                    "fake_subnet.private[1]".parse().unwrap(),
+                ],
+                ..Default::default()
+            },
+        )
+        .await;
+    let mut got: Vec<String> = actions(&p.unwrap()).into_iter().map(|(a, _)| a).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec!["fake_network.main", "fake_subnet.private[0]", "fake_subnet.private[1]"]
+    );
+}
+
+#[tokio::test]
 async fn replace_flag_and_create_before_destroy() {
     let w = World::new();
     let cfg = r#"

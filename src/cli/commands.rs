@@ -294,6 +294,12 @@ async fn prepare(
             State::default()
         }
     };
+    if let Err(e) = check_state_types(&state, &opened.store, t.providers) {
+        if let Some(l) = lock {
+            l.release().await;
+        }
+        return Err(e);
+    }
     Ok(Prepared {
         cfg: Arc::new(cfg),
         settings: opened.settings,
@@ -319,20 +325,88 @@ async fn make_plan(p: &Prepared, providers: &ProviderSet, opts: &PlanOptions, ui
     plan.ok_or_else(|| CliError::diags(&diags, &p.cfg.sources))
 }
 
-/// Reads a usage file for the cost line: its text, kept in a saved plan so that the plan shows the same
-/// cost later. A problem reading it is a warning, never a failed plan.
-fn usage_text(usage: Option<&Path>, ui: &Ui) -> Option<(String, String)> {
-    let u = usage?;
-    match std::fs::read_to_string(u) {
-        Ok(t) => Some((display_path(u), t)),
-        Err(e) => {
-            ui.warn(&format!(
-                "cost not estimated: cannot read usage file {}: {e}",
-                display_path(u)
-            ));
-            None
+/// Every stored object's attributes must have the types its schema gives them: a state edited by hand (or
+/// by another tool) into something else is an error naming the state and the attribute, before any
+/// cloud call, instead of a plan built on values the provider cannot read.
+fn check_state_types(state: &State, store: &StateStore, providers: &ProviderSet) -> Result<(), CliError> {
+    for (addr, inst) in &state.resources {
+        let Ok(schema) = providers.schema(&inst.provider.name, &addr.resource) else {
+            continue;
+        };
+        if inst.schema_version > schema.version {
+            return Err(CliError::new(format!(
+                "the state {} is not valid: resource {addr} was stored with schema version {} of {}, newer than this infra's ({}): upgrade infra to use this state",
+                store.describe(),
+                inst.schema_version,
+                addr.resource.type_name,
+                schema.version
+            )));
+        }
+        if let Some(e) = crate::plan::diff::type_error(&schema.block, &inst.value) {
+            return Err(CliError::new(format!(
+                "the state {} is not valid: resource {addr}: attribute {e}",
+                store.describe()
+            )));
         }
     }
+    Ok(())
+}
+
+/// A file a command is asked to write (`--out`, `--markdown`): its directory must exist and take a new
+/// file. Checked before the plan, so that a typo in the path costs nothing.
+fn writable_destination(path: &Path) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(CliError::new(format!(
+            "cannot write {}: the directory {} does not exist",
+            display_path(path),
+            display_path(dir)
+        )));
+    }
+    if path.is_dir() {
+        return Err(CliError::new(format!(
+            "cannot write {}: it is a directory",
+            display_path(path)
+        )));
+    }
+    let probe = dir.join(format!(".infra-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| CliError::new(format!("cannot write {}: {e}", display_path(path))))
+}
+
+/// Reads and checks the usage file `plan --usage` names: its text (kept in a saved plan, so that the plan
+/// shows the same cost later) and what it says. A file that cannot be read or is malformed is an error,
+/// before any cloud call.
+fn read_usage(path: &Path) -> Result<((String, String), cost::Usage), CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::new(format!("cannot read usage file {}: {e}", display_path(path))))?;
+    let u = cost::Usage::parse(path, &text).map_err(|e| CliError::new(e.to_string()))?;
+    Ok(((display_path(path), text), u))
+}
+
+/// Every address a usage file names must be a resource of the configuration (a typo would otherwise
+/// price nothing, silently).
+fn usage_addresses_known(u: &cost::Usage, cfg: &Config) -> Result<(), CliError> {
+    for (addr, line) in u.addresses() {
+        let base = addr.strip_suffix("[*]").unwrap_or(addr);
+        let known = base
+            .parse::<crate::addrs::InstanceAddr>()
+            .is_ok_and(|a| cfg.resources.contains_key(&a.resource));
+        if !known {
+            let file = u.file().map(display_path).unwrap_or_default();
+            return Err(CliError::new(format!(
+                "{file}:{line}: resource_usage names {addr}, which is not a resource of the configuration"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The cost delta of a plan (with the usage file text the plan carries); a problem pricing it is a
@@ -397,13 +471,28 @@ async fn plan_cmd(dir: &Path, a: PlanArgs, matches: &clap::ArgMatches, t: &Tools
     let ui = t.ui;
     let mode = if a.destroy { PlanMode::Destroy } else { PlanMode::Normal };
     let opts = plan_options(&a.planning, mode)?;
+    // Where the plan goes and what it is priced with are checked before anything else happens.
+    for f in [&a.out, &a.markdown].into_iter().flatten() {
+        writable_destination(f)?;
+    }
+    let usage = match &a.usage {
+        Some(u) => Some(read_usage(u)?),
+        None => None,
+    };
     let mut prepared = prepare(dir, &a.env, &a.vars, matches, "plan", a.lock, t).await?;
-    let plan = make_plan(&prepared, t.providers, &opts, ui).await;
+    let checked = match &usage {
+        Some((_, u)) => usage_addresses_known(u, &prepared.cfg),
+        None => Ok(()),
+    };
+    let plan = match checked {
+        Ok(()) => make_plan(&prepared, t.providers, &opts, ui).await,
+        Err(e) => Err(e),
+    };
     if let Some(l) = prepared.lock.take() {
         l.release().await;
     }
     let mut plan = plan?;
-    plan.usage = usage_text(a.usage.as_deref(), ui);
+    plan.usage = usage.map(|(text, _)| text);
     let cost = plan_cost(&plan, ui);
     print_plan(&plan, t.providers, cost.as_ref(), a.json, ui);
     if let Some(md) = &a.markdown {

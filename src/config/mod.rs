@@ -28,16 +28,31 @@ pub struct Config {
     pub locals: BTreeMap<String, Local>,
     pub resources: BTreeMap<ResourceAddr, Resource>,
     pub outputs: BTreeMap<String, Output>,
+    /// Where each variable's value was last assigned in a `.tfvars` file (errors about the value point
+    /// there); absent for defaults, `--var` and `TF_VAR_`.
+    pub var_origins: BTreeMap<String, Span>,
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct TerraformSettings {
     pub required_version: Option<String>,
+    /// Where `required_version` is written.
+    pub required_version_span: Option<Span>,
     /// Provider local names from `required_providers`, with their `source`.
     pub required_providers: BTreeMap<String, String>,
+    /// The same entries with their `version` constraint and where each is written.
+    pub provider_requirements: BTreeMap<String, ProviderRequirement>,
     pub backend: Option<Backend>,
     /// `encryption { ... }` (OpenTofu's state and plan encryption).
     pub encryption: Option<crate::encryption::EncryptionSpec>,
+}
+
+/// One entry of `required_providers`.
+#[derive(Debug, Clone)]
+pub struct ProviderRequirement {
+    pub source: String,
+    pub version: Option<String>,
+    pub span: Span,
 }
 
 /// A `backend "KIND" { ... }` block: its arguments as written (literal values only, as in Terraform; a
@@ -118,6 +133,8 @@ pub struct Resource {
     pub provider: ProviderKey,
     /// True when the `provider` argument was set explicitly.
     pub provider_explicit: bool,
+    /// Where the `provider` argument is written, when it is.
+    pub provider_span: Option<Span>,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<(ResourceAddr, Span)>,
@@ -304,7 +321,10 @@ impl Config {
     fn load_terraform(&mut self, b: Block, diags: &mut Diagnostics) {
         for a in &b.body.attrs {
             match a.name.as_str() {
-                "required_version" => self.terraform.required_version = literal_string(a, diags),
+                "required_version" => {
+                    self.terraform.required_version = literal_string(a, diags);
+                    self.terraform.required_version_span = Some(a.expr.span());
+                }
                 "experiments" => {}
                 _ => diags.error(
                     Some(a.name_span),
@@ -317,15 +337,27 @@ impl Config {
             match nb.kind.as_str() {
                 "required_providers" => {
                     for a in &nb.body.attrs {
-                        let source = match a.expr.as_literal() {
-                            Some(Value::Map(m)) => m.get("source").and_then(|s| s.as_str()).unwrap_or("").to_string(),
-                            Some(Value::String(_)) => String::new(),
+                        let (source, version) = match a.expr.as_literal() {
+                            Some(Value::Map(m)) => (
+                                m.get("source").and_then(|s| s.as_str()).unwrap_or("").to_string(),
+                                m.get("version").and_then(|s| s.as_str()).map(str::to_string),
+                            ),
+                            // The 0.12 form: `aws = "~> 5.0"`.
+                            Some(Value::String(v)) => (String::new(), Some(v)),
                             _ => {
                                 diags.error(Some(a.expr.span()), "Invalid required_providers entry", "Each provider requirement must be an object like { source = \"hashicorp/aws\", version = \"~> 5.0\" }.");
                                 continue;
                             }
                         };
-                        self.terraform.required_providers.insert(a.name.clone(), source);
+                        self.terraform.required_providers.insert(a.name.clone(), source.clone());
+                        self.terraform.provider_requirements.insert(
+                            a.name.clone(),
+                            ProviderRequirement {
+                                source,
+                                version,
+                                span: a.expr.span(),
+                            },
+                        );
                     }
                 }
                 "backend" => {
@@ -601,6 +633,7 @@ impl Config {
         let mut r = Resource {
             provider: ProviderKey::default_for(addr.implied_provider()),
             provider_explicit: false,
+            provider_span: None,
             addr: addr.clone(),
             count: None,
             for_each: None,
@@ -622,6 +655,7 @@ impl Config {
                     Some(names) if names.len() <= 2 && names.iter().all(|(n, _)| is_identifier(n)) => {
                         r.provider = ProviderKey { name: names[0].0.clone(), alias: names.get(1).map(|(n, _)| n.clone()) };
                         r.provider_explicit = true;
+                        r.provider_span = Some(a.expr.span());
                     }
                     _ => diags.error(Some(a.expr.span()), "Invalid provider reference", "The provider argument must be a provider name and optional alias, like aws.west, without quotes."),
                 },
@@ -754,7 +788,7 @@ impl Config {
         }
         for r in self.resources.values() {
             if r.provider.alias.is_some() && !self.providers.contains_key(&r.provider) {
-                diags.error(Some(r.decl_span), "Provider configuration not present", format!("The resource {} refers to the provider configuration {}, which is not declared: add a provider {:?} block with alias = {:?}.", r.addr, r.provider, r.provider.name, r.provider.alias.as_deref().unwrap_or("")));
+                diags.error(Some(r.provider_span.unwrap_or(r.decl_span)), "Provider configuration not present", format!("The resource {} refers to the provider configuration {}, which is not declared: add a provider {:?} block with alias = {:?}.", r.addr, r.provider, r.provider.name, r.provider.alias.as_deref().unwrap_or("")));
             }
         }
     }
@@ -978,3 +1012,4 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests;
+pub mod version;

@@ -37,6 +37,8 @@ pub struct Usage {
     by_address: BTreeMap<String, Quantities>,
     by_pattern: BTreeMap<String, Quantities>,
     by_type: BTreeMap<String, Quantities>,
+    /// The line of each `resource_usage` entry (`aws_s3_bucket.data`, `aws_instance.web[*]`).
+    lines: BTreeMap<String, usize>,
 }
 
 impl Usage {
@@ -101,6 +103,7 @@ impl Usage {
                             invalid(locate(text, &path), None, format!("{addr:?} is not a resource address"))
                         })?;
                         let q = quantities(block, &type_name, text, file, &path)?;
+                        usage.lines.insert(addr.clone(), locate(text, &path));
                         if let Some(prefix) = addr.strip_suffix("[*]") {
                             usage.by_pattern.insert(prefix.to_string(), q);
                         } else {
@@ -130,6 +133,11 @@ impl Usage {
             return Err(invalid(1, None, "missing `version: 0.1`".into()));
         }
         Ok(usage)
+    }
+
+    /// Every address `resource_usage` names, with its line; `[*]` patterns as written.
+    pub fn addresses(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.lines.iter().map(|(a, l)| (a.as_str(), *l))
     }
 
     /// The file the usage came from.

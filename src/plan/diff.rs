@@ -311,6 +311,35 @@ pub fn equivalent(attr: &Attribute, a: &Value, b: &Value) -> bool {
 
 /// Normalizes an object to the schema: every attribute present, attribute values converted to their
 /// types (lists to sets where the schema says set), nested blocks shaped by their nesting.
+/// The first attribute of a stored object whose value does not have its schema's type (`tags` holding a
+/// string), as `path: what is wrong`; `None` when every value fits.
+pub fn type_error(block: &Block, v: &Value) -> Option<String> {
+    let Value::Map(m) = v else {
+        return (!v.is_null() && !v.is_unknown()).then(|| "expected an object".to_string());
+    };
+    for (name, attr) in &block.attributes {
+        if let Some(raw) = m.get(name)
+            && let Err(e) = convert(raw.clone(), attr.ty())
+        {
+            return Some(format!("{name}: {e}"));
+        }
+    }
+    for (name, nb) in &block.blocks {
+        let items = match m.get(name) {
+            None | Some(Value::Null) | Some(Value::Unknown) => continue,
+            Some(Value::List(items)) | Some(Value::Set(items)) => items.clone(),
+            Some(one @ Value::Map(_)) if nb.nesting == Nesting::Single => vec![one.clone()],
+            Some(other) => return Some(format!("{name}: expected blocks, found {}", other.type_name())),
+        };
+        for (i, item) in items.iter().enumerate() {
+            if let Some(e) = type_error(&nb.block, item) {
+                return Some(format!("{name}[{i}].{e}"));
+            }
+        }
+    }
+    None
+}
+
 pub fn conform(block: &Block, v: &Value) -> Value {
     if v.is_unknown() {
         return Value::Unknown;

@@ -207,6 +207,7 @@ pub async fn plan(
             pre.insert(n.clone());
         }
     }
+    // Checked for every provider before any is configured.
     for n in order.iter().filter(|n| pre.contains(n)) {
         if let Node::Resource(a) = n
             && a.mode == Mode::Managed
@@ -215,6 +216,8 @@ pub async fn plan(
             p.diags.error(span, "Provider configuration depends on a managed resource", format!("A provider configuration refers to {a}, whose values are known only after apply. Provider configurations may use variables, locals and data sources only."));
             return (None, p.diags);
         }
+    }
+    for n in order.iter().filter(|n| pre.contains(n)) {
         p.visit(&graph, n).await;
     }
     if p.diags.has_errors() {
@@ -311,12 +314,16 @@ impl Planner<'_> {
         match &self.included {
             None => true,
             Some(set) => {
+                // An instance of a targeted resource is in when any target naming its resource selects
+                // it (`--target 'x[0]' --target 'x[1]'` selects both); a dependency is in whole.
+                let mut naming = self
+                    .opts
+                    .targets
+                    .iter()
+                    .filter(|t| t.resource == addr.resource)
+                    .peekable();
                 set.contains(&addr.resource)
-                    && self
-                        .opts
-                        .targets
-                        .iter()
-                        .all(|t| t.resource != addr.resource || t.key == InstanceKey::None || t.key == addr.key)
+                    && (naming.peek().is_none() || naming.any(|t| t.key == InstanceKey::None || t.key == addr.key))
             }
         }
     }

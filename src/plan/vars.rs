@@ -37,6 +37,7 @@ pub fn collect(
             match parse_string_value(decl, v) {
                 Ok(val) => {
                     out.insert(name.to_string(), val);
+                    cfg.var_origins.remove(name);
                 }
                 Err(e) => diags.error(
                     Some(decl.span),
@@ -92,6 +93,7 @@ fn collect_flags(cfg: &mut Config, flags: &[VarFlag], out: &mut BTreeMap<String,
                     Some(decl) => match parse_string_value(decl, v) {
                         Ok(val) => {
                             out.insert(name.to_string(), val);
+                            cfg.var_origins.remove(name);
                         }
                         Err(e) => diags.error(None, "Invalid value for input variable", format!("The --var value for {name:?} is not valid: {e}.")),
                     },
@@ -165,6 +167,7 @@ fn load_file(
     }
     let scope = EmptyScope;
     let dir = cfg.dir.clone();
+    let mut origins = Vec::new();
     for a in &body.attrs {
         if !cfg.variables.contains_key(&a.name) {
             let d = Diagnostic::warning(
@@ -189,6 +192,7 @@ fn load_file(
         match Evaluator::new(&scope, &dir).eval(&a.expr) {
             Ok(v) => {
                 out.insert(a.name.clone(), v);
+                origins.push((a.name.clone(), a.expr.span()));
             }
             Err(_) => diags.error(
                 Some(a.expr.span()),
@@ -197,6 +201,7 @@ fn load_file(
             ),
         }
     }
+    cfg.var_origins.extend(origins);
 }
 
 /// The input variables, for `validation` conditions (which may refer to other variables, as in
@@ -254,11 +259,21 @@ pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>) -> (BTreeMap<String
             Some(t) => match convert(v, t) {
                 Ok(v) => v,
                 Err(e) => {
-                    diags.error(
-                        Some(decl.span),
-                        "Invalid value for input variable",
-                        format!("The value given for variable {name:?} is not suitable: {e}."),
-                    );
+                    match cfg.var_origins.get(name) {
+                        Some(at) => diags.error(
+                            Some(*at),
+                            "Invalid value for input variable",
+                            format!(
+                                "The value given for variable {name:?} is not suitable: {e} (the variable is declared at {}).",
+                                cfg.sources.location(decl.span)
+                            ),
+                        ),
+                        None => diags.error(
+                            Some(decl.span),
+                            "Invalid value for input variable",
+                            format!("The value given for variable {name:?} is not suitable: {e}."),
+                        ),
+                    }
                     continue;
                 }
             },

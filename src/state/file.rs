@@ -178,6 +178,18 @@ pub fn decode(text: &str, path: &str) -> Result<State, StateError> {
         path: path.into(),
         detail: format!("{e}"),
     })?;
+    let ours = env!("CARGO_PKG_VERSION");
+    if let (Some((theirs, _)), Some((mine, _))) = (
+        crate::config::version::Version::parse(&file.infra_version),
+        crate::config::version::Version::parse(ours),
+    ) && (theirs.0, theirs.1) > (mine.0, mine.1)
+    {
+        return Err(StateError::NewerInfra {
+            path: path.into(),
+            found: file.infra_version.clone(),
+            ours: ours.to_string(),
+        });
+    }
     let mut resources = BTreeMap::new();
     for r in file.resources {
         if r.address.resource.type_name != r.type_name || r.address.resource.name != r.name {

@@ -142,6 +142,10 @@ pub enum StateError {
         "state {path} was written by a newer version of infra (state format {found}; this version reads up to {supported})"
     )]
     NewerFormat { path: String, found: u64, supported: u64 },
+    #[error(
+        "state {path} was written by infra {found}, a newer version than this one ({ours}): upgrade infra to {found} or later to use it (an older infra could undo what the newer one recorded)"
+    )]
+    NewerInfra { path: String, found: String, ours: String },
     #[error("state {path} is locked by another operation\nLock Info:\n{info}")]
     Locked { path: String, info: Box<LockInfo> },
     #[error(

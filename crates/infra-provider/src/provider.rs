@@ -42,6 +42,8 @@ pub struct ProviderError {
     pub code: Option<String>,
     pub message: String,
     pub request_id: Option<String>,
+    /// The API call that failed (`ec2:CreateVpc`, `POST /v2/droplets`).
+    pub operation: Option<String>,
     /// Set when the object was created but a later step failed (e.g. it never became ready): the engine
     /// keeps it in state, marked tainted, so that nothing is orphaned.
     pub partial: Option<Box<Value>>,
@@ -54,6 +56,7 @@ impl ProviderError {
             code: None,
             message: message.into(),
             request_id: None,
+            operation: None,
             partial: None,
         }
     }
@@ -91,6 +94,10 @@ impl ProviderError {
         self.request_id = id;
         self
     }
+    pub fn with_operation(mut self, op: impl Into<String>) -> Self {
+        self.operation = Some(op.into());
+        self
+    }
     pub fn with_partial(mut self, v: Value) -> Self {
         self.partial = Some(Box::new(v));
         self
@@ -115,8 +122,11 @@ impl fmt::Display for ProviderError {
             Some(code) => write!(f, "{code}: {}", self.message)?,
             None => write!(f, "{}", self.message)?,
         }
-        if let Some(id) = &self.request_id {
-            write!(f, " (request id: {id})")?;
+        match (&self.operation, &self.request_id) {
+            (Some(op), Some(id)) => write!(f, " (API call {op}, request id {id})")?,
+            (Some(op), None) => write!(f, " (API call {op})")?,
+            (None, Some(id)) => write!(f, " (request id {id})")?,
+            (None, None) => {}
         }
         Ok(())
     }
@@ -285,6 +295,12 @@ pub trait Provider: Send + Sync {
     /// The provider's local name, the prefix of its type names (`aws`).
     fn name(&self) -> &'static str;
     fn schema(&self) -> &ProviderSchema;
+    /// The registry address of the Terraform provider whose resource types this one implements
+    /// (`hashicorp/aws`): what a `required_providers` entry's `source` must name.
+    fn source(&self) -> &'static str;
+    /// The version of that Terraform provider whose arguments and behaviour this one follows, checked
+    /// against `required_providers` version constraints.
+    fn version(&self) -> &'static str;
     /// Builds a client from the provider block's (fully known) configuration.
     async fn configure(&self, config: &Value) -> Result<Arc<dyn ProviderClient>>;
 

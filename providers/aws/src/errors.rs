@@ -8,7 +8,6 @@
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::request_id::RequestId;
 use infra_provider::{ErrorKind, OpContext, Poll, ProviderError, wait_for};
@@ -75,14 +74,30 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let request_id = err.request_id().map(str::to_string);
-    match &err {
+    let mut pe = error_of(&err, request_id);
+    pe.operation = operation_name::<E>();
+    pe
+}
+
+/// The API call an SDK error type belongs to, from its Rust path: `aws_sdk_ec2::operation::create_vpc::
+/// CreateVpcError` is `ec2:CreateVpc` (IAM's spelling of actions).
+fn operation_name<E>() -> Option<String> {
+    let path = std::any::type_name::<E>();
+    let (krate, rest) = path.split_once("::operation::")?;
+    let service = krate.rsplit("::").next()?.strip_prefix("aws_sdk_")?;
+    let op = rest.rsplit("::").next()?.strip_suffix("Error")?;
+    Some(format!("{service}:{op}"))
+}
+
+fn error_of<E>(err: &SdkError<E, HttpResponse>, request_id: Option<String>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match err {
         SdkError::ServiceError(se) => {
             let e = se.err();
             let code = e.code().unwrap_or("Unknown").to_string();
-            let message = e
-                .message()
-                .map(str::to_string)
-                .unwrap_or_else(|| DisplayErrorContext(e).to_string());
+            let message = e.message().map(str::to_string).unwrap_or_else(|| error_chain(e));
             let status = se.raw().status().as_u16();
             let mut pe = ProviderError::api(code.clone(), message).with_request_id(request_id);
             if is_not_found_code(&code) {
@@ -94,13 +109,13 @@ where
             pe
         }
         SdkError::ConstructionFailure(_) => {
-            ProviderError::new(format!("calling AWS failed: {}", error_chain(&err))).with_request_id(request_id)
+            ProviderError::new(format!("calling AWS failed: {}", error_chain(err))).with_request_id(request_id)
         }
-        _ if crate::resend::is_may_have_taken_effect(&err) => {
-            ProviderError::ambiguous(error_chain(&err)).with_request_id(request_id)
+        _ if crate::resend::is_may_have_taken_effect(err) => {
+            ProviderError::ambiguous(error_chain(err)).with_request_id(request_id)
         }
         // No answer, or one that could not be read: the request may have reached AWS.
-        _ => ProviderError::ambiguous(format!("calling AWS failed: {}", error_chain(&err))).with_request_id(request_id),
+        _ => ProviderError::ambiguous(format!("calling AWS failed: {}", error_chain(err))).with_request_id(request_id),
     }
 }
 
@@ -154,6 +169,18 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operation_names() {
+        assert_eq!(
+            operation_name::<aws_sdk_ec2::operation::create_vpc::CreateVpcError>().as_deref(),
+            Some("ec2:CreateVpc")
+        );
+        assert_eq!(
+            operation_name::<aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError>().as_deref(),
+            Some("rds:DescribeDBInstances")
+        );
+    }
 
     #[test]
     fn not_found_codes() {

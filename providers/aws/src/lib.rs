@@ -77,6 +77,14 @@ impl Provider for AwsProvider {
         "aws"
     }
 
+    fn source(&self) -> &'static str {
+        "hashicorp/aws"
+    }
+
+    fn version(&self) -> &'static str {
+        "5.100.0"
+    }
+
     fn schema(&self) -> &ProviderSchema {
         &self.schema
     }

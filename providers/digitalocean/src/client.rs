@@ -241,7 +241,8 @@ impl Client {
                     ))
                 });
             }
-            return Err(api_error(&method, path, status, problem, &text, &headers));
+            return Err(api_error(&method, path, status, problem, &text, &headers)
+                .with_operation(format!("{method} {}", path.split('?').next().unwrap_or(path))));
         }
     }
 }

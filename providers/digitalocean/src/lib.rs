@@ -127,6 +127,14 @@ impl Provider for DigitalOcean {
         "digitalocean"
     }
 
+    fn source(&self) -> &'static str {
+        "digitalocean/digitalocean"
+    }
+
+    fn version(&self) -> &'static str {
+        "2.55.0"
+    }
+
     fn schema(&self) -> &ProviderSchema {
         self.schema.get_or_init(|| self.registry.schema(provider_block()))
     }

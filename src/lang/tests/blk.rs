@@ -41,6 +41,14 @@ impl Provider for BlkProvider {
     fn name(&self) -> &'static str {
         "blk"
     }
+    fn source(&self) -> &'static str {
+        "infra/blk"
+    }
+
+    fn version(&self) -> &'static str {
+        "1.0.0"
+    }
+
     fn schema(&self) -> &ProviderSchema {
         &self.schema
     }
