@@ -274,7 +274,9 @@ pub fn preflight(cfg: Arc<Config>, providers: &ProviderSet, vars: BTreeMap<Strin
                 }
             }
         }
-        let instances: Vec<(Option<Value>, Option<(Value, Value)>)> = match expansions.get(&r.addr) {
+        // (count.index, (each.key, each.value)) of each instance evaluated.
+        type Evaluated = (Option<Value>, Option<(Value, Value)>);
+        let instances: Vec<Evaluated> = match expansions.get(&r.addr) {
             Some(Some(keys)) => keys
                 .iter()
                 .take(PREFLIGHT_INSTANCES)

@@ -1019,16 +1019,13 @@ pub fn collect_instances(mut instances: Vec<(InstanceKey, Value)>, for_each: boo
     }
 }
 
+/// One instance of a resource: its key, and `each.value` for `for_each`.
+pub(crate) type Instance = (InstanceKey, Option<Value>);
+
 /// `count`/`for_each` → instance keys, with `each.value`; `Ok(None)` when the value is not known yet.
-pub(crate) fn expand_instances(
-    scope: &ModuleScope,
-    r: &Resource,
-) -> Result<Option<Vec<(InstanceKey, Option<Value>)>>, Diagnostic> {
+pub(crate) fn expand_instances(scope: &ModuleScope, r: &Resource) -> Result<Option<Vec<Instance>>, Diagnostic> {
     if let Some(e) = &r.count {
-        let v = match scope.evaluator().eval(e) {
-            Ok(v) => v,
-            Err(d) => return Err(d),
-        };
+        let v = scope.evaluator().eval(e)?;
         let (v, marked) = v.unmark_deep();
         let bad = |detail: String| Err(Diagnostic::error(Some(e.span()), "Invalid count argument", detail));
         if marked {
@@ -1051,10 +1048,7 @@ pub(crate) fn expand_instances(
         };
     }
     if let Some(e) = &r.for_each {
-        let v = match scope.evaluator().eval(e) {
-            Ok(v) => v,
-            Err(d) => return Err(d),
-        };
+        let v = scope.evaluator().eval(e)?;
         let (v, marked) = v.unmark_deep();
         let bad = |detail: String| Err(Diagnostic::error(Some(e.span()), "Invalid for_each argument", detail));
         if marked {

@@ -6,7 +6,7 @@
 //! Each trial prints one line of figures on stderr (`cargo test ... faults -- --nocapture` shows them).
 
 use crate::support::World;
-use infra_testkit::fault_proxy::{FaultProxy, Faults};
+use infra_testkit::fault_proxy::{ANY, FaultProxy, Faults};
 use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::Duration;
@@ -268,16 +268,28 @@ async fn stage_inventory(w: &World, lineage: &str) -> BTreeMap<String, usize> {
     let defs = ecs.list_task_definitions().send().await.unwrap();
     inv.insert("aws_ecs_task_definition".to_string(), defs.task_definition_arns().len());
     let clusters = ecs.list_clusters().send().await.unwrap();
+    // Deleted services stay listed as INACTIVE for a while (moto keeps them), as do deleted clusters:
+    // only live ones count.
     let mut services = 0;
     for cl in clusters.cluster_arns() {
-        services += ecs
+        let arns = ecs
             .list_services()
             .cluster(cl)
             .send()
             .await
             .unwrap()
             .service_arns()
-            .len();
+            .to_vec();
+        for chunk in arns.chunks(10) {
+            let got = ecs
+                .describe_services()
+                .cluster(cl)
+                .set_services(Some(chunk.to_vec()))
+                .send()
+                .await
+                .unwrap();
+            services += got.services().iter().filter(|s| s.status() != Some("INACTIVE")).count();
+        }
     }
     inv.insert("aws_ecs_service".to_string(), services);
     let ecr = aws_sdk_ecr::Client::new(&conf);
@@ -300,51 +312,255 @@ async fn stage_inventory(w: &World, lineage: &str) -> BTreeMap<String, usize> {
     inv
 }
 
-/// Kills `infra apply` on the stage stack right after the `nth` call of `operation` reached moto, reruns
-/// it, and compares the cloud with state for the types a kill there could duplicate or orphan.
-async fn stage_killed_after(operation: &str, nth: usize) {
+/// A world on `plans/araquem-stage` (environment `stage`) whose infra runs go through a fault proxy.
+fn stage_world(faults: Faults) -> (World, FaultProxy) {
     let mut w = World::aws();
     w.copy_plan("araquem-stage");
-    let proxy = through_proxy(&mut w, Faults::none());
+    let proxy = through_proxy(&mut w, faults);
     w.env.push(("TF_VAR_quality_ops_token".into(), "qot-faults".into()));
     // As in stage.rs: moto drops these two on CreateService.
     w.env.push(("TF_VAR_ecs_exec_enabled".into(), "false".into()));
     w.env.push(("TF_VAR_api_health_check_grace_seconds".into(), "0".into()));
-    kill_after(
-        &w,
-        &proxy,
-        &["apply", "--env", "stage", "--auto-approve"],
-        operation,
-        nth,
-    );
-    let rerun = w.infra(&["apply", "--env", "stage", "--auto-approve"]);
+    (w, proxy)
+}
+
+const STAGE_APPLY: &[&str] = &["apply", "--env", "stage", "--auto-approve"];
+
+/// After the stage stack's runs: no intent left, the cloud holds what state says for the types a kill or
+/// a fault could duplicate or orphan, and a plan shows no changes.
+async fn assert_stage_converged(w: &World, label: &str) {
+    let st = w.state_json("stage");
+    let mut state = BTreeMap::new();
+    for r in st["resources"].as_array().into_iter().flatten() {
+        assert_eq!(r["status"], "ready", "{label}: {}", r["address"]);
+        if r["mode"] == "managed" {
+            *state.entry(r["type"].as_str().unwrap().to_string()).or_insert(0) += 1;
+        }
+    }
+    let cloud = stage_inventory(w, st["lineage"].as_str().unwrap()).await;
+    for (t, n) in &cloud {
+        assert_eq!(
+            state.get(t).copied().unwrap_or(0),
+            *n,
+            "{label}: {t} in the cloud vs in state"
+        );
+    }
+    let plan = w.infra(&["plan", "--env", "stage", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{label}: a no-op plan\n{}{}", plan.stdout, plan.stderr);
+}
+
+/// Kills `infra apply` on the stage stack right after the `nth` call of `operation` reached moto, reruns
+/// it, and compares the cloud with state for the types a kill there could duplicate or orphan.
+async fn stage_killed_after(operation: &str, nth: usize) {
+    let (w, proxy) = stage_world(Faults::none());
+    kill_after(&w, &proxy, STAGE_APPLY, operation, nth);
+    let rerun = w.infra(STAGE_APPLY);
     assert_eq!(
         rerun.code, 0,
         "stage, after a kill after {operation} #{nth}: {}",
         rerun.stderr
     );
-    let st = w.state_json("stage");
-    let mut state = BTreeMap::new();
-    for r in st["resources"].as_array().into_iter().flatten() {
-        assert_eq!(r["status"], "ready", "after {operation} #{nth}: {}", r["address"]);
-        if r["mode"] == "managed" {
-            *state.entry(r["type"].as_str().unwrap().to_string()).or_insert(0) += 1;
-        }
+    assert_stage_converged(&w, &format!("stage, after a kill after {operation} #{nth}")).await;
+}
+
+fn count_from_env(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+/// How many requests a whole stage apply makes, from a clean apply through the proxy.
+fn stage_apply_requests() -> usize {
+    let (w, proxy) = stage_world(Faults::none());
+    w.infra(STAGE_APPLY).ok();
+    proxy.stats().requests
+}
+
+/// The seeded instants: the n-th request of the apply, spread over all of it.
+fn instants(seeds: std::ops::RangeInclusive<u64>, total: usize) -> Vec<(u64, usize)> {
+    seeds
+        .map(|seed| {
+            // splitmix64, as the proxy draws its faults.
+            let mut z = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            (seed, 1 + (z as usize) % total.max(1))
+        })
+        .collect()
+}
+
+/// SIGKILL at seeded instants spread over the whole stage apply (`INFRA_KILL_INSTANTS`, 2 by default; the
+/// README's figures are from 30), then SIGINT — once, or twice for the immediate stop — at more
+/// (`INFRA_SIGINT_INSTANTS`, 1 by default; 5 for the README): each rerun converges in one run.
+#[tokio::test]
+async fn stage_killed_or_interrupted_at_seeded_instants_converges_in_one_rerun() {
+    let total = stage_apply_requests();
+    let kills = count_from_env("INFRA_KILL_INSTANTS", 2);
+    let sigints = count_from_env("INFRA_SIGINT_INSTANTS", 1);
+    for (seed, nth) in instants(1..=kills, total) {
+        let (w, proxy) = stage_world(Faults::none());
+        kill_after(&w, &proxy, STAGE_APPLY, ANY, nth);
+        let rerun = w.infra(STAGE_APPLY);
+        let label = format!("stage, SIGKILL after request {nth} of {total} (seed {seed})");
+        assert_eq!(rerun.code, 0, "{label}: the rerun failed\n{}", rerun.stderr);
+        assert_stage_converged(&w, &label).await;
+        eprintln!("{label}: the rerun converged; duplicates 0, orphans 0");
     }
-    let cloud = stage_inventory(&w, st["lineage"].as_str().unwrap()).await;
-    for (t, n) in &cloud {
-        assert_eq!(
-            state.get(t).copied().unwrap_or(0),
-            *n,
-            "stage, after a kill after {operation} #{nth}: {t} in the cloud vs in state"
+    for (seed, nth) in instants(1001..=1000 + sigints, total) {
+        let twice = seed % 2 == 0;
+        let (w, proxy) = stage_world(Faults::none());
+        proxy.hold_after(ANY, nth);
+        let mut child = w
+            .command(STAGE_APPLY)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(
+            proxy.wait_held(Duration::from_secs(300)),
+            "request {nth} was never made"
+        );
+        // SAFETY: signalling a child process we own.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        if twice {
+            std::thread::sleep(Duration::from_millis(200));
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        }
+        // The held call now fails as a reset would (its effect happened; the client never heard).
+        std::thread::sleep(Duration::from_millis(300));
+        proxy.release();
+        let status = child.wait().unwrap();
+        assert_ne!(status.code(), Some(0), "an interrupted apply does not report success");
+        let rerun = w.infra(STAGE_APPLY);
+        let label = format!(
+            "stage, {} after request {nth} of {total} (seed {seed})",
+            if twice { "double SIGINT" } else { "SIGINT" }
+        );
+        assert_eq!(rerun.code, 0, "{label}: the rerun failed\n{}", rerun.stderr);
+        assert_stage_converged(&w, &label).await;
+        eprintln!("{label}: the rerun converged; duplicates 0, orphans 0");
+    }
+}
+
+/// The stage stack under the same faults as the example (`INFRA_STAGE_FAULT_TRIALS`, 1 by default; the
+/// README's figures are from 10): it converges, cloud == state, no-op plan, destroy leaves nothing.
+#[tokio::test]
+async fn under_throttling_5xx_and_resets_the_stage_converges_without_duplicates_or_orphans() {
+    for seed in 1..=count_from_env("INFRA_STAGE_FAULT_TRIALS", 1) {
+        let (w, proxy) = stage_world(faults(seed));
+        let runs = until_ok(&w, STAGE_APPLY, 3)
+            .unwrap_or_else(|| panic!("stage seed {seed}: the apply did not converge in 3 runs"));
+        let stats = proxy.stats();
+        proxy.set_faults(Faults::none());
+        assert_stage_converged(&w, &format!("stage under faults, seed {seed}")).await;
+        let lineage = w.state_json("stage")["lineage"].as_str().unwrap().to_string();
+        proxy.set_faults(faults(seed + 100));
+        let destroy_runs = until_ok(&w, &["destroy", "--env", "stage", "--auto-approve"], 3)
+            .unwrap_or_else(|| panic!("stage seed {seed}: destroy did not converge in 3 runs"));
+        proxy.set_faults(Faults::none());
+        let left: BTreeMap<String, usize> = stage_inventory(&w, &lineage)
+            .await
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert!(left.is_empty(), "stage seed {seed}: left after destroy: {left:?}");
+        eprintln!(
+            "stage faults trial seed={seed}: apply converged in {runs} run(s), destroy in {destroy_runs}; {} requests in the apply, \
+             {} throttled, {} 5xx, {} reset before, {} reset after; duplicates 0, orphans 0",
+            stats.requests, stats.throttled, stats.server_errors, stats.reset_before, stats.reset_after
         );
     }
-    let plan = w.infra(&["plan", "--env", "stage", "--detailed-exitcode"]);
-    assert_eq!(
-        plan.code, 0,
-        "stage, after {operation} #{nth}: a no-op plan\n{}",
-        plan.stdout
+}
+
+/// `plans/docs-search-do` (its DigitalOcean part) through the fault proxy in front of Prism: 429s with
+/// `retry-after`, 5xx and resets before and after forwarding (`INFRA_FAULT_TRIALS` seeds): the apply
+/// converges, the double holds exactly what state says, a no-op plan follows, destroy leaves nothing.
+#[tokio::test]
+async fn under_429s_5xx_and_resets_docs_search_do_converges_without_duplicates_or_orphans() {
+    for seed in 1..=trials() {
+        let mut w = World::digitalocean();
+        w.copy_plan_without("docs-search-do", &["s3.tf"]);
+        let prism_port: u16 = w
+            .env
+            .iter()
+            .find(|(k, _)| k == "DIGITALOCEAN_API_URL")
+            .and_then(|(_, v)| v.rsplit(':').next()?.trim_end_matches('/').parse().ok())
+            .expect("the DigitalOcean API URL");
+        let proxy = FaultProxy::start(prism_port, faults(seed));
+        for (k, v) in w.env.iter_mut() {
+            if k == "DIGITALOCEAN_API_URL" {
+                *v = proxy.endpoint();
+            }
+        }
+        let apply = ["apply", "--env", "production", "--auto-approve"];
+        let runs = until_ok(&w, &apply, 3)
+            .unwrap_or_else(|| panic!("digitalocean seed {seed}: the apply did not converge in 3 runs"));
+        let stats = proxy.stats();
+        proxy.set_faults(Faults::none());
+        let st = w.state_json("production");
+        let mut state = BTreeMap::new();
+        for r in st["resources"].as_array().into_iter().flatten() {
+            assert_eq!(r["status"], "ready", "digitalocean seed {seed}: {}", r["address"]);
+            if r["mode"] == "managed" {
+                *state.entry(r["type"].as_str().unwrap().to_string()).or_insert(0usize) += 1;
+            }
+        }
+        let cloud = do_inventory(&w);
+        for (t, n) in &cloud {
+            assert_eq!(
+                state.get(t).copied().unwrap_or(0),
+                *n,
+                "digitalocean seed {seed}: {t} in the double vs in state"
+            );
+        }
+        let plan = w.infra(&["plan", "--env", "production", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "digitalocean seed {seed}: a no-op plan\n{}", plan.stdout);
+        proxy.set_faults(faults(seed + 100));
+        let destroy_runs = until_ok(&w, &["destroy", "--env", "production", "--auto-approve"], 3)
+            .unwrap_or_else(|| panic!("digitalocean seed {seed}: destroy did not converge in 3 runs"));
+        proxy.set_faults(Faults::none());
+        let left: BTreeMap<String, usize> = do_inventory(&w).into_iter().filter(|(_, n)| *n > 0).collect();
+        assert!(
+            left.is_empty(),
+            "digitalocean seed {seed}: left after destroy: {left:?}"
+        );
+        eprintln!(
+            "digitalocean faults trial seed={seed}: apply converged in {runs} run(s), destroy in {destroy_runs}; {} requests in the apply, \
+             {} throttled (429), {} 5xx, {} reset before, {} reset after; duplicates 0, orphans 0",
+            stats.requests, stats.throttled, stats.server_errors, stats.reset_before, stats.reset_after
+        );
+    }
+}
+
+/// What the DigitalOcean double holds, by resource type (asked directly, not through the proxy): every
+/// droplet, database cluster and firewall, and the VPCs and projects that are not the account's defaults.
+fn do_inventory(w: &World) -> BTreeMap<String, usize> {
+    let list = |path: &str, key: &str| -> Vec<serde_json::Value> {
+        let (status, body) = w.do_get(&format!("/v2/{path}?per_page=200"));
+        assert_eq!(status, 200, "GET /v2/{path}: {body}");
+        body[key].as_array().cloned().unwrap_or_default()
+    };
+    let mut inv = BTreeMap::new();
+    inv.insert("digitalocean_droplet".to_string(), list("droplets", "droplets").len());
+    inv.insert(
+        "digitalocean_database_cluster".to_string(),
+        list("databases", "databases").len(),
     );
+    inv.insert(
+        "digitalocean_firewall".to_string(),
+        list("firewalls", "firewalls").len(),
+    );
+    inv.insert(
+        "digitalocean_vpc".to_string(),
+        list("vpcs", "vpcs").iter().filter(|v| v["default"] != true).count(),
+    );
+    inv.insert(
+        "digitalocean_project".to_string(),
+        list("projects", "projects")
+            .iter()
+            .filter(|p| p["is_default"] != true)
+            .count(),
+    );
+    inv
 }
 
 #[tokio::test]

@@ -168,7 +168,7 @@ fn quoted(items: &[&str]) -> String {
 fn closest<'a>(s: &str, allowed: &[&'a str]) -> Option<&'a str> {
     allowed
         .iter()
-        .map(|a| (strsim::levenshtein(&s.to_lowercase(), &a.to_lowercase()), *a))
+        .map(|a| (strsim::osa_distance(&s.to_lowercase(), &a.to_lowercase()), *a))
         .filter(|(d, a)| *d <= (a.len() / 3).max(1) || a.eq_ignore_ascii_case(s))
         .min_by_key(|(d, _)| *d)
         .map(|(_, a)| a)

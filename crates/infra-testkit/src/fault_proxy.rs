@@ -28,6 +28,10 @@ const MAX_BODY: u64 = 1 << 30;
 /// How long the upstream may take to answer one request.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The operation name that makes [`FaultProxy::hold_after`] count every request: "hold the n-th call
+/// of the run, whatever it is".
+pub const ANY: &str = "*";
+
 /// Which faults to inject, with which probability per request.
 #[derive(Clone, Debug, Default)]
 pub struct Faults {
@@ -189,7 +193,7 @@ impl FaultProxy {
     }
 
     /// After forwarding the `nth` (1-based, counted from this call) request whose operation is
-    /// `operation` and receiving its response, holds that client connection open forever without
+    /// `operation` ([`ANY`] counts every request) and receiving its response, holds that client connection open forever without
     /// answering: the request took effect, the client waits. Only requests forwarded without a fault
     /// count. Only that one connection is held; other requests proceed normally.
     pub fn hold_after(&self, operation: &str, nth: usize) {
@@ -287,8 +291,8 @@ impl State {
     /// Counts a forwarded request for the armed hold; true (and disarms) when it is the one to hold.
     fn count_for_hold(&mut self, operation: &str) -> bool {
         match self.hold.as_mut() {
-            Some((op, 0)) if op == operation => self.hold = None,
-            Some((op, left)) if op == operation => *left -= 1,
+            Some((op, 0)) if op == operation || op == ANY => self.hold = None,
+            Some((op, left)) if op == operation || op == ANY => *left -= 1,
             _ => return false,
         }
         self.hold.is_none()

@@ -291,3 +291,240 @@ pub fn false_as_prior(prior: &Value, key: &str, cloud: Option<bool>) -> Value {
         other => Value::Bool(other.unwrap_or(false)),
     }
 }
+
+/// A CIDR block whose address may have host bits set (`10.0.0.1/16`), as Terraform's `IsCIDR` accepts for
+/// security group rules: IPv4 when `v6` is false, else IPv6.
+fn any_cidr(s: &str, v6: bool) -> std::result::Result<(), String> {
+    let example = if v6 { "2001:db8::/64" } else { "10.0.0.0/16" };
+    let Some((addr, len)) = s.split_once('/') else {
+        return Err(format!(
+            "{s:?} is not a CIDR block: expected an address and a prefix length, like {example:?}."
+        ));
+    };
+    let (ok, max) = if v6 {
+        (addr.parse::<std::net::Ipv6Addr>().is_ok(), 128)
+    } else {
+        (addr.parse::<std::net::Ipv4Addr>().is_ok(), 32)
+    };
+    if !ok {
+        let family = if v6 { "IPv6" } else { "IPv4" };
+        return Err(format!(
+            "{s:?} is not a valid CIDR block: {addr:?} is not an {family} address."
+        ));
+    }
+    if !len.parse::<u32>().is_ok_and(|l| l <= max) || len.starts_with('+') {
+        return Err(format!(
+            "{s:?} is not a valid CIDR block: the prefix length must be between 0 and {max}."
+        ));
+    }
+    Ok(())
+}
+
+/// `Check::Fn` for an IPv4 CIDR block of a security group rule (host bits allowed).
+pub fn ipv4_cidr_any(v: &Value) -> std::result::Result<(), String> {
+    v.as_str().map_or(Ok(()), |s| any_cidr(s, false))
+}
+
+/// `Check::Fn` for an IPv6 CIDR block of a security group rule (host bits allowed).
+pub fn ipv6_cidr_any(v: &Value) -> std::result::Result<(), String> {
+    v.as_str().map_or(Ok(()), |s| any_cidr(s, true))
+}
+
+/// `Check::Fn`: an IPv4 network CIDR block or the empty string (route table routes).
+pub fn ipv4_network_or_empty(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some("") | None => Ok(()),
+        Some(s) => infra_provider::check::ipv4_cidr(s),
+    }
+}
+
+/// `Check::Fn`: an IPv6 network CIDR block or the empty string (route table routes).
+pub fn ipv6_network_or_empty(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some("") | None => Ok(()),
+        Some(s) => infra_provider::check::ipv6_cidr(s),
+    }
+}
+
+/// `Check::Fn`: an IPv4 address (`10.0.1.5`).
+pub fn ipv4_address(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(s) if !s.is_empty() && s.parse::<std::net::Ipv4Addr>().is_err() => {
+            Err(format!("{s:?} is not a valid IPv4 address."))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Protocol names a security group rule accepts besides numbers (any case).
+const PROTOCOL_NAMES: &[&str] = &["tcp", "udp", "icmp", "icmpv6", "all", "-1", "esp", "ah", "vrrp"];
+
+/// `Check::Fn` for a security group rule protocol: a name (`tcp`, `udp`, `icmp`, `icmpv6`, `all` or
+/// `-1`, any case) or an IP protocol number 0–255.
+pub fn ip_protocol(v: &Value) -> std::result::Result<(), String> {
+    let Some(s) = v.as_str() else { return Ok(()) };
+    if PROTOCOL_NAMES.iter().any(|p| p.eq_ignore_ascii_case(s)) {
+        return Ok(());
+    }
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return match s.parse::<u32>() {
+            Ok(n) if n <= 255 => Ok(()),
+            _ => Err(format!("protocol number {s} is not between 0 and 255.")),
+        };
+    }
+    let hint = ["tcp", "udp", "icmp", "icmpv6", "all"]
+        .iter()
+        .find(|p| {
+            s.len() > 1
+                && (p.starts_with(&s.to_ascii_lowercase()) || strsim::osa_distance(p, &s.to_ascii_lowercase()) <= 1)
+        })
+        .map(|p| format!(" Did you mean {p:?}?"))
+        .unwrap_or_default();
+    Err(format!(
+        "expected a protocol name (\"tcp\", \"udp\", \"icmp\", \"icmpv6\", \"all\" or \"-1\") or a protocol number \
+         between 0 and 255, got {s:?}.{hint}"
+    ))
+}
+
+/// A number given as a string or a number (`"300"`, `300`).
+pub fn int_of(v: &Value) -> Option<std::result::Result<i64, String>> {
+    match v {
+        Value::Number(_) => Some(
+            v.as_i64()
+                .ok_or_else(|| format!("expected a whole number, got {}.", v.as_f64().unwrap_or(0.0))),
+        ),
+        Value::String(s) => Some(
+            s.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("expected a whole number, got {s:?}.")),
+        ),
+        _ => None,
+    }
+}
+
+/// The rule of a security group rule's ports, as the AWS provider applies it: for TCP and UDP both ports
+/// 0–65535 and `from_port <= to_port`; for ICMP and ICMPv6 a type and a code, -1–255 each; for all
+/// protocols (`-1`) both 0 when `all_needs_zero`. `None` when the rule is fine (or not fully known).
+pub fn rule_ports_problem(protocol: &str, from: Option<i64>, to: Option<i64>, all_needs_zero: bool) -> Option<String> {
+    let p = protocol.trim().to_ascii_lowercase();
+    match p.as_str() {
+        "tcp" | "6" | "udp" | "17" => {
+            let (from, to) = (from?, to?);
+            if !(0..=65535).contains(&from) || !(0..=65535).contains(&to) {
+                Some(format!(
+                    "from_port ({from}) and to_port ({to}) of a {p} rule must be ports between 0 and 65535"
+                ))
+            } else if from > to {
+                Some(format!("from_port ({from}) must not be greater than to_port ({to})"))
+            } else {
+                None
+            }
+        }
+        "icmp" | "1" | "icmpv6" | "58" => {
+            let bad = |n: Option<i64>| n.is_some_and(|n| !(-1..=255).contains(&n));
+            (bad(from) || bad(to)).then(|| {
+                format!(
+                    "for {p}, from_port is the ICMP type and to_port the ICMP code: each between -1 and 255, got {} and {}",
+                    from.map_or("null".into(), |n| n.to_string()),
+                    to.map_or("null".into(), |n| n.to_string())
+                )
+            })
+        }
+        "-1" | "all" if all_needs_zero => {
+            let (from, to) = (from?, to?);
+            (from != 0 || to != 0).then(|| {
+                format!("from_port ({from}) and to_port ({to}) must both be 0 to use the 'ALL' \"-1\" protocol")
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `Check::Fn`: an RDS backup window, `hh24:mi-hh24:mi` (UTC).
+pub fn daily_window(v: &Value) -> std::result::Result<(), String> {
+    let Some(s) = v.as_str() else { return Ok(()) };
+    let ok = s.split_once('-').is_some_and(|(a, b)| hh_mm(a) && hh_mm(b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a window in the format hh24:mi-hh24:mi, like \"03:00-04:00\"."
+        ))
+    }
+}
+
+/// `Check::Fn`: an RDS maintenance window, `ddd:hh24:mi-ddd:hh24:mi` (UTC).
+pub fn weekly_window(v: &Value) -> std::result::Result<(), String> {
+    let Some(s) = v.as_str() else { return Ok(()) };
+    const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let part = |p: &str| {
+        p.split_once(':')
+            .is_some_and(|(d, t)| DAYS.contains(&d.to_ascii_lowercase().as_str()) && hh_mm(t))
+    };
+    if s.split_once('-').is_some_and(|(a, b)| part(a) && part(b)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a window in the format ddd:hh24:mi-ddd:hh24:mi, like \"sun:05:00-sun:06:00\"."
+        ))
+    }
+}
+
+fn hh_mm(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(h, m)| {
+        h.len() == 2 && m.len() == 2 && h.parse::<u32>().is_ok_and(|h| h < 24) && m.parse::<u32>().is_ok_and(|m| m < 60)
+    })
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    #[test]
+    fn rule_cidrs_allow_host_bits() {
+        assert!(ipv4_cidr_any(&Value::string("10.0.0.1/16")).is_ok());
+        assert!(ipv4_cidr_any(&Value::string("0.0.0.0/0")).is_ok());
+        for bad in ["10.9.0.0/33", "10.9.0.300/16", "0.0.0.0/99", "10.0.0.0", "::/0"] {
+            assert!(ipv4_cidr_any(&Value::string(bad)).is_err(), "{bad}");
+        }
+        assert!(ipv6_cidr_any(&Value::string("::/0")).is_ok());
+        assert!(ipv6_cidr_any(&Value::string("2001:db8::1/64")).is_ok());
+        assert!(ipv6_cidr_any(&Value::string("2001:db8::/129")).is_err());
+        assert!(ipv4_network_or_empty(&Value::string("")).is_ok());
+        assert!(ipv4_network_or_empty(&Value::string("10.0.0.1/16")).is_err());
+    }
+
+    #[test]
+    fn protocols() {
+        for ok in [
+            "tcp", "TCP", "udp", "icmp", "icmpv6", "all", "-1", "6", "0", "255", "esp",
+        ] {
+            assert!(ip_protocol(&Value::string(ok)).is_ok(), "{ok}");
+        }
+        assert!(ip_protocol(&Value::string("256")).is_err());
+        let e = ip_protocol(&Value::string("tpc")).unwrap_err();
+        assert!(e.contains("Did you mean \"tcp\""), "{e}");
+        assert!(ip_protocol(&Value::Unknown).is_ok());
+    }
+
+    #[test]
+    fn rule_ports() {
+        assert!(rule_ports_problem("tcp", Some(80), Some(80), true).is_none());
+        assert!(rule_ports_problem("tcp", Some(90), Some(80), true).is_some());
+        assert!(rule_ports_problem("icmp", Some(8), Some(0), true).is_none());
+        assert!(rule_ports_problem("icmp", Some(300), Some(0), true).is_some());
+        assert!(rule_ports_problem("-1", Some(0), Some(0), true).is_none());
+        assert!(rule_ports_problem("-1", Some(0), Some(65535), true).is_some());
+        assert!(rule_ports_problem("-1", Some(0), Some(65535), false).is_none());
+        assert!(rule_ports_problem("tcp", None, Some(80), true).is_none());
+    }
+
+    #[test]
+    fn windows() {
+        assert!(daily_window(&Value::string("03:00-04:00")).is_ok());
+        assert!(daily_window(&Value::string("3:00-04:00")).is_err());
+        assert!(weekly_window(&Value::string("sun:05:00-sun:06:00")).is_ok());
+        assert!(weekly_window(&Value::string("Mon:00:00-Mon:03:00")).is_ok());
+        assert!(weekly_window(&Value::string("sun:05:00")).is_err());
+    }
+}

@@ -241,8 +241,8 @@ impl Client {
                     ))
                 });
             }
-            return Err(api_error(&method, path, status, problem, &text, &headers)
-                .with_operation(format!("{method} {}", path.split('?').next().unwrap_or(path))));
+            // The message names the call (`POST /v2/droplets: HTTP 422`).
+            return Err(api_error(&method, path, status, problem, &text, &headers));
         }
     }
 }

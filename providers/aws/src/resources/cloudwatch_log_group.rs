@@ -15,8 +15,8 @@ use crate::values::{ReadResults, all_failed, changed, complete, partial_object, 
 use async_trait::async_trait;
 use aws_sdk_cloudwatchlogs::types::{LogGroup, LogGroupClass};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS, TAG_LINEAGE,
-    Type, Value,
+    Attribute, Block, Check, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
+    TAG_LINEAGE, Type, Value,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,17 +25,43 @@ pub struct CloudwatchLogGroup;
 /// Most identifiers one `DescribeLogGroups` call takes.
 const DESCRIBE_BATCH: usize = 50;
 
+/// The retention periods CloudWatch Logs accepts (0: never expire).
+const RETENTION_DAYS: &[i64] = &[
+    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
 fn block() -> Block {
     Block::new()
         .id()
         .attr("arn", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
-        .attr("retention_in_days", Attribute::optional(Type::Number).default(0))
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(1, 512))
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(1, 483))
+                .conflicts_with(&["name"]),
+        )
+        .attr(
+            "retention_in_days",
+            Attribute::optional(Type::Number)
+                .default(0)
+                .check(Check::IntOneOf(RETENTION_DAYS)),
+        )
         .attr("kms_key_id", Attribute::optional(Type::String))
         .attr(
             "log_group_class",
-            Attribute::optional_computed(Type::String).force_new(),
+            Attribute::optional_computed(Type::String).force_new().one_of(&[
+                "STANDARD",
+                "INFREQUENT_ACCESS",
+                "DELIVERY",
+            ]),
         )
         .attr("skip_destroy", Attribute::optional(Type::Bool).default(false))
         .tags()
@@ -197,16 +223,6 @@ impl ResourceType<AwsClient> for CloudwatchLogGroup {
         tags::plan_tags_all(c, req);
         let cfg = req.config;
         crate::values::check_name_or_prefix(cfg)?;
-        const DAYS: &[i64] = &[
-            0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-        ];
-        if let Some(d) = cfg.get_i64("retention_in_days")
-            && !DAYS.contains(&d)
-        {
-            return Err(ProviderError::invalid(format!(
-                "retention_in_days must be one of {DAYS:?}, got {d}"
-            )));
-        }
         Ok(())
     }
 

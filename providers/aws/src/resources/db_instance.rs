@@ -25,8 +25,8 @@ use crate::values::{
 use async_trait::async_trait;
 use aws_sdk_rds::types::{DbInstance as RdsInstance, Filter};
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value, wait_for,
+    Attribute, Block, Check, Invalid, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result,
+    Schema, Timeouts, Type, Value, wait_for,
 };
 use std::collections::HashMap;
 
@@ -42,12 +42,44 @@ fn secret_block() -> Block {
         .attr("secret_status", Attribute::computed(Type::String))
 }
 
+/// `Check::Fn` for `identifier`: lowercase letters, digits and single hyphens, starting with a letter, at
+/// most 63 characters.
+fn identifier(v: &Value) -> std::result::Result<(), String> {
+    let Some(id) = v.as_str() else { return Ok(()) };
+    if id.is_empty()
+        || id.len() > 63
+        || !id.starts_with(|ch: char| ch.is_ascii_lowercase())
+        || !id
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+        || id.ends_with('-')
+        || id.contains("--")
+    {
+        return Err(format!(
+            "identifier {id:?}: only lowercase letters, digits and single hyphens, starting with a letter, at most \
+             63 characters"
+        ));
+    }
+    Ok(())
+}
+
+/// `Check::Fn` for `performance_insights_retention_period`: 7, 731, or a number of months times 31.
+fn insights_retention(v: &Value) -> std::result::Result<(), String> {
+    match v.as_i64() {
+        Some(n) if n == 7 || n == 731 || (n % 31 == 0 && (31..=713).contains(&n)) => Ok(()),
+        Some(n) => Err(format!(
+            "expected 7, 731 or a multiple of 31 between 31 and 713 (months × 31), got {n}."
+        )),
+        None => Ok(()),
+    }
+}
+
 fn block() -> Block {
     let oc = Attribute::optional_computed;
     Block::new()
         .id()
         .attr("address", Attribute::computed(Type::String))
-        .attr("allocated_storage", oc(Type::Number))
+        .attr("allocated_storage", oc(Type::Number).check(Check::IntRange(5, 65536)))
         .attr("allow_major_version_upgrade", Attribute::optional(Type::Bool))
         .attr("apply_immediately", Attribute::optional(Type::Bool))
         .attr("arn", Attribute::computed(Type::String))
@@ -56,8 +88,14 @@ fn block() -> Block {
             Attribute::optional(Type::Bool).default(true),
         )
         .attr("availability_zone", oc(Type::String).force_new())
-        .attr("backup_retention_period", oc(Type::Number))
-        .attr("backup_window", oc(Type::String))
+        .attr(
+            "backup_retention_period",
+            oc(Type::Number).check(Check::IntRange(0, 35)),
+        )
+        .attr(
+            "backup_window",
+            oc(Type::String).check(Check::Fn(crate::values::daily_window)),
+        )
         .attr("ca_cert_identifier", oc(Type::String))
         .attr("character_set_name", oc(Type::String).force_new())
         .attr("copy_tags_to_snapshot", Attribute::optional(Type::Bool).default(false))
@@ -79,21 +117,44 @@ fn block() -> Block {
         .attr("final_snapshot_identifier", Attribute::optional(Type::String))
         .attr("hosted_zone_id", Attribute::computed(Type::String))
         .attr("iam_database_authentication_enabled", Attribute::optional(Type::Bool))
-        .attr("identifier", oc(Type::String).force_new())
-        .attr("identifier_prefix", oc(Type::String).force_new())
+        .attr(
+            "identifier",
+            oc(Type::String)
+                .force_new()
+                .check(Check::Fn(identifier))
+                .conflicts_with(&["identifier_prefix"]),
+        )
+        .attr(
+            "identifier_prefix",
+            oc(Type::String)
+                .force_new()
+                .check(Check::Length(1, 37))
+                .conflicts_with(&["identifier"]),
+        )
         .attr("instance_class", Attribute::required(Type::String))
         .attr("iops", oc(Type::Number))
         .attr("kms_key_id", oc(Type::String).force_new())
         .attr("license_model", oc(Type::String))
-        .attr("maintenance_window", oc(Type::String))
+        .attr(
+            "maintenance_window",
+            oc(Type::String).check(Check::Fn(crate::values::weekly_window)),
+        )
         .attr("manage_master_user_password", Attribute::optional(Type::Bool))
         .block("master_user_secret", NestedBlock::list(secret_block()).computed())
         .attr("master_user_secret_kms_key_id", oc(Type::String))
-        .attr("max_allocated_storage", Attribute::optional(Type::Number))
-        .attr("monitoring_interval", Attribute::optional(Type::Number).default(0))
+        .attr(
+            "max_allocated_storage",
+            Attribute::optional(Type::Number).check(Check::IntRange(0, 65536)),
+        )
+        .attr(
+            "monitoring_interval",
+            Attribute::optional(Type::Number)
+                .default(0)
+                .check(Check::IntOneOf(&[0, 1, 5, 10, 15, 30, 60])),
+        )
         .attr("monitoring_role_arn", oc(Type::String))
         .attr("multi_az", oc(Type::Bool))
-        .attr("network_type", oc(Type::String))
+        .attr("network_type", oc(Type::String).one_of(&["IPV4", "DUAL"]))
         .attr("option_group_name", oc(Type::String))
         .attr("parameter_group_name", oc(Type::String))
         .attr("password", Attribute::optional(Type::String).sensitive())
@@ -102,8 +163,11 @@ fn block() -> Block {
             Attribute::optional(Type::Bool).default(false),
         )
         .attr("performance_insights_kms_key_id", oc(Type::String))
-        .attr("performance_insights_retention_period", oc(Type::Number))
-        .attr("port", oc(Type::Number))
+        .attr(
+            "performance_insights_retention_period",
+            oc(Type::Number).check(Check::Fn(insights_retention)),
+        )
+        .attr("port", oc(Type::Number).check(Check::IntRange(0, 65535)))
         .attr("publicly_accessible", Attribute::optional(Type::Bool).default(false))
         .attr("replicas", Attribute::computed(Type::string_list()))
         .attr("resource_id", Attribute::computed(Type::String))
@@ -114,7 +178,10 @@ fn block() -> Block {
             Attribute::optional(Type::Bool).default(false).force_new(),
         )
         .attr("storage_throughput", oc(Type::Number))
-        .attr("storage_type", oc(Type::String))
+        .attr(
+            "storage_type",
+            oc(Type::String).one_of(&["standard", "gp2", "gp3", "io1", "io2", "aurora", "aurora-iopt1"]),
+        )
         .attr("timezone", oc(Type::String).force_new())
         .attr("username", oc(Type::String).force_new())
         .attr("vpc_security_group_ids", oc(Type::string_set()))
@@ -437,35 +504,31 @@ impl ResourceType<AwsClient> for DbInstance {
         Schema::new(block()).timeouts(Timeouts::minutes(40, 80, 60))
     }
 
-    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
-        tags::plan_tags_all(c, req);
-        let cfg = req.config;
+    fn validate(&self, cfg: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
         let set = |k: &str| !cfg.get(k).is_none_or(Value::is_null);
         if set("identifier") && set("identifier_prefix") {
-            return Err(ProviderError::invalid(
+            out.push(Invalid::at(
+                "identifier_prefix",
                 "only one of identifier and identifier_prefix may be set",
             ));
         }
         if set("password") && cfg.get_bool("manage_master_user_password") == Some(true) {
-            return Err(ProviderError::invalid(
+            out.push(Invalid::at(
+                "password",
                 "password and manage_master_user_password = true cannot both be set",
             ));
         }
-        if let Some(id) = cfg.get_str("identifier")
-            && (id.is_empty()
-                || id.len() > 63
-                || !id.starts_with(|ch: char| ch.is_ascii_lowercase())
-                || !id
-                    .chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
-                || id.ends_with('-')
-                || id.contains("--"))
-        {
-            return Err(ProviderError::invalid(format!(
-                "identifier {id:?}: only lowercase letters, digits and single hyphens, starting with a letter, at \
-                 most 63 characters"
-            )));
+        if let Some(Err(e)) = cfg.get("identifier").map(identifier) {
+            out.push(Invalid::at("identifier", e));
         }
+        out
+    }
+
+    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
+        tags::plan_tags_all(c, req);
+        let cfg = req.config;
+        let set = |k: &str| !cfg.get(k).is_none_or(Value::is_null);
         let Some(prior) = req.prior else {
             if !set("engine") {
                 return Err(ProviderError::invalid("engine is required to create a DB instance"));

@@ -30,15 +30,30 @@ fn parameter_block() -> Block {
     Block::new()
         .attr("name", Attribute::required(Type::String))
         .attr("value", Attribute::required(Type::String))
-        .attr("apply_method", Attribute::optional(Type::String).default("immediate"))
+        .attr(
+            "apply_method",
+            Attribute::optional(Type::String)
+                .default("immediate")
+                .one_of(&["immediate", "pending-reboot"]),
+        )
 }
 
 fn block() -> Block {
     Block::new()
         .id()
         .attr("arn", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .conflicts_with(&["name"]),
+        )
         .attr("family", Attribute::required(Type::String).force_new())
         .attr(
             "description",
@@ -266,16 +281,6 @@ impl ResourceType<AwsClient> for DbParameterGroup {
         tags::plan_tags_all(c, req);
         let cfg = req.config;
         crate::values::check_name_or_prefix(cfg)?;
-        for p in req.planned.get_list("parameter") {
-            if let Some(m) = p.get_str("apply_method")
-                && m != "immediate"
-                && m != "pending-reboot"
-            {
-                return Err(ProviderError::invalid(format!(
-                    "apply_method must be \"immediate\" or \"pending-reboot\", got {m:?}"
-                )));
-            }
-        }
         Ok(())
     }
 

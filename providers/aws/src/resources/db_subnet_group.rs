@@ -17,7 +17,7 @@ use crate::values::{ReadResults, all_failed, changed, complete, partial_object, 
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbSubnetGroup as ApiGroup;
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
+    Attribute, Block, Invalid, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
 };
 use std::collections::HashMap;
 
@@ -27,8 +27,18 @@ fn block() -> Block {
     Block::new()
         .id()
         .attr("arn", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .conflicts_with(&["name"]),
+        )
         .attr(
             "description",
             Attribute::optional(Type::String).default("Managed by Terraform"),
@@ -166,17 +176,25 @@ impl ResourceType<AwsClient> for DbSubnetGroup {
         Schema::new(block())
     }
 
+    fn validate(&self, cfg: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        if let Some(n) = cfg.get_str("name")
+            && (n != n.to_ascii_lowercase() || n.is_empty() || n.len() > 255)
+        {
+            out.push(Invalid::at(
+                "name",
+                format!(
+                    "name {n:?}: only lowercase alphanumerics, hyphens, underscores, periods and spaces, at most 255"
+                ),
+            ));
+        }
+        out
+    }
+
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let cfg = req.config;
         crate::values::check_name_or_prefix(cfg)?;
-        if let Some(n) = cfg.get_str("name")
-            && (n != n.to_ascii_lowercase() || n.is_empty() || n.len() > 255)
-        {
-            return Err(ProviderError::invalid(format!(
-                "name {n:?}: only lowercase alphanumerics, hyphens, underscores, periods and spaces, at most 255"
-            )));
-        }
         if let Some(prior) = req.prior
             && changed(prior, req.planned, "subnet_ids")
         {

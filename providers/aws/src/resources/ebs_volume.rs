@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use aws_sdk_ec2::types::{ResourceType as Ec2Type, Volume, VolumeType};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
-    wait_for,
+    Attribute, Block, Check, Invalid, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
+    Timeouts, Type, Value, wait_for,
 };
 use std::collections::HashMap;
 
@@ -40,10 +40,19 @@ fn block() -> Block {
         .attr("kms_key_id", Attribute::optional_computed(Type::String).force_new())
         .attr("multi_attach_enabled", Attribute::optional(Type::Bool).force_new())
         .attr("outpost_arn", Attribute::optional(Type::String).force_new())
-        .attr("size", Attribute::optional_computed(Type::Number))
+        .attr(
+            "size",
+            Attribute::optional_computed(Type::Number).check(Check::IntRange(1, 65536)),
+        )
         .attr("snapshot_id", Attribute::optional_computed(Type::String).force_new())
-        .attr("throughput", Attribute::optional_computed(Type::Number))
-        .attr("type", Attribute::optional_computed(Type::String))
+        .attr(
+            "throughput",
+            Attribute::optional_computed(Type::Number).check(Check::IntRange(125, 1000)),
+        )
+        .attr(
+            "type",
+            Attribute::optional_computed(Type::String).one_of(&["standard", "gp2", "gp3", "io1", "io2", "sc1", "st1"]),
+        )
         .tags()
 }
 
@@ -242,12 +251,17 @@ impl ResourceType<AwsClient> for EbsVolume {
         Schema::new(block()).timeouts(Timeouts::minutes(5, 5, 10))
     }
 
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
+        if !set("size") && !set("snapshot_id") {
+            return vec![Invalid::new("one of size or snapshot_id must be set")];
+        }
+        Vec::new()
+    }
+
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
-        if !set("size") && !set("snapshot_id") {
-            return Err(ProviderError::invalid("one of size or snapshot_id must be set"));
-        }
         let ty = req.config.get_str("type").or(req.prior.and_then(|p| p.get_str("type")));
         let iops = req.config.get_i64("iops").unwrap_or(0);
         let throughput = req.config.get_i64("throughput").unwrap_or(0);
@@ -278,11 +292,6 @@ impl ResourceType<AwsClient> for EbsVolume {
                     "'throughput' must not be set when 'type' is '{ty}'"
                 )));
             }
-        }
-        if let Some(t) = req.config.get_i64("throughput")
-            && !(125..=1000).contains(&t)
-        {
-            return Err(ProviderError::invalid("throughput must be between 125 and 1000"));
         }
         if let Some(prior) = req.prior {
             // A new type brings its own IOPS and throughput unless the configuration sets them.

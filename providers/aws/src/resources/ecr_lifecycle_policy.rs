@@ -10,9 +10,7 @@ use crate::client::AwsClient;
 use crate::errors::{aws_err, code_of};
 use crate::values::{complete, id_of, keep_json_text, str_attr};
 use async_trait::async_trait;
-use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
-};
+use infra_provider::{Attribute, Block, Invalid, OpContext, ProviderError, ResourceType, Result, Schema, Type, Value};
 
 pub struct EcrLifecyclePolicy;
 
@@ -90,13 +88,13 @@ impl ResourceType<AwsClient> for EcrLifecyclePolicy {
         Schema::new(block())
     }
 
-    fn plan(&self, _c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
-        if let Some(p) = req.planned.get_str("policy")
-            && serde_json::from_str::<serde_json::Value>(p).is_err()
-        {
-            return Err(ProviderError::invalid("policy is not a valid JSON document"));
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        match config.get_str("policy") {
+            Some(p) if serde_json::from_str::<serde_json::Value>(p).is_err() => {
+                vec![Invalid::at("policy", "policy is not a valid JSON document")]
+            }
+            _ => Vec::new(),
         }
-        Ok(())
     }
 
     async fn read(&self, c: &AwsClient, prior: &Value) -> Result<Option<Value>> {

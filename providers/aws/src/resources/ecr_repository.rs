@@ -41,7 +41,12 @@ fn block() -> Block {
         .attr("force_delete", Attribute::optional(Type::Bool))
         .attr(
             "image_tag_mutability",
-            Attribute::optional(Type::String).default("MUTABLE"),
+            Attribute::optional(Type::String).default("MUTABLE").one_of(&[
+                "MUTABLE",
+                "IMMUTABLE",
+                "IMMUTABLE_WITH_EXCLUSION",
+                "MUTABLE_WITH_EXCLUSION",
+            ]),
         )
         .block(
             "image_scanning_configuration",
@@ -55,7 +60,10 @@ fn block() -> Block {
                 Block::new()
                     .attr(
                         "encryption_type",
-                        Attribute::optional(Type::String).default("AES256").force_new(),
+                        Attribute::optional(Type::String)
+                            .default("AES256")
+                            .force_new()
+                            .one_of(&["AES256", "KMS", "KMS_DSSE"]),
                     )
                     .attr("kms_key", Attribute::optional_computed(Type::String).force_new()),
             )
@@ -254,16 +262,6 @@ impl ResourceType<AwsClient> for EcrRepository {
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
-        if let Some(m) = req.planned.get_str("image_tag_mutability")
-            && !matches!(
-                m,
-                "MUTABLE" | "IMMUTABLE" | "IMMUTABLE_WITH_EXCLUSION" | "MUTABLE_WITH_EXCLUSION"
-            )
-        {
-            return Err(ProviderError::invalid(format!(
-                "image_tag_mutability must be MUTABLE or IMMUTABLE, not {m:?}"
-            )));
-        }
         Ok(())
     }
 

@@ -34,8 +34,11 @@ fn block() -> Block {
             "setting",
             NestedBlock::set(
                 Block::new()
-                    .attr("name", Attribute::required(Type::String))
-                    .attr("value", Attribute::required(Type::String)),
+                    .attr("name", Attribute::required(Type::String).one_of(&["containerInsights"]))
+                    .attr(
+                        "value",
+                        Attribute::required(Type::String).one_of(&["enabled", "disabled", "enhanced"]),
+                    ),
             )
             .computed(),
         )

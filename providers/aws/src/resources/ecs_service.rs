@@ -24,8 +24,8 @@ use aws_sdk_ecs::types::{
     Service, ServiceField,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value, wait_for,
+    Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
+    Timeouts, Type, Value, wait_for,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,25 +40,48 @@ fn block() -> Block {
         .attr("name", Attribute::required(Type::String).force_new())
         .attr("cluster", Attribute::optional_computed(Type::String).force_new())
         .attr("task_definition", Attribute::optional(Type::String))
-        .attr("desired_count", Attribute::optional(Type::Number).default(0))
-        .attr("launch_type", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "desired_count",
+            Attribute::optional(Type::Number)
+                .default(0)
+                .check(Check::IntRange(0, i32::MAX as i64)),
+        )
+        .attr(
+            "launch_type",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .one_of(crate::resources::ecs_task_definition::LAUNCH_TYPES),
+        )
         .attr("platform_version", Attribute::optional_computed(Type::String))
         .attr(
             "scheduling_strategy",
-            Attribute::optional(Type::String).default("REPLICA").force_new(),
+            Attribute::optional(Type::String)
+                .default("REPLICA")
+                .force_new()
+                .one_of(&["REPLICA", "DAEMON"]),
         )
         .attr("iam_role", Attribute::optional_computed(Type::String).force_new())
         .attr(
             "deployment_minimum_healthy_percent",
-            Attribute::optional(Type::Number).default(100),
+            Attribute::optional(Type::Number)
+                .default(100)
+                .check(Check::IntRange(0, 100)),
         )
         .attr(
             "deployment_maximum_percent",
-            Attribute::optional(Type::Number).default(200),
+            Attribute::optional(Type::Number)
+                .default(200)
+                .check(Check::IntRange(0, i32::MAX as i64)),
         )
-        .attr("health_check_grace_period_seconds", Attribute::optional(Type::Number))
+        .attr(
+            "health_check_grace_period_seconds",
+            Attribute::optional(Type::Number).check(Check::IntRange(0, i32::MAX as i64)),
+        )
         .attr("enable_execute_command", Attribute::optional(Type::Bool).default(false))
-        .attr("propagate_tags", Attribute::optional(Type::String))
+        .attr(
+            "propagate_tags",
+            Attribute::optional(Type::String).one_of(&["NONE", "SERVICE", "TASK_DEFINITION"]),
+        )
         .attr(
             "enable_ecs_managed_tags",
             Attribute::optional(Type::Bool).default(false),
@@ -83,7 +106,10 @@ fn block() -> Block {
                     .attr("elb_name", Attribute::optional(Type::String))
                     .attr("target_group_arn", Attribute::optional(Type::String))
                     .attr("container_name", Attribute::required(Type::String))
-                    .attr("container_port", Attribute::required(Type::Number)),
+                    .attr(
+                        "container_port",
+                        Attribute::required(Type::Number).check(Check::IntRange(0, 65535)),
+                    ),
             ),
         )
         .block(
@@ -98,9 +124,16 @@ fn block() -> Block {
         )
         .block(
             "deployment_controller",
-            NestedBlock::list(Block::new().attr("type", Attribute::optional(Type::String).default("ECS").force_new()))
-                .max(1)
-                .computed(),
+            NestedBlock::list(Block::new().attr(
+                "type",
+                Attribute::optional(Type::String).default("ECS").force_new().one_of(&[
+                    "CODE_DEPLOY",
+                    "ECS",
+                    "EXTERNAL",
+                ]),
+            ))
+            .max(1)
+            .computed(),
         )
         .tags()
 }
@@ -476,13 +509,6 @@ impl ResourceType<AwsClient> for EcsService {
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
-        if let Some(p) = req.config.get_str("propagate_tags")
-            && !["NONE", "SERVICE", "TASK_DEFINITION"].contains(&p)
-        {
-            return Err(ProviderError::invalid(
-                "propagate_tags must be one of NONE, SERVICE, TASK_DEFINITION",
-            ));
-        }
         if let Some(prior) = req.prior {
             // As Terraform: a DAEMON service has no desired count to change.
             if req.planned.get_str("scheduling_strategy") == Some("DAEMON") {

@@ -31,8 +31,8 @@ use aws_sdk_ecs::types::{
 };
 use futures::StreamExt;
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, Path, PlanRequest, ProviderError, ResourceType, Result, Schema, Type,
-    Value,
+    Attribute, Block, Check, NestedBlock, OpContext, Path, PlanRequest, ProviderError, ResourceType, Result, Schema,
+    Type, Value,
 };
 use serde_json::Value as Json;
 use std::collections::HashSet;
@@ -43,6 +43,22 @@ pub struct EcsTaskDefinition;
 const READ_CONCURRENCY: usize = 8;
 /// Revisions of a family `find_created` looks at, newest first.
 const FIND_DEPTH: i32 = 5;
+
+/// ECS launch types (`requires_compatibilities`, and `launch_type` of a service).
+pub(crate) const LAUNCH_TYPES: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
+
+/// `Check::Fn` for task `cpu` and `memory`: a positive number (`"1024"`), or the API's unit form
+/// (`"1 vCPU"`, `"2 GB"`), which is left to the API.
+fn positive_size(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str().map(str::trim) {
+        Some("") => Err("expected a positive number, got an empty string.".to_string()),
+        Some(s) => match s.parse::<f64>() {
+            Ok(n) if n <= 0.0 => Err(format!("expected a positive number, got {s:?}.")),
+            _ => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
 
 fn volume_block() -> Block {
     Block::new()
@@ -61,14 +77,29 @@ fn volume_block() -> Block {
                         "root_directory",
                         Attribute::optional(Type::String).default("/").force_new(),
                     )
-                    .attr("transit_encryption", Attribute::optional(Type::String).force_new())
-                    .attr("transit_encryption_port", Attribute::optional(Type::Number).force_new())
+                    .attr(
+                        "transit_encryption",
+                        Attribute::optional(Type::String)
+                            .force_new()
+                            .one_of(&["ENABLED", "DISABLED"]),
+                    )
+                    .attr(
+                        "transit_encryption_port",
+                        Attribute::optional(Type::Number)
+                            .force_new()
+                            .check(Check::IntRange(0, 65535)),
+                    )
                     .block(
                         "authorization_config",
                         NestedBlock::list(
                             Block::new()
                                 .attr("access_point_id", Attribute::optional(Type::String).force_new())
-                                .attr("iam", Attribute::optional(Type::String).force_new()),
+                                .attr(
+                                    "iam",
+                                    Attribute::optional(Type::String)
+                                        .force_new()
+                                        .one_of(&["ENABLED", "DISABLED"]),
+                                ),
                         )
                         .max(1)
                         .force_new(),
@@ -90,17 +121,40 @@ fn block() -> Block {
             "container_definitions",
             Attribute::required(Type::String).force_new().json(),
         )
-        .attr("cpu", Attribute::optional(Type::String).force_new())
-        .attr("memory", Attribute::optional(Type::String).force_new())
-        .attr("network_mode", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "cpu",
+            Attribute::optional(Type::String)
+                .force_new()
+                .check(Check::Fn(positive_size)),
+        )
+        .attr(
+            "memory",
+            Attribute::optional(Type::String)
+                .force_new()
+                .check(Check::Fn(positive_size)),
+        )
+        .attr(
+            "network_mode",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .one_of(&["bridge", "host", "awsvpc", "none"]),
+        )
         .attr(
             "requires_compatibilities",
-            Attribute::optional(Type::string_set()).force_new(),
+            Attribute::optional(Type::string_set()).force_new().one_of(LAUNCH_TYPES),
         )
         .attr("execution_role_arn", Attribute::optional(Type::String).force_new())
         .attr("task_role_arn", Attribute::optional(Type::String).force_new())
-        .attr("ipc_mode", Attribute::optional(Type::String).force_new())
-        .attr("pid_mode", Attribute::optional(Type::String).force_new())
+        .attr(
+            "ipc_mode",
+            Attribute::optional(Type::String)
+                .force_new()
+                .one_of(&["host", "task", "none"]),
+        )
+        .attr(
+            "pid_mode",
+            Attribute::optional(Type::String).force_new().one_of(&["host", "task"]),
+        )
         .attr("skip_destroy", Attribute::optional(Type::Bool).default(false))
         .attr("track_latest", Attribute::optional(Type::Bool).default(false))
         .block(
@@ -108,22 +162,37 @@ fn block() -> Block {
             NestedBlock::list(
                 Block::new()
                     .attr("operating_system_family", Attribute::optional(Type::String).force_new())
-                    .attr("cpu_architecture", Attribute::optional(Type::String).force_new()),
+                    .attr(
+                        "cpu_architecture",
+                        Attribute::optional(Type::String)
+                            .force_new()
+                            .one_of(&["X86_64", "ARM64"]),
+                    ),
             )
             .max(1)
             .force_new(),
         )
         .block(
             "ephemeral_storage",
-            NestedBlock::list(Block::new().attr("size_in_gib", Attribute::required(Type::Number).force_new()))
-                .max(1)
-                .force_new(),
+            NestedBlock::list(
+                Block::new().attr(
+                    "size_in_gib",
+                    Attribute::required(Type::Number)
+                        .force_new()
+                        .check(Check::IntRange(21, 200)),
+                ),
+            )
+            .max(1)
+            .force_new(),
         )
         .block(
             "placement_constraints",
             NestedBlock::set(
                 Block::new()
-                    .attr("type", Attribute::required(Type::String).force_new())
+                    .attr(
+                        "type",
+                        Attribute::required(Type::String).force_new().one_of(&["memberOf"]),
+                    )
                     .attr("expression", Attribute::optional(Type::String).force_new()),
             )
             .max(10)

@@ -16,12 +16,22 @@ use crate::values::{ReadResults, all_failed, complete, id_of, idempotency_token,
 use async_trait::async_trait;
 use aws_sdk_efs::types::{AccessPointDescription, CreationInfo, PosixUser, RootDirectory};
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Type,
-    Value, wait_for,
+    Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
+    Type, Value, wait_for,
 };
 use std::collections::{BTreeSet, HashMap};
 
 pub struct EfsAccessPoint;
+
+/// `Check::Fn` for `permissions`: POSIX permissions in octal (`"755"`, `"0755"`).
+fn octal_permissions(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(p) if !((3..=4).contains(&p.len()) && p.bytes().all(|b| (b'0'..=b'7').contains(&b))) => Err(format!(
+            "expected octal permissions of 3 or 4 digits 0-7, like \"755\", got {p:?}."
+        )),
+        _ => Ok(()),
+    }
+}
 
 fn block() -> Block {
     Block::new()
@@ -34,8 +44,18 @@ fn block() -> Block {
             "posix_user",
             NestedBlock::list(
                 Block::new()
-                    .attr("gid", Attribute::required(Type::Number).force_new())
-                    .attr("uid", Attribute::required(Type::Number).force_new())
+                    .attr(
+                        "gid",
+                        Attribute::required(Type::Number)
+                            .force_new()
+                            .check(Check::IntRange(0, 4294967295)),
+                    )
+                    .attr(
+                        "uid",
+                        Attribute::required(Type::Number)
+                            .force_new()
+                            .check(Check::IntRange(0, 4294967295)),
+                    )
                     .attr(
                         "secondary_gids",
                         Attribute::optional(Type::set(Type::Number)).force_new(),
@@ -48,14 +68,34 @@ fn block() -> Block {
             "root_directory",
             NestedBlock::list(
                 Block::new()
-                    .attr("path", Attribute::optional_computed(Type::String).force_new())
+                    .attr(
+                        "path",
+                        Attribute::optional_computed(Type::String)
+                            .force_new()
+                            .check(Check::Length(1, 100)),
+                    )
                     .block(
                         "creation_info",
                         NestedBlock::list(
                             Block::new()
-                                .attr("owner_gid", Attribute::required(Type::Number).force_new())
-                                .attr("owner_uid", Attribute::required(Type::Number).force_new())
-                                .attr("permissions", Attribute::required(Type::String).force_new()),
+                                .attr(
+                                    "owner_gid",
+                                    Attribute::required(Type::Number)
+                                        .force_new()
+                                        .check(Check::IntRange(0, 4294967295)),
+                                )
+                                .attr(
+                                    "owner_uid",
+                                    Attribute::required(Type::Number)
+                                        .force_new()
+                                        .check(Check::IntRange(0, 4294967295)),
+                                )
+                                .attr(
+                                    "permissions",
+                                    Attribute::required(Type::String)
+                                        .force_new()
+                                        .check(Check::Fn(octal_permissions)),
+                                ),
                         )
                         .max(1)
                         .computed()

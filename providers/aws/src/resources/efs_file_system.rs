@@ -24,12 +24,25 @@ use aws_sdk_efs::types::{
     TransitionToArchiveRules, TransitionToIaRules, TransitionToPrimaryStorageClassRules,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value, wait_for,
+    Attribute, Block, Check, Invalid, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result,
+    Schema, Timeouts, Type, Value, wait_for,
 };
 use std::collections::HashMap;
 
 pub struct EfsFileSystem;
+
+/// When files move to another storage class (lifecycle policies).
+const TRANSITIONS: &[&str] = &[
+    "AFTER_1_DAY",
+    "AFTER_7_DAYS",
+    "AFTER_14_DAYS",
+    "AFTER_30_DAYS",
+    "AFTER_60_DAYS",
+    "AFTER_90_DAYS",
+    "AFTER_180_DAYS",
+    "AFTER_270_DAYS",
+    "AFTER_365_DAYS",
+];
 
 fn block() -> Block {
     Block::new()
@@ -40,7 +53,12 @@ fn block() -> Block {
             "availability_zone_name",
             Attribute::optional_computed(Type::String).force_new(),
         )
-        .attr("creation_token", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "creation_token",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(1, 64)),
+        )
         .attr("dns_name", Attribute::computed(Type::String))
         .attr("encrypted", Attribute::optional_computed(Type::Bool).force_new())
         .attr("kms_key_id", Attribute::optional_computed(Type::String).force_new())
@@ -49,7 +67,9 @@ fn block() -> Block {
         .attr("owner_id", Attribute::computed(Type::String))
         .attr(
             "performance_mode",
-            Attribute::optional_computed(Type::String).force_new(),
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .one_of(&["generalPurpose", "maxIO"]),
         )
         .attr("provisioned_throughput_in_mibps", Attribute::optional(Type::Number))
         .attr(
@@ -60,22 +80,39 @@ fn block() -> Block {
                 ("value_in_standard", Type::Number),
             ]))),
         )
-        .attr("throughput_mode", Attribute::optional(Type::String).default("bursting"))
+        .attr(
+            "throughput_mode",
+            Attribute::optional(Type::String)
+                .default("bursting")
+                .one_of(&["bursting", "provisioned", "elastic"]),
+        )
         .block(
             "lifecycle_policy",
             NestedBlock::list(
                 Block::new()
-                    .attr("transition_to_archive", Attribute::optional(Type::String))
-                    .attr("transition_to_ia", Attribute::optional(Type::String))
-                    .attr("transition_to_primary_storage_class", Attribute::optional(Type::String)),
+                    .attr(
+                        "transition_to_archive",
+                        Attribute::optional(Type::String).one_of(TRANSITIONS),
+                    )
+                    .attr(
+                        "transition_to_ia",
+                        Attribute::optional(Type::String).one_of(TRANSITIONS),
+                    )
+                    .attr(
+                        "transition_to_primary_storage_class",
+                        Attribute::optional(Type::String).one_of(&["AFTER_1_ACCESS"]),
+                    ),
             )
             .max(3),
         )
         .block(
             "protection",
-            NestedBlock::list(Block::new().attr("replication_overwrite", Attribute::optional_computed(Type::String)))
-                .max(1)
-                .computed(),
+            NestedBlock::list(Block::new().attr(
+                "replication_overwrite",
+                Attribute::optional_computed(Type::String).one_of(&["ENABLED", "DISABLED"]),
+            ))
+            .max(1)
+            .computed(),
         )
         .tags()
 }
@@ -302,39 +339,43 @@ impl ResourceType<AwsClient> for EfsFileSystem {
         Schema::new(block()).timeouts(Timeouts::minutes(10, 10, 10))
     }
 
-    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
-        tags::plan_tags_all(c, req);
-        if req.config.get_bool("encrypted") == Some(false) && req.config.get_str("kms_key_id").is_some() {
-            return Err(ProviderError::invalid(
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        if config.get_bool("encrypted") == Some(false) && config.get_str("kms_key_id").is_some() {
+            out.push(Invalid::at(
+                "encrypted",
                 "encrypted must be set to true when kms_key_id is specified",
             ));
         }
-        if req.planned.get_str("throughput_mode") == Some("provisioned")
-            && req
-                .config
-                .get("provisioned_throughput_in_mibps")
-                .is_none_or(Value::is_null)
+        if config.get_str("throughput_mode") == Some("provisioned")
+            && config.get("provisioned_throughput_in_mibps").is_none_or(Value::is_null)
         {
-            return Err(ProviderError::invalid(
+            out.push(Invalid::at(
+                "provisioned_throughput_in_mibps",
                 "provisioned_throughput_in_mibps must be set when throughput_mode is provisioned",
             ));
         }
-        if req.planned.get_list("lifecycle_policy").iter().any(|p| {
-            [
-                "transition_to_archive",
-                "transition_to_ia",
-                "transition_to_primary_storage_class",
-            ]
-            .iter()
-            .filter(|k| p.get_str(k).is_some())
-            .count()
-                != 1
+        const KINDS: [&str; 3] = [
+            "transition_to_archive",
+            "transition_to_ia",
+            "transition_to_primary_storage_class",
+        ];
+        // A policy with an unknown transition may still set exactly one.
+        if config.get_list("lifecycle_policy").iter().any(|p| {
+            !KINDS.iter().any(|k| p.get(k).is_some_and(Value::is_unknown))
+                && KINDS.iter().filter(|k| p.get_str(k).is_some()).count() != 1
         }) {
-            return Err(ProviderError::invalid(
+            out.push(Invalid::at(
+                "lifecycle_policy",
                 "each lifecycle_policy block sets exactly one of transition_to_archive, transition_to_ia, \
                  transition_to_primary_storage_class",
             ));
         }
+        out
+    }
+
+    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
+        tags::plan_tags_all(c, req);
         Ok(())
     }
 

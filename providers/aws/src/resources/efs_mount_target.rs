@@ -16,7 +16,8 @@ use crate::values::{ReadResults, all_failed, complete, id_of, partial_object, st
 use async_trait::async_trait;
 use aws_sdk_efs::types::MountTargetDescription;
 use infra_provider::{
-    Attribute, Block, OpContext, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value, wait_for,
+    Attribute, Block, Check, OpContext, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
+    wait_for,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -27,7 +28,12 @@ fn block() -> Block {
         .id()
         .attr("file_system_id", Attribute::required(Type::String).force_new())
         .attr("subnet_id", Attribute::required(Type::String).force_new())
-        .attr("ip_address", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "ip_address",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Fn(crate::values::ipv4_address)),
+        )
         .attr("security_groups", Attribute::optional_computed(Type::string_set()))
         .attr("availability_zone_id", Attribute::computed(Type::String))
         .attr("availability_zone_name", Attribute::computed(Type::String))

@@ -17,7 +17,7 @@ use crate::values::{
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2Type};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
+    Attribute, Block, Check, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
 };
 use std::collections::HashMap;
 
@@ -29,7 +29,10 @@ fn block() -> Block {
         .attr("arn", Attribute::computed(Type::String))
         .attr("address", Attribute::optional(Type::String).force_new())
         .attr("allocation_id", Attribute::computed(Type::String))
-        .attr("associate_with_private_ip", Attribute::optional(Type::String))
+        .attr(
+            "associate_with_private_ip",
+            Attribute::optional(Type::String).check(Check::Fn(crate::values::ipv4_address)),
+        )
         .attr("association_id", Attribute::computed(Type::String))
         .attr("carrier_ip", Attribute::computed(Type::String))
         .attr("customer_owned_ip", Attribute::computed(Type::String))
@@ -37,7 +40,12 @@ fn block() -> Block {
             "customer_owned_ipv4_pool",
             Attribute::optional(Type::String).force_new(),
         )
-        .attr("domain", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "domain",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .one_of(&["vpc", "standard"]),
+        )
         .attr("instance", Attribute::optional_computed(Type::String))
         .attr("ipam_pool_id", Attribute::optional_computed(Type::String).force_new())
         .attr(
@@ -207,14 +215,6 @@ impl ResourceType<AwsClient> for Eip {
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
-        if let Some(d) = req.config.get_str("domain")
-            && d != "vpc"
-            && d != "standard"
-        {
-            return Err(ProviderError::invalid(format!(
-                "domain must be \"vpc\" or \"standard\", got {d:?}"
-            )));
-        }
         // A change of association changes the association ID and the private IP.
         if let Some(prior) = req.prior {
             let assoc_changed = ["instance", "network_interface", "associate_with_private_ip"]

@@ -16,8 +16,8 @@ use crate::values::{ReadResults, all_failed, changed, complete, keep_json_text, 
 use async_trait::async_trait;
 use aws_sdk_iam::types::Tag;
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
-    TAG_LINEAGE, Type, Value,
+    Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema,
+    TAG_ADDRESS, TAG_LINEAGE, Type, Value,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -35,12 +35,32 @@ fn block() -> Block {
         .attr("arn", Attribute::computed(Type::String))
         .attr("unique_id", Attribute::computed(Type::String))
         .attr("create_date", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(1, 64))
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(1, 38))
+                .conflicts_with(&["name"]),
+        )
         .attr("assume_role_policy", Attribute::required(Type::String).json())
-        .attr("description", Attribute::optional(Type::String))
+        .attr(
+            "description",
+            Attribute::optional(Type::String).check(Check::Length(0, 1000)),
+        )
         .attr("force_detach_policies", Attribute::optional(Type::Bool).default(false))
-        .attr("max_session_duration", Attribute::optional(Type::Number).default(3600))
+        .attr(
+            "max_session_duration",
+            Attribute::optional(Type::Number)
+                .default(3600)
+                .check(Check::IntRange(3600, 43200)),
+        )
         .attr("path", Attribute::optional(Type::String).default("/").force_new())
         .attr("permissions_boundary", Attribute::optional(Type::String))
         .attr("managed_policy_arns", Attribute::optional_computed(Type::string_set()))
@@ -244,13 +264,6 @@ impl ResourceType<AwsClient> for IamRole {
             // The name is decided at create when only a prefix (or nothing) is given.
             if cfg.get("name").is_none_or(Value::is_null) {
                 req.planned.set_attr("name", Value::Unknown);
-            }
-            if let Some(d) = cfg.get_i64("max_session_duration")
-                && !(3600..=43200).contains(&d)
-            {
-                return Err(ProviderError::invalid(
-                    "max_session_duration must be between 3600 and 43200 seconds",
-                ));
             }
         }
         Ok(())

@@ -12,7 +12,7 @@ use crate::iam::{decode_policy, role_details};
 use crate::values::{ReadResults, all_failed, complete, keep_json_text, single, str_attr};
 use async_trait::async_trait;
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
+    Attribute, Block, Check, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
 };
 use std::collections::HashMap;
 
@@ -21,8 +21,20 @@ pub struct IamRolePolicy;
 fn block() -> Block {
     Block::new()
         .id()
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional(Type::String).force_new())
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(1, 128))
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional(Type::String)
+                .force_new()
+                .check(Check::Length(1, 102))
+                .conflicts_with(&["name"]),
+        )
         .attr("role", Attribute::required(Type::String).force_new())
         .attr("policy", Attribute::required(Type::String).json())
 }

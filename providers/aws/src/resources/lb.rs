@@ -22,8 +22,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value, wait_for,
+    Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
+    Timeouts, Type, Value, wait_for,
 };
 use std::collections::HashMap;
 
@@ -104,16 +104,34 @@ fn block() -> Block {
         .attr("dns_name", Attribute::computed(Type::String))
         .attr("zone_id", Attribute::computed(Type::String))
         .attr("vpc_id", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Fn(lb_name))
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Fn(lb_name_prefix))
+                .conflicts_with(&["name"]),
+        )
         .attr("internal", Attribute::optional_computed(Type::Bool).force_new())
         .attr(
             "load_balancer_type",
-            Attribute::optional(Type::String).default("application").force_new(),
+            Attribute::optional(Type::String)
+                .default("application")
+                .force_new()
+                .one_of(&["application", "network", "gateway"]),
         )
         .attr("security_groups", Attribute::optional_computed(Type::string_set()))
         .attr("subnets", Attribute::optional_computed(Type::string_set()))
-        .attr("ip_address_type", Attribute::optional_computed(Type::String))
+        .attr(
+            "ip_address_type",
+            Attribute::optional_computed(Type::String).one_of(&["ipv4", "dualstack", "dualstack-without-public-ipv4"]),
+        )
         .attr(
             "customer_owned_ipv4_pool",
             Attribute::optional(Type::String).force_new(),
@@ -132,16 +150,50 @@ fn block() -> Block {
     for (arg, _, default, _) in ATTRS {
         let a = match *arg {
             "idle_timeout" | "client_keep_alive" => {
-                Attribute::optional(Type::Number).default(Value::int(default.parse().unwrap_or(0)))
+                let range = if *arg == "idle_timeout" {
+                    Check::IntRange(1, 4000)
+                } else {
+                    Check::IntRange(60, 604800)
+                };
+                Attribute::optional(Type::Number)
+                    .default(Value::int(default.parse().unwrap_or(0)))
+                    .check(range)
             }
-            "desync_mitigation_mode" | "xff_header_processing_mode" => {
-                Attribute::optional(Type::String).default(*default)
+            "desync_mitigation_mode" => {
+                Attribute::optional(Type::String)
+                    .default(*default)
+                    .one_of(&["monitor", "defensive", "strictest"])
             }
+            "xff_header_processing_mode" => Attribute::optional(Type::String)
+                .default(*default)
+                .one_of(&["append", "preserve", "remove"]),
             _ => Attribute::optional(Type::Bool).default(*default == "true"),
         };
         b = b.attr(arg, a);
     }
     b
+}
+
+/// `Check::Fn` for a load balancer or target group `name`: at most 32 characters.
+pub(crate) fn lb_name(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(n) if n.len() > 32 => Err(format!(
+            "\"name\" cannot be longer than 32 characters, got {}.",
+            n.len()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `Check::Fn` for a load balancer or target group `name_prefix`: at most 6 characters.
+pub(crate) fn lb_name_prefix(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(p) if p.len() > 6 => Err(format!(
+            "\"name_prefix\" cannot be longer than 6 characters, got {}.",
+            p.len()
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn lb_type(v: &Value) -> &str {
@@ -388,18 +440,6 @@ impl ResourceType<AwsClient> for Lb {
         if set("name") && set("name_prefix") {
             return Err(ProviderError::invalid(
                 "\"name\" and \"name_prefix\" cannot both be set",
-            ));
-        }
-        if let Some(n) = req.config.get_str("name")
-            && n.len() > 32
-        {
-            return Err(ProviderError::invalid("\"name\" cannot be longer than 32 characters"));
-        }
-        if let Some(p) = req.config.get_str("name_prefix")
-            && p.len() > 6
-        {
-            return Err(ProviderError::invalid(
-                "\"name_prefix\" cannot be longer than 6 characters",
             ));
         }
         // As Terraform: a network load balancer cannot lose subnets in place.

@@ -18,17 +18,39 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionConfig, RedirectActionStatusCodeEnum, TargetGroupStickinessConfig, TargetGroupTuple,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts, Type,
-    Value,
+    Attribute, Block, Check, Invalid, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema,
+    Timeouts, Type, Value,
 };
 use std::collections::{BTreeMap, HashMap};
 
 pub struct LbListener;
 
+/// `Check::Fn` for a fixed response's `status_code`: `2XX`, `4XX` or `5XX`.
+fn fixed_status_code(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(c) if !(c.len() == 3 && c.starts_with(['2', '4', '5']) && c.bytes().all(|b| b.is_ascii_digit())) => {
+            Err(format!("expected an HTTP status code 2XX, 4XX or 5XX, got {c:?}."))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn action_block() -> Block {
     Block::new()
-        .attr("type", Attribute::required(Type::String))
-        .attr("order", Attribute::optional_computed(Type::Number))
+        .attr(
+            "type",
+            Attribute::required(Type::String).one_of(&[
+                "forward",
+                "redirect",
+                "fixed-response",
+                "authenticate-cognito",
+                "authenticate-oidc",
+            ]),
+        )
+        .attr(
+            "order",
+            Attribute::optional_computed(Type::Number).check(Check::IntRange(1, 50000)),
+        )
         .attr("target_group_arn", Attribute::optional(Type::String))
         .block(
             "forward",
@@ -37,9 +59,12 @@ fn action_block() -> Block {
                     .block(
                         "target_group",
                         NestedBlock::set(
-                            Block::new()
-                                .attr("arn", Attribute::required(Type::String))
-                                .attr("weight", Attribute::optional(Type::Number).default(1)),
+                            Block::new().attr("arn", Attribute::required(Type::String)).attr(
+                                "weight",
+                                Attribute::optional(Type::Number)
+                                    .default(1)
+                                    .check(Check::IntRange(0, 999)),
+                            ),
                         )
                         .min(1)
                         .max(5),
@@ -48,7 +73,10 @@ fn action_block() -> Block {
                         "stickiness",
                         NestedBlock::list(
                             Block::new()
-                                .attr("duration", Attribute::required(Type::Number))
+                                .attr(
+                                    "duration",
+                                    Attribute::required(Type::Number).check(Check::IntRange(1, 604800)),
+                                )
                                 .attr("enabled", Attribute::optional(Type::Bool).default(false)),
                         )
                         .max(1),
@@ -63,9 +91,19 @@ fn action_block() -> Block {
                     .attr("host", Attribute::optional(Type::String).default("#{host}"))
                     .attr("path", Attribute::optional(Type::String).default("/#{path}"))
                     .attr("port", Attribute::optional(Type::String).default("#{port}"))
-                    .attr("protocol", Attribute::optional(Type::String).default("#{protocol}"))
+                    .attr(
+                        "protocol",
+                        Attribute::optional(Type::String).default("#{protocol}").one_of(&[
+                            "#{protocol}",
+                            "HTTP",
+                            "HTTPS",
+                        ]),
+                    )
                     .attr("query", Attribute::optional(Type::String).default("#{query}"))
-                    .attr("status_code", Attribute::required(Type::String)),
+                    .attr(
+                        "status_code",
+                        Attribute::required(Type::String).one_of(&["HTTP_301", "HTTP_302"]),
+                    ),
             )
             .max(1),
         )
@@ -73,9 +111,24 @@ fn action_block() -> Block {
             "fixed_response",
             NestedBlock::list(
                 Block::new()
-                    .attr("content_type", Attribute::required(Type::String))
-                    .attr("message_body", Attribute::optional(Type::String))
-                    .attr("status_code", Attribute::optional_computed(Type::String)),
+                    .attr(
+                        "content_type",
+                        Attribute::required(Type::String).one_of(&[
+                            "text/plain",
+                            "text/css",
+                            "text/html",
+                            "application/javascript",
+                            "application/json",
+                        ]),
+                    )
+                    .attr(
+                        "message_body",
+                        Attribute::optional(Type::String).check(Check::Length(0, 1024)),
+                    )
+                    .attr(
+                        "status_code",
+                        Attribute::optional_computed(Type::String).check(Check::Fn(fixed_status_code)),
+                    ),
             )
             .max(1),
         )
@@ -86,14 +139,30 @@ fn block() -> Block {
         .id()
         .attr("arn", Attribute::computed(Type::String))
         .attr("load_balancer_arn", Attribute::required(Type::String).force_new())
-        .attr("port", Attribute::optional(Type::Number))
+        .attr(
+            "port",
+            Attribute::optional(Type::Number).check(Check::IntRange(1, 65535)),
+        )
         .attr(
             "protocol",
-            Attribute::optional_computed(Type::String).case_insensitive(),
+            Attribute::optional_computed(Type::String)
+                .case_insensitive()
+                .check(Check::OneOfIgnoreCase(&[
+                    "HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE",
+                ])),
         )
         .attr("certificate_arn", Attribute::optional(Type::String))
         .attr("ssl_policy", Attribute::optional_computed(Type::String))
-        .attr("alpn_policy", Attribute::optional(Type::String))
+        .attr(
+            "alpn_policy",
+            Attribute::optional(Type::String).one_of(&[
+                "HTTP1Only",
+                "HTTP2Only",
+                "HTTP2Optional",
+                "HTTP2Preferred",
+                "None",
+            ]),
+        )
         .block("default_action", NestedBlock::list(action_block()).min(1))
         .tags()
 }
@@ -375,38 +444,49 @@ impl ResourceType<AwsClient> for LbListener {
         Schema::new(block()).timeouts(Timeouts::minutes(5, 5, 5))
     }
 
-    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
-        tags::plan_tags_all(c, req);
-        for a in req.config.get_list("default_action") {
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        for a in config.get_list("default_action") {
             let ty = a.get_str("type").unwrap_or_default();
-            let has = |k: &str| !a.get_list(k).is_empty();
+            // An unknown block (a dynamic block over an unknown collection) may hold one.
+            let has = |k: &str| a.get(k).is_some_and(Value::is_unknown) || !a.get_list(k).is_empty();
             match ty {
                 "forward" if a.get("target_group_arn").is_none_or(Value::is_null) && !has("forward") => {
-                    return Err(ProviderError::invalid(
+                    out.push(Invalid::at(
+                        "default_action",
                         "a forward default_action needs target_group_arn or a forward block",
                     ));
                 }
                 "redirect" if !has("redirect") => {
-                    return Err(ProviderError::invalid(
+                    out.push(Invalid::at(
+                        "default_action",
                         "a redirect default_action needs a redirect block",
                     ));
                 }
                 "fixed-response" if !has("fixed_response") => {
-                    return Err(ProviderError::invalid(
+                    out.push(Invalid::at(
+                        "default_action",
                         "a fixed-response default_action needs a fixed_response block",
                     ));
                 }
                 _ => {}
             }
         }
-        if req
-            .config
+        if config
             .get_str("protocol")
             .is_some_and(|p| p.eq_ignore_ascii_case("HTTPS"))
-            && req.config.get("certificate_arn").is_none_or(Value::is_null)
+            && config.get("certificate_arn").is_none_or(Value::is_null)
         {
-            return Err(ProviderError::invalid("an HTTPS listener needs certificate_arn"));
+            out.push(Invalid::at(
+                "certificate_arn",
+                "an HTTPS listener needs certificate_arn",
+            ));
         }
+        out
+    }
+
+    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
+        tags::plan_tags_all(c, req);
         Ok(())
     }
 

@@ -22,34 +22,120 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup, TargetGroupAttribute, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
+    Attribute, Block, Check, Invalid, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema,
+    Type, Value,
 };
 use std::collections::HashMap;
 
 pub struct LbTargetGroup;
 
+/// `Check::Fn` for `deregistration_delay`: seconds, 0–3600 (a number given as a string).
+fn deregistration_delay(v: &Value) -> std::result::Result<(), String> {
+    match crate::values::int_of(v) {
+        Some(Ok(n)) if !(0..=3600).contains(&n) => Err(format!("expected a number between 0 and 3600, got {n}.")),
+        Some(Err(e)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// `Check::Fn` for `slow_start`: 0 (off) or 30–900 seconds.
+fn slow_start(v: &Value) -> std::result::Result<(), String> {
+    match v.as_i64() {
+        Some(n) if n != 0 && !(30..=900).contains(&n) => {
+            Err(format!("expected 0 or a number between 30 and 900, got {n}."))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `Check::Fn` for the health check `port`: `traffic-port` or a port 1–65535.
+fn health_check_port(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        None | Some("traffic-port") => Ok(()),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=65535).contains(&n) => Ok(()),
+            _ => Err(format!(
+                "expected \"traffic-port\" or a port between 1 and 65535, got {s:?}."
+            )),
+        },
+    }
+}
+
+/// `Check::Fn` for the health check `path`: starts with `/`, at most 1024 characters.
+fn health_check_path(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(p) if !p.starts_with('/') || p.len() > 1024 => Err(format!(
+            "expected a path starting with \"/\", at most 1024 characters, got {p:?}."
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn health_check_block() -> Block {
     Block::new()
         .attr("enabled", Attribute::optional(Type::Bool).default(true))
-        .attr("healthy_threshold", Attribute::optional(Type::Number).default(3))
-        .attr("interval", Attribute::optional(Type::Number).default(30))
+        .attr(
+            "healthy_threshold",
+            Attribute::optional(Type::Number)
+                .default(3)
+                .check(Check::IntRange(2, 10)),
+        )
+        .attr(
+            "interval",
+            Attribute::optional(Type::Number)
+                .default(30)
+                .check(Check::IntRange(5, 300)),
+        )
         .attr("matcher", Attribute::optional_computed(Type::String))
-        .attr("path", Attribute::optional_computed(Type::String))
-        .attr("port", Attribute::optional(Type::String).default("traffic-port"))
+        .attr(
+            "path",
+            Attribute::optional_computed(Type::String).check(Check::Fn(health_check_path)),
+        )
+        .attr(
+            "port",
+            Attribute::optional(Type::String)
+                .default("traffic-port")
+                .check(Check::Fn(health_check_port)),
+        )
         .attr(
             "protocol",
-            Attribute::optional(Type::String).default("HTTP").case_insensitive(),
+            Attribute::optional(Type::String)
+                .default("HTTP")
+                .case_insensitive()
+                .check(Check::OneOfIgnoreCase(&["HTTP", "HTTPS", "TCP"])),
         )
-        .attr("timeout", Attribute::optional_computed(Type::Number))
-        .attr("unhealthy_threshold", Attribute::optional(Type::Number).default(3))
+        .attr(
+            "timeout",
+            Attribute::optional_computed(Type::Number).check(Check::IntRange(2, 120)),
+        )
+        .attr(
+            "unhealthy_threshold",
+            Attribute::optional(Type::Number)
+                .default(3)
+                .check(Check::IntRange(2, 10)),
+        )
 }
 
 fn stickiness_block() -> Block {
     Block::new()
-        .attr("cookie_duration", Attribute::optional(Type::Number).default(86400))
+        .attr(
+            "cookie_duration",
+            Attribute::optional(Type::Number)
+                .default(86400)
+                .check(Check::IntRange(0, 604800)),
+        )
         .attr("cookie_name", Attribute::optional(Type::String))
         .attr("enabled", Attribute::optional(Type::Bool).default(true))
-        .attr("type", Attribute::required(Type::String))
+        .attr(
+            "type",
+            Attribute::required(Type::String).one_of(&[
+                "lb_cookie",
+                "app_cookie",
+                "source_ip",
+                "source_ip_dest_ip",
+                "source_ip_dest_ip_proto",
+            ]),
+        )
 }
 
 fn block() -> Block {
@@ -57,28 +143,67 @@ fn block() -> Block {
         .id()
         .attr("arn", Attribute::computed(Type::String))
         .attr("arn_suffix", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
-        .attr("port", Attribute::optional(Type::Number).force_new())
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Fn(crate::resources::lb::lb_name))
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Fn(crate::resources::lb::lb_name_prefix))
+                .conflicts_with(&["name"]),
+        )
+        .attr(
+            "port",
+            Attribute::optional(Type::Number)
+                .force_new()
+                .check(Check::IntRange(1, 65535)),
+        )
         .attr(
             "protocol",
-            Attribute::optional(Type::String).force_new().case_insensitive(),
+            Attribute::optional(Type::String)
+                .force_new()
+                .case_insensitive()
+                .check(Check::OneOfIgnoreCase(&[
+                    "GENEVE", "HTTP", "HTTPS", "TCP", "TCP_UDP", "TLS", "UDP",
+                ])),
         )
         .attr(
             "protocol_version",
-            Attribute::optional_computed(Type::String).force_new(),
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::OneOfIgnoreCase(&["GRPC", "HTTP1", "HTTP2"])),
         )
         .attr("vpc_id", Attribute::optional(Type::String).force_new())
         .attr(
             "target_type",
-            Attribute::optional(Type::String).default("instance").force_new(),
+            Attribute::optional(Type::String)
+                .default("instance")
+                .force_new()
+                .one_of(&["instance", "ip", "lambda", "alb"]),
         )
         .attr(
             "ip_address_type",
-            Attribute::optional_computed(Type::String).force_new(),
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .one_of(&["ipv4", "ipv6"]),
         )
-        .attr("deregistration_delay", Attribute::optional(Type::String).default("300"))
-        .attr("slow_start", Attribute::optional(Type::Number).default(0))
+        .attr(
+            "deregistration_delay",
+            Attribute::optional(Type::String)
+                .default("300")
+                .check(Check::Fn(deregistration_delay)),
+        )
+        .attr(
+            "slow_start",
+            Attribute::optional(Type::Number)
+                .default(0)
+                .check(Check::Fn(slow_start)),
+        )
         .attr("proxy_protocol_v2", Attribute::optional(Type::Bool).default(false))
         .attr(
             "lambda_multi_value_headers_enabled",
@@ -87,11 +212,15 @@ fn block() -> Block {
         .attr("connection_termination", Attribute::optional_computed(Type::Bool))
         .attr(
             "load_balancing_algorithm_type",
-            Attribute::optional_computed(Type::String),
+            Attribute::optional_computed(Type::String).one_of(&[
+                "round_robin",
+                "least_outstanding_requests",
+                "weighted_random",
+            ]),
         )
         .attr(
             "load_balancing_cross_zone_enabled",
-            Attribute::optional_computed(Type::String),
+            Attribute::optional_computed(Type::String).one_of(&["true", "false", "use_load_balancer_configuration"]),
         )
         .attr("preserve_client_ip", Attribute::optional_computed(Type::String))
         .attr("load_balancer_arns", Attribute::computed(Type::string_set()))
@@ -428,6 +557,26 @@ impl ResourceType<AwsClient> for LbTargetGroup {
         Schema::new(block())
     }
 
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
+        let target_type = match config.get("target_type") {
+            Some(Value::Unknown) => return Vec::new(),
+            _ => config.get_str("target_type").unwrap_or("instance"),
+        };
+        if target_type == "lambda" {
+            return Vec::new();
+        }
+        ["port", "protocol", "vpc_id"]
+            .into_iter()
+            .filter(|k| !set(k))
+            .map(|k| {
+                Invalid::new(format!(
+                    "\"{k}\" is required for a target group with target_type {target_type:?}"
+                ))
+            })
+            .collect()
+    }
+
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         // Terraform stores the protocol upper-cased: `http` against a stored `HTTP` is no change.
@@ -446,28 +595,6 @@ impl ResourceType<AwsClient> for LbTargetGroup {
             return Err(ProviderError::invalid(
                 "\"name\" and \"name_prefix\" cannot both be set",
             ));
-        }
-        if let Some(n) = req.config.get_str("name")
-            && n.len() > 32
-        {
-            return Err(ProviderError::invalid("\"name\" cannot be longer than 32 characters"));
-        }
-        if let Some(p) = req.config.get_str("name_prefix")
-            && p.len() > 6
-        {
-            return Err(ProviderError::invalid(
-                "\"name_prefix\" cannot be longer than 6 characters",
-            ));
-        }
-        let target_type = req.planned.get_str("target_type").unwrap_or("instance");
-        if target_type != "lambda" {
-            for k in ["port", "protocol", "vpc_id"] {
-                if !set(k) {
-                    return Err(ProviderError::invalid(format!(
-                        "\"{k}\" is required for a target group with target_type {target_type:?}"
-                    )));
-                }
-            }
         }
         Ok(())
     }
@@ -614,5 +741,36 @@ impl ResourceType<AwsClient> for LbTargetGroup {
             return Ok(None);
         }
         read_one(c, arn, planned).await
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    #[test]
+    fn ports_delays_and_health_checks() {
+        let s = LbTargetGroup.schema();
+        let a = &s.block.attributes;
+        assert!(a["port"].check.unwrap().check(&Value::int(70000)).is_err());
+        assert!(a["port"].check.unwrap().check(&Value::int(8000)).is_ok());
+        assert!(a["protocol"].check.unwrap().check(&Value::from("http")).is_ok());
+        let e = a["target_type"]
+            .check
+            .unwrap()
+            .check(&Value::from("lamda"))
+            .unwrap_err();
+        assert!(e.contains("Did you mean \"lambda\""), "{e}");
+        let delay = a["deregistration_delay"].check.unwrap();
+        assert!(delay.check(&Value::from("30")).is_ok());
+        assert!(delay.check(&Value::from("3601")).is_err());
+        let hc = &s.block.blocks["health_check"].block.attributes;
+        assert!(hc["port"].check.unwrap().check(&Value::from("traffic-port")).is_ok());
+        assert!(hc["port"].check.unwrap().check(&Value::from("70000")).is_err());
+        assert!(hc["interval"].check.unwrap().check(&Value::int(1)).is_err());
+        let cfg = Value::map([("target_type", Value::from("ip")), ("port", Value::int(80))]);
+        assert_eq!(LbTargetGroup.validate(&cfg).len(), 2);
+        let lambda = Value::map([("target_type", Value::from("lambda"))]);
+        assert!(LbTargetGroup.validate(&lambda).is_empty());
     }
 }

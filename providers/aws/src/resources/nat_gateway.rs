@@ -19,8 +19,8 @@ use crate::values::{
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ConnectivityType, NatGateway as Ec2Nat, ResourceType as Ec2Type};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
-    TAG_LINEAGE, Timeouts, Type, Value, wait_for,
+    Attribute, Block, Check, Invalid, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
+    TAG_ADDRESS, TAG_LINEAGE, Timeouts, Type, Value, wait_for,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -33,10 +33,18 @@ fn block() -> Block {
         .attr("association_id", Attribute::computed(Type::String))
         .attr(
             "connectivity_type",
-            Attribute::optional(Type::String).default("public").force_new(),
+            Attribute::optional(Type::String)
+                .default("public")
+                .force_new()
+                .one_of(&["private", "public"]),
         )
         .attr("network_interface_id", Attribute::computed(Type::String))
-        .attr("private_ip", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "private_ip",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Fn(crate::values::ipv4_address)),
+        )
         .attr("public_ip", Attribute::computed(Type::String))
         .attr(
             "secondary_allocation_ids",
@@ -44,11 +52,11 @@ fn block() -> Block {
         )
         .attr(
             "secondary_private_ip_address_count",
-            Attribute::optional_computed(Type::Number),
+            Attribute::optional_computed(Type::Number).check(Check::IntRange(1, 31)),
         )
         .attr(
             "secondary_private_ip_addresses",
-            Attribute::optional_computed(Type::string_set()),
+            Attribute::optional_computed(Type::string_set()).check(Check::Fn(crate::values::ipv4_address)),
         )
         .attr("subnet_id", Attribute::required(Type::String).force_new())
         .tags()
@@ -293,24 +301,35 @@ impl ResourceType<AwsClient> for NatGateway {
         Schema::new(block()).timeouts(Timeouts::minutes(10, 10, 30))
     }
 
-    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
-        tags::plan_tags_all(c, req);
-        let private = req.planned.get_str("connectivity_type") == Some("private");
-        if private && !req.config.get("allocation_id").is_none_or(Value::is_null) {
-            return Err(ProviderError::invalid(
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        let connectivity = match config.get("connectivity_type") {
+            Some(Value::Unknown) => return out,
+            _ => config.get_str("connectivity_type").unwrap_or("public"),
+        };
+        let private = connectivity == "private";
+        if private && !config.get("allocation_id").is_none_or(Value::is_null) {
+            out.push(Invalid::at(
+                "allocation_id",
                 "allocation_id is not allowed when connectivity_type is \"private\"",
             ));
         }
         if !private
-            && (!req
-                .config
+            && !config
                 .get("secondary_private_ip_address_count")
-                .is_none_or(Value::is_null))
+                .is_none_or(Value::is_null)
         {
-            return Err(ProviderError::invalid(
+            out.push(Invalid::at(
+                "secondary_private_ip_address_count",
                 "secondary_private_ip_address_count is only allowed when connectivity_type is \"private\"",
             ));
         }
+        out
+    }
+
+    fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
+        tags::plan_tags_all(c, req);
+        let private = req.planned.get_str("connectivity_type") == Some("private");
         // A new count means new addresses, and new addresses a new count.
         if let Some(prior) = req.prior {
             if changed(prior, req.planned, "secondary_private_ip_address_count")

@@ -14,8 +14,8 @@ use crate::values::{ReadResults, all_failed, complete, keys_of, single, str_attr
 use async_trait::async_trait;
 use aws_sdk_ec2::types::Route as Ec2Route;
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
-    wait_for,
+    Attribute, Block, Check, Invalid, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
+    Timeouts, Type, Value, wait_for,
 };
 
 pub struct Route;
@@ -49,9 +49,15 @@ fn block() -> Block {
         .attr("instance_owner_id", Attribute::computed(Type::String))
         .attr("origin", Attribute::computed(Type::String))
         .attr("state", Attribute::computed(Type::String));
-    let b = DESTINATIONS
-        .iter()
-        .fold(b, |b, d| b.attr(d, Attribute::optional(Type::String).force_new()));
+    let b = DESTINATIONS.iter().fold(b, |b, d| {
+        let a = Attribute::optional(Type::String).force_new();
+        let a = match *d {
+            "destination_cidr_block" => a.check(Check::Ipv4Cidr),
+            "destination_ipv6_cidr_block" => a.check(Check::Ipv6Cidr),
+            _ => a,
+        };
+        b.attr(d, a)
+    });
     TARGETS.iter().fold(b, |b, t| {
         let a = if *t == "network_interface_id" {
             Attribute::optional_computed(Type::String)
@@ -229,25 +235,30 @@ impl ResourceType<AwsClient> for Route {
         Schema::new(block()).timeouts(Timeouts::minutes(5, 2, 5))
     }
 
-    fn plan(&self, _c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
         let set = |names: &[&str]| {
             names
                 .iter()
-                .filter(|n| !req.config.get(n).is_none_or(Value::is_null))
+                .filter(|n| !config.get(n).is_none_or(Value::is_null))
                 .count()
         };
+        let mut out = Vec::new();
         if set(DESTINATIONS) != 1 {
-            return Err(ProviderError::invalid(
+            out.push(Invalid::new(
                 "exactly one of destination_cidr_block, destination_ipv6_cidr_block or destination_prefix_list_id \
                  must be set",
             ));
         }
         if set(TARGETS) != 1 {
-            return Err(ProviderError::invalid(format!(
+            out.push(Invalid::new(format!(
                 "exactly one target must be set, one of {}",
                 TARGETS.join(", ")
             )));
         }
+        out
+    }
+
+    fn plan(&self, _c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         // The ID follows from the table and destination; the computed target shows the new one.
         if let (Some(table), Some((_, dest))) = (str_attr(req.planned, "route_table_id"), destination(req.planned)) {
             req.planned.set_attr("id", Value::string(route_id(&table, &dest)));

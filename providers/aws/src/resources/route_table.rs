@@ -14,8 +14,8 @@ use crate::values::{
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2Type, Route, RouteTable as Ec2RouteTable};
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts, Type,
-    Value,
+    Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema,
+    Timeouts, Type, Value,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -38,10 +38,15 @@ const TARGETS: &[&str] = &[
 ];
 
 fn route_block() -> Block {
-    DESTINATIONS
-        .iter()
-        .chain(TARGETS)
-        .fold(Block::new(), |b, name| b.attr(name, Attribute::optional(Type::String)))
+    DESTINATIONS.iter().chain(TARGETS).fold(Block::new(), |b, name| {
+        let a = Attribute::optional(Type::String);
+        let a = match *name {
+            "cidr_block" => a.check(Check::Fn(crate::values::ipv4_network_or_empty)),
+            "ipv6_cidr_block" => a.check(Check::Fn(crate::values::ipv6_network_or_empty)),
+            _ => a,
+        };
+        b.attr(name, a)
+    })
 }
 
 fn block() -> Block {

@@ -13,7 +13,7 @@ use crate::values::{ReadResults, all_failed, complete, id_of, keys_of, single, s
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTable, RouteTableAssociation as Ec2Assoc};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
+    Attribute, Block, Invalid, OpContext, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
     wait_for,
 };
 
@@ -22,8 +22,18 @@ pub struct RouteTableAssociation;
 fn block() -> Block {
     Block::new()
         .id()
-        .attr("subnet_id", Attribute::optional(Type::String).force_new())
-        .attr("gateway_id", Attribute::optional(Type::String).force_new())
+        .attr(
+            "subnet_id",
+            Attribute::optional(Type::String)
+                .force_new()
+                .conflicts_with(&["gateway_id"]),
+        )
+        .attr(
+            "gateway_id",
+            Attribute::optional(Type::String)
+                .force_new()
+                .conflicts_with(&["subnet_id"]),
+        )
         .attr("route_table_id", Attribute::required(Type::String))
 }
 
@@ -132,15 +142,13 @@ impl ResourceType<AwsClient> for RouteTableAssociation {
         Schema::new(block()).timeouts(Timeouts::minutes(5, 2, 5))
     }
 
-    fn plan(&self, _c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
-        let subnet = req.planned.get("subnet_id").is_some_and(|v| !v.is_null());
-        let gateway = req.planned.get("gateway_id").is_some_and(|v| !v.is_null());
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let subnet = config.get("subnet_id").is_some_and(|v| !v.is_null());
+        let gateway = config.get("gateway_id").is_some_and(|v| !v.is_null());
         if subnet == gateway {
-            return Err(ProviderError::invalid(
-                "exactly one of subnet_id or gateway_id must be set",
-            ));
+            return vec![Invalid::new("exactly one of subnet_id or gateway_id must be set")];
         }
-        Ok(())
+        Vec::new()
     }
 
     async fn read(&self, c: &AwsClient, prior: &Value) -> Result<Option<Value>> {

@@ -24,7 +24,7 @@ use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, ObjectLockEnabled,
 };
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
+    Attribute, Block, Check, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
     TAG_LINEAGE, Timeouts, Type, Value, wait_for,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -34,11 +34,33 @@ pub struct S3Bucket;
 /// Most keys one `DeleteObjects` call takes.
 const DELETE_BATCH: usize = 1000;
 
+/// `Check::Fn` for `bucket`: 3 to 63 lower-case letters, digits, dots and hyphens.
+fn bucket_name(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(b) if b.len() < 3 || b.len() > 63 || b.chars().any(|ch| ch.is_ascii_uppercase() || ch == '_') => Err(
+            format!("invalid S3 bucket name {b:?}: 3 to 63 lower-case letters, digits, dots and hyphens"),
+        ),
+        _ => Ok(()),
+    }
+}
+
 fn block() -> Block {
     Block::new()
         .id()
-        .attr("bucket", Attribute::optional_computed(Type::String).force_new())
-        .attr("bucket_prefix", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "bucket",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Fn(bucket_name))
+                .conflicts_with(&["bucket_prefix"]),
+        )
+        .attr(
+            "bucket_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(0, 37))
+                .conflicts_with(&["bucket"]),
+        )
         .attr("force_destroy", Attribute::optional(Type::Bool).default(false))
         .attr(
             "object_lock_enabled",
@@ -373,13 +395,6 @@ impl ResourceType<AwsClient> for S3Bucket {
         let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
         if set("bucket") && set("bucket_prefix") {
             return Err(ProviderError::invalid("only one of bucket or bucket_prefix may be set"));
-        }
-        if let Some(b) = req.config.get_str("bucket")
-            && (b.len() < 3 || b.len() > 63 || b.chars().any(|ch| ch.is_ascii_uppercase() || ch == '_'))
-        {
-            return Err(ProviderError::invalid(format!(
-                "invalid S3 bucket name {b:?}: 3 to 63 lower-case letters, digits, dots and hyphens"
-            )));
         }
         if req.prior.is_none() && !set("object_lock_enabled") {
             req.planned.set_attr("object_lock_enabled", Value::Bool(false));

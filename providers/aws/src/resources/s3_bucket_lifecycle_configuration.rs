@@ -23,8 +23,8 @@ use aws_sdk_s3::types::{
     Transition, TransitionDefaultMinimumObjectSize, TransitionStorageClass,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Timeouts, Type,
-    Value,
+    Attribute, Block, Check, Invalid, NestedBlock, OpContext, ProviderError, ResourceType, Result, Schema, Timeouts,
+    Type, Value,
 };
 
 pub struct S3BucketLifecycleConfiguration;
@@ -58,14 +58,30 @@ fn filter_block() -> Block {
         )
 }
 
+/// Storage classes a transition moves objects to.
+const STORAGE_CLASSES: &[&str] = &[
+    "GLACIER",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "DEEP_ARCHIVE",
+    "GLACIER_IR",
+];
+
 fn rule_block() -> Block {
     Block::new()
-        .attr("id", Attribute::required(Type::String))
-        .attr("status", Attribute::required(Type::String))
+        .attr("id", Attribute::required(Type::String).check(Check::Length(1, 255)))
+        .attr(
+            "status",
+            Attribute::required(Type::String).one_of(&["Enabled", "Disabled"]),
+        )
         .attr("prefix", Attribute::optional_computed(Type::String))
         .block(
             "abort_incomplete_multipart_upload",
-            single(Block::new().attr("days_after_initiation", Attribute::optional(Type::Number))),
+            single(Block::new().attr(
+                "days_after_initiation",
+                Attribute::optional(Type::Number).check(Check::IntRange(1, i32::MAX as i64)),
+            )),
         )
         .block(
             "expiration",
@@ -81,17 +97,32 @@ fn rule_block() -> Block {
             "noncurrent_version_expiration",
             single(
                 Block::new()
-                    .attr("newer_noncurrent_versions", Attribute::optional(Type::Number))
-                    .attr("noncurrent_days", Attribute::optional(Type::Number)),
+                    .attr(
+                        "newer_noncurrent_versions",
+                        Attribute::optional(Type::Number).check(Check::IntRange(1, i32::MAX as i64)),
+                    )
+                    .attr(
+                        "noncurrent_days",
+                        Attribute::optional(Type::Number).check(Check::IntRange(1, i32::MAX as i64)),
+                    ),
             ),
         )
         .block(
             "noncurrent_version_transition",
             NestedBlock::set(
                 Block::new()
-                    .attr("newer_noncurrent_versions", Attribute::optional(Type::Number))
-                    .attr("noncurrent_days", Attribute::optional(Type::Number))
-                    .attr("storage_class", Attribute::required(Type::String)),
+                    .attr(
+                        "newer_noncurrent_versions",
+                        Attribute::optional(Type::Number).check(Check::IntRange(1, i32::MAX as i64)),
+                    )
+                    .attr(
+                        "noncurrent_days",
+                        Attribute::optional(Type::Number).check(Check::IntRange(0, i32::MAX as i64)),
+                    )
+                    .attr(
+                        "storage_class",
+                        Attribute::required(Type::String).one_of(STORAGE_CLASSES),
+                    ),
             ),
         )
         .block(
@@ -99,8 +130,14 @@ fn rule_block() -> Block {
             NestedBlock::set(
                 Block::new()
                     .attr("date", Attribute::optional(Type::String))
-                    .attr("days", Attribute::optional_computed(Type::Number))
-                    .attr("storage_class", Attribute::required(Type::String)),
+                    .attr(
+                        "days",
+                        Attribute::optional_computed(Type::Number).check(Check::IntRange(0, i32::MAX as i64)),
+                    )
+                    .attr(
+                        "storage_class",
+                        Attribute::required(Type::String).one_of(STORAGE_CLASSES),
+                    ),
             ),
         )
 }
@@ -510,34 +547,27 @@ impl ResourceType<AwsClient> for S3BucketLifecycleConfiguration {
         Schema::new(block()).timeouts(Timeouts::minutes(3, 3, 20))
     }
 
-    fn plan(&self, _c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        for r in req.planned.get_list("rule") {
-            if let Some(s) = r.get_str("status")
-                && !matches!(s, "Enabled" | "Disabled")
-            {
-                return Err(ProviderError::invalid(format!(
-                    "rule.status must be Enabled or Disabled, not {s:?}"
-                )));
-            }
+        for r in config.get_list("rule") {
             if let Some(id) = r.get_str("id")
                 && !seen.insert(id.to_string())
             {
-                return Err(ProviderError::invalid(format!(
-                    "two lifecycle rules have the id {id:?}"
-                )));
+                out.push(Invalid::at("rule", format!("two lifecycle rules have the id {id:?}")));
             }
             for t in r.get_list("transition").iter().chain(r.get_block("expiration")) {
                 if let Some(d) = t.get_str("date")
                     && DateTime::from_str(d, DateTimeFormat::DateTime).is_err()
                 {
-                    return Err(ProviderError::invalid(format!(
-                        "date {d:?} is not an RFC 3339 date (2024-01-01T00:00:00Z)"
-                    )));
+                    out.push(Invalid::at(
+                        "rule",
+                        format!("date {d:?} is not an RFC 3339 date (2024-01-01T00:00:00Z)"),
+                    ));
                 }
             }
         }
-        Ok(())
+        out
     }
 
     async fn read(&self, c: &AwsClient, prior: &Value) -> Result<Option<Value>> {

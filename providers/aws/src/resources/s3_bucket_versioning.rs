@@ -29,8 +29,14 @@ fn block() -> Block {
             "versioning_configuration",
             NestedBlock::list(
                 Block::new()
-                    .attr("status", Attribute::required(Type::String))
-                    .attr("mfa_delete", Attribute::optional_computed(Type::String)),
+                    .attr(
+                        "status",
+                        Attribute::required(Type::String).one_of(&["Enabled", "Suspended", "Disabled"]),
+                    )
+                    .attr(
+                        "mfa_delete",
+                        Attribute::optional_computed(Type::String).one_of(&["Enabled", "Disabled"]),
+                    ),
             )
             .min(1)
             .max(1),
@@ -163,13 +169,6 @@ impl ResourceType<AwsClient> for S3BucketVersioning {
             .planned
             .get_block("versioning_configuration")
             .and_then(|b| b.get_str("status"));
-        if let Some(s) = status
-            && !matches!(s, "Enabled" | "Suspended" | "Disabled")
-        {
-            return Err(ProviderError::invalid(format!(
-                "versioning_configuration.status must be Enabled, Suspended or Disabled, not {s:?}"
-            )));
-        }
         if let Some(prior) = req.prior {
             let before = prior
                 .get_block("versioning_configuration")

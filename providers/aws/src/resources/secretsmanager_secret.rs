@@ -21,7 +21,7 @@ use crate::values::{
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
+    Attribute, Block, Check, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
     TAG_LINEAGE, Type, Value, wait_for,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -31,16 +31,46 @@ pub struct SecretsmanagerSecret;
 /// Most values one `ListSecrets` filter takes.
 const LIST_BATCH: usize = 10;
 
+/// `Check::Fn` for `recovery_window_in_days`: 0 (delete at once) or 7–30.
+fn recovery_window(v: &Value) -> std::result::Result<(), String> {
+    match v.as_i64() {
+        Some(d) if d != 0 && !(7..=30).contains(&d) => Err(format!(
+            "recovery_window_in_days must be 0 or between 7 and 30, got {d}."
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn block() -> Block {
     Block::new()
         .id()
         .attr("arn", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
-        .attr("description", Attribute::optional(Type::String))
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(1, 512))
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(1, 486))
+                .conflicts_with(&["name"]),
+        )
+        .attr(
+            "description",
+            Attribute::optional(Type::String).check(Check::Length(0, 2048)),
+        )
         .attr("kms_key_id", Attribute::optional(Type::String))
         .attr("policy", Attribute::optional_computed(Type::String).json())
-        .attr("recovery_window_in_days", Attribute::optional(Type::Number).default(30))
+        .attr(
+            "recovery_window_in_days",
+            Attribute::optional(Type::Number)
+                .default(30)
+                .check(Check::Fn(recovery_window)),
+        )
         .attr(
             "force_overwrite_replica_secret",
             Attribute::optional(Type::Bool).default(false),
@@ -294,14 +324,6 @@ impl ResourceType<AwsClient> for SecretsmanagerSecret {
         {
             return Err(ProviderError::invalid(
                 "\"name\" and \"name_prefix\" cannot both be set",
-            ));
-        }
-        if let Some(days) = req.planned.get_i64("recovery_window_in_days")
-            && days != 0
-            && !(7..=30).contains(&days)
-        {
-            return Err(ProviderError::invalid(
-                "recovery_window_in_days must be 0 or between 7 and 30",
             ));
         }
         Ok(())

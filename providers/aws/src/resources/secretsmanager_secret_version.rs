@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use aws_sdk_secretsmanager::primitives::Blob;
 use aws_smithy_types::base64;
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
+    Attribute, Block, Check, Invalid, OpContext, ProviderError, ResourceType, Result, Schema, Type, Value,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -25,6 +25,14 @@ const CURRENT: &str = "AWSCURRENT";
 /// Most secrets one `BatchGetSecretValue` call takes.
 const BATCH: usize = 20;
 
+/// `Check::Fn` for `secret_binary`: base64 text (the value itself is never shown).
+fn base64_text(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(b) if base64::decode(b).is_err() => Err("secret_binary must be base64-encoded.".to_string()),
+        _ => Ok(()),
+    }
+}
+
 fn block() -> Block {
     Block::new()
         .id()
@@ -32,11 +40,18 @@ fn block() -> Block {
         .attr("secret_id", Attribute::required(Type::String).force_new())
         .attr(
             "secret_string",
-            Attribute::optional(Type::String).sensitive().force_new(),
+            Attribute::optional(Type::String)
+                .sensitive()
+                .force_new()
+                .conflicts_with(&["secret_binary"]),
         )
         .attr(
             "secret_binary",
-            Attribute::optional(Type::String).sensitive().force_new(),
+            Attribute::optional(Type::String)
+                .sensitive()
+                .force_new()
+                .check(Check::Fn(base64_text))
+                .conflicts_with(&["secret_string"]),
         )
         .attr("version_id", Attribute::computed(Type::String))
         .attr("version_stages", Attribute::optional_computed(Type::string_set()))
@@ -240,19 +255,15 @@ impl ResourceType<AwsClient> for SecretsmanagerSecretVersion {
         Schema::new(block())
     }
 
-    fn plan(&self, _c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
-        let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
         if set("secret_string") && set("secret_binary") {
-            return Err(ProviderError::invalid(
+            return vec![Invalid::at(
+                "secret_binary",
                 "only one of secret_string or secret_binary may be set",
-            ));
+            )];
         }
-        if let Some(b) = req.config.get_str("secret_binary")
-            && base64::decode(b).is_err()
-        {
-            return Err(ProviderError::invalid("secret_binary must be base64-encoded"));
-        }
-        Ok(())
+        Vec::new()
     }
 
     async fn read(&self, c: &AwsClient, prior: &Value) -> Result<Option<Value>> {

@@ -21,8 +21,8 @@ use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Type, SecurityGroup as Ec2Group, UserIdGroupPair,
 };
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value, wait_for,
+    Attribute, Block, Check, Invalid, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result,
+    Schema, Timeouts, Type, Value, wait_for,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -32,15 +32,33 @@ const DEFAULT_DESCRIPTION: &str = "Managed by Terraform";
 
 fn rule_block() -> Block {
     Block::new()
-        .attr("from_port", Attribute::required(Type::Number))
-        .attr("to_port", Attribute::required(Type::Number))
-        .attr("protocol", Attribute::required(Type::String))
-        .attr("cidr_blocks", Attribute::optional(Type::string_list()))
-        .attr("ipv6_cidr_blocks", Attribute::optional(Type::string_list()))
+        .attr(
+            "from_port",
+            Attribute::required(Type::Number).check(Check::IntRange(-1, 65535)),
+        )
+        .attr(
+            "to_port",
+            Attribute::required(Type::Number).check(Check::IntRange(-1, 65535)),
+        )
+        .attr(
+            "protocol",
+            Attribute::required(Type::String).check(Check::Fn(crate::values::ip_protocol)),
+        )
+        .attr(
+            "cidr_blocks",
+            Attribute::optional(Type::string_list()).check(Check::Fn(crate::values::ipv4_cidr_any)),
+        )
+        .attr(
+            "ipv6_cidr_blocks",
+            Attribute::optional(Type::string_list()).check(Check::Fn(crate::values::ipv6_cidr_any)),
+        )
         .attr("prefix_list_ids", Attribute::optional(Type::string_list()))
         .attr("security_groups", Attribute::optional(Type::string_set()))
         .attr("self", Attribute::optional(Type::Bool).default(false))
-        .attr("description", Attribute::optional(Type::String))
+        .attr(
+            "description",
+            Attribute::optional(Type::String).check(Check::Length(0, 255)),
+        )
 }
 
 fn block() -> Block {
@@ -48,8 +66,20 @@ fn block() -> Block {
         .id()
         .attr("arn", Attribute::computed(Type::String))
         .attr("owner_id", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
-        .attr("name_prefix", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(0, 255))
+                .conflicts_with(&["name_prefix"]),
+        )
+        .attr(
+            "name_prefix",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Length(0, 100))
+                .conflicts_with(&["name"]),
+        )
         .attr(
             "description",
             Attribute::optional(Type::String)
@@ -479,6 +509,23 @@ impl ResourceType<AwsClient> for SecurityGroup {
         Schema::new(block()).timeouts(Timeouts::minutes(10, 20, 15))
     }
 
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        for key in ["ingress", "egress"] {
+            for r in config.get_list(key) {
+                let Some(protocol) = r.get_str("protocol") else {
+                    continue;
+                };
+                if let Some(problem) =
+                    crate::values::rule_ports_problem(protocol, r.get_i64("from_port"), r.get_i64("to_port"), true)
+                {
+                    out.push(Invalid::at(key, format!("{key} rule: {problem}")));
+                }
+            }
+        }
+        out
+    }
+
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         if !req.config.get("name").is_none_or(Value::is_null)
@@ -674,5 +721,68 @@ mod tests {
         let a = Atom::new("all", 0, 0, Source::Cidr("0.0.0.0/0".into()), None);
         let b = Atom::new("-1", -1, -1, Source::Cidr("0.0.0.0/0".into()), Some(""));
         assert_eq!(a, b);
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    fn rule_check(name: &str, v: Value) -> std::result::Result<(), String> {
+        let s = SecurityGroup.schema();
+        s.block.blocks["ingress"].block.attributes[name]
+            .check
+            .unwrap()
+            .check(&v)
+    }
+
+    fn config(protocol: &str, from: i64, to: i64) -> Value {
+        Value::map([(
+            "ingress",
+            Value::set(vec![Value::map([
+                ("protocol", Value::from(protocol)),
+                ("from_port", Value::int(from)),
+                ("to_port", Value::int(to)),
+                ("cidr_blocks", Value::string_list(["0.0.0.0/0"])),
+            ])]),
+        )])
+    }
+
+    #[test]
+    fn ports_protocols_and_cidrs() {
+        assert!(rule_check("from_port", Value::int(70000)).is_err());
+        assert!(rule_check("to_port", Value::int(443)).is_ok());
+        assert!(rule_check("from_port", Value::int(-1)).is_ok());
+        assert!(rule_check("protocol", Value::from("tcp")).is_ok());
+        assert!(rule_check("protocol", Value::from("-1")).is_ok());
+        assert!(rule_check("protocol", Value::from("300")).is_err());
+        let e = rule_check("protocol", Value::from("tpc")).unwrap_err();
+        assert!(e.contains("Did you mean \"tcp\""), "{e}");
+        for bad in ["10.9.0.0/33", "10.9.0.300/16", "0.0.0.0/99"] {
+            assert!(rule_check("cidr_blocks", Value::from(bad)).is_err(), "{bad}");
+        }
+        assert!(rule_check("cidr_blocks", Value::from("10.0.0.1/16")).is_ok());
+        assert!(rule_check("ipv6_cidr_blocks", Value::from("::/0")).is_ok());
+        assert!(rule_check("ipv6_cidr_blocks", Value::from("10.0.0.0/8")).is_err());
+    }
+
+    #[test]
+    fn rules_between_arguments() {
+        assert!(SecurityGroup.validate(&config("tcp", 443, 443)).is_empty());
+        assert!(SecurityGroup.validate(&config("-1", 0, 0)).is_empty());
+        assert!(SecurityGroup.validate(&config("icmp", 8, 0)).is_empty());
+        let e = SecurityGroup.validate(&config("-1", 0, 65535));
+        assert!(e[0].message.contains("must both be 0"), "{e:?}");
+        let e = SecurityGroup.validate(&config("tcp", 8080, 80));
+        assert!(e[0].message.contains("greater than to_port"), "{e:?}");
+        let unknown = Value::map([(
+            "ingress",
+            Value::set(vec![Value::map([
+                ("protocol", Value::Unknown),
+                ("from_port", Value::int(1)),
+                ("to_port", Value::int(0)),
+            ])]),
+        )]);
+        assert!(SecurityGroup.validate(&unknown).is_empty());
     }
 }

@@ -20,8 +20,8 @@ use aws_sdk_ssm::types::{
     Parameter, ParameterMetadata, ParameterStringFilter, ParameterTier, ParameterType, ResourceTypeForTagging, Tag,
 };
 use infra_provider::{
-    Attribute, Block, OpContext, Path, PlanRequest, ProviderError, ResourceType, Result, Schema, TAG_ADDRESS,
-    TAG_LINEAGE, Type, Value,
+    Attribute, Block, Check, Invalid, OpContext, Path, PlanRequest, ProviderError, ResourceType, Result, Schema,
+    TAG_ADDRESS, TAG_LINEAGE, Type, Value,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,16 +47,48 @@ const REWRITING: &[&str] = &[
 fn block() -> Block {
     Block::new()
         .id()
-        .attr("name", Attribute::required(Type::String).force_new())
-        .attr("type", Attribute::required(Type::String))
-        .attr("value", Attribute::optional_computed(Type::String).sensitive())
-        .attr("insecure_value", Attribute::optional_computed(Type::String))
-        .attr("description", Attribute::optional(Type::String))
-        .attr("tier", Attribute::optional_computed(Type::String))
+        .attr(
+            "name",
+            Attribute::required(Type::String)
+                .force_new()
+                .check(Check::Length(1, 2048)),
+        )
+        .attr(
+            "type",
+            Attribute::required(Type::String).one_of(&["String", "StringList", "SecureString"]),
+        )
+        .attr(
+            "value",
+            Attribute::optional_computed(Type::String)
+                .sensitive()
+                .conflicts_with(&["insecure_value"]),
+        )
+        .attr(
+            "insecure_value",
+            Attribute::optional_computed(Type::String).conflicts_with(&["value"]),
+        )
+        .attr(
+            "description",
+            Attribute::optional(Type::String).check(Check::Length(0, 1024)),
+        )
+        .attr(
+            "tier",
+            Attribute::optional_computed(Type::String).one_of(&["Standard", "Advanced", "Intelligent-Tiering"]),
+        )
         .attr("key_id", Attribute::optional_computed(Type::String))
         .attr("overwrite", Attribute::optional(Type::Bool))
-        .attr("data_type", Attribute::optional_computed(Type::String).force_new())
-        .attr("allowed_pattern", Attribute::optional(Type::String))
+        .attr(
+            "data_type",
+            Attribute::optional_computed(Type::String).force_new().one_of(&[
+                "text",
+                "aws:ec2:image",
+                "aws:ssm:integration",
+            ]),
+        )
+        .attr(
+            "allowed_pattern",
+            Attribute::optional(Type::String).check(Check::Length(0, 1024)),
+        )
         .attr("arn", Attribute::optional_computed(Type::String))
         .attr("version", Attribute::computed(Type::Number))
         .tags()
@@ -302,20 +334,34 @@ impl ResourceType<AwsClient> for SsmParameter {
         Schema::new(block())
     }
 
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
+        let mut out = Vec::new();
+        match (set("value"), set("insecure_value")) {
+            (true, true) => out.push(Invalid::at(
+                "insecure_value",
+                "only one of value or insecure_value may be set",
+            )),
+            (false, false) => out.push(Invalid::new("one of value or insecure_value must be set")),
+            _ => {}
+        }
+        if config.get_str("type") == Some("SecureString") && set("insecure_value") {
+            out.push(Invalid::at(
+                "insecure_value",
+                "insecure_value cannot be used with type = SecureString",
+            ));
+        }
+        out
+    }
+
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
-        match (set("value"), set("insecure_value")) {
-            (true, true) => return Err(ProviderError::invalid("only one of value or insecure_value may be set")),
-            (false, false) => return Err(ProviderError::invalid("one of value or insecure_value must be set")),
-            // A read puts the value in one attribute only.
-            (true, false) => req.planned.set_attr("insecure_value", Value::Null),
-            (false, true) => req.planned.set_attr("value", Value::Null),
-        }
-        if req.config.get_str("type") == Some("SecureString") && set("insecure_value") {
-            return Err(ProviderError::invalid(
-                "insecure_value cannot be used with type = SecureString",
-            ));
+        // A read puts the value in one attribute only (validate made sure exactly one is set).
+        if set("value") {
+            req.planned.set_attr("insecure_value", Value::Null);
+        } else {
+            req.planned.set_attr("value", Value::Null);
         }
         if let Some(prior) = req.prior {
             // Advanced parameters cannot go back to the standard tier.
@@ -448,6 +494,48 @@ mod tests {
         assert_eq!(
             name_from_import_id("arn:aws:ssm:us-east-1:123456789012:parameter/plain"),
             "plain"
+        );
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    fn attr_check(name: &str, v: Value) -> std::result::Result<(), String> {
+        let s = SsmParameter.schema();
+        s.block.attributes[name].check.unwrap().check(&v)
+    }
+
+    #[test]
+    fn enums_are_checked_with_a_hint() {
+        let e = attr_check("type", Value::string("Strng")).unwrap_err();
+        assert!(e.contains("Did you mean \"String\""), "{e}");
+        assert!(attr_check("type", Value::string("SecureString")).is_ok());
+        assert!(attr_check("type", Value::Unknown).is_ok());
+        let e = attr_check("tier", Value::string("advanced")).unwrap_err();
+        assert!(e.contains("Did you mean \"Advanced\""), "{e}");
+        assert!(attr_check("data_type", Value::string("aws:ec2:image")).is_ok());
+        let s = SsmParameter.schema();
+        assert_eq!(s.block.attributes["value"].conflicts_with, &["insecure_value"]);
+    }
+
+    #[test]
+    fn value_or_insecure_value() {
+        let cfg = |pairs: Vec<(&str, Value)>| Value::map(pairs);
+        let good = cfg(vec![("type", Value::from("String")), ("value", Value::from("x"))]);
+        assert!(SsmParameter.validate(&good).is_empty());
+        let unknown = cfg(vec![("type", Value::Unknown), ("value", Value::Unknown)]);
+        assert!(SsmParameter.validate(&unknown).is_empty());
+        let none = cfg(vec![("type", Value::from("String"))]);
+        assert_eq!(SsmParameter.validate(&none).len(), 1);
+        let secure = cfg(vec![
+            ("type", Value::from("SecureString")),
+            ("insecure_value", Value::from("x")),
+        ]);
+        assert_eq!(
+            SsmParameter.validate(&secure)[0].attribute.as_deref(),
+            Some("insecure_value")
         );
     }
 }

@@ -14,8 +14,8 @@ use crate::values::{
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, HostnameType, ResourceType as Ec2Type, Subnet as Ec2Subnet};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
-    wait_for,
+    Attribute, Block, Check, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type,
+    Value, wait_for,
 };
 use std::collections::HashMap;
 
@@ -26,7 +26,12 @@ fn block() -> Block {
         .id()
         .attr("arn", Attribute::computed(Type::String))
         .attr("vpc_id", Attribute::required(Type::String).force_new())
-        .attr("cidr_block", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "cidr_block",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Ipv4Cidr),
+        )
         .attr(
             "availability_zone",
             Attribute::optional_computed(Type::String).force_new(),
@@ -52,7 +57,10 @@ fn block() -> Block {
         )
         .attr("ipv4_ipam_pool_id", Attribute::optional(Type::String).force_new())
         .attr("ipv4_netmask_length", Attribute::optional(Type::Number).force_new())
-        .attr("ipv6_cidr_block", Attribute::optional_computed(Type::String))
+        .attr(
+            "ipv6_cidr_block",
+            Attribute::optional_computed(Type::String).check(Check::Ipv6Cidr),
+        )
         .attr("ipv6_cidr_block_association_id", Attribute::computed(Type::String))
         .attr("ipv6_ipam_pool_id", Attribute::optional(Type::String).force_new())
         .attr(
@@ -69,7 +77,7 @@ fn block() -> Block {
         .attr("owner_id", Attribute::computed(Type::String))
         .attr(
             "private_dns_hostname_type_on_launch",
-            Attribute::optional_computed(Type::String),
+            Attribute::optional_computed(Type::String).one_of(&["ip-name", "resource-name"]),
         )
         .tags()
 }

@@ -20,7 +20,8 @@ use crate::values::{
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType as Ec2Type, Tenancy, VpcAttributeName, VpcTenancy};
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Type, Value, wait_for,
+    Attribute, Block, Check, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Type, Value,
+    wait_for,
 };
 use std::collections::HashMap;
 
@@ -32,14 +33,43 @@ fn block() -> Block {
     Block::new()
         .id()
         .attr("arn", Attribute::computed(Type::String))
-        .attr("cidr_block", Attribute::optional_computed(Type::String).force_new())
-        .attr("instance_tenancy", Attribute::optional(Type::String).default("default"))
+        .attr(
+            "cidr_block",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Ipv4Cidr)
+                .conflicts_with(&["ipv4_netmask_length"]),
+        )
+        .attr(
+            "instance_tenancy",
+            Attribute::optional(Type::String)
+                .default("default")
+                .one_of(&["default", "dedicated"]),
+        )
         .attr("ipv4_ipam_pool_id", Attribute::optional(Type::String).force_new())
-        .attr("ipv4_netmask_length", Attribute::optional(Type::Number).force_new())
-        .attr("assign_generated_ipv6_cidr_block", Attribute::optional(Type::Bool))
-        .attr("ipv6_cidr_block", Attribute::optional_computed(Type::String))
-        .attr("ipv6_ipam_pool_id", Attribute::optional(Type::String))
-        .attr("ipv6_netmask_length", Attribute::optional(Type::Number))
+        .attr(
+            "ipv4_netmask_length",
+            Attribute::optional(Type::Number)
+                .force_new()
+                .check(Check::IntRange(16, 28))
+                .conflicts_with(&["cidr_block"]),
+        )
+        .attr(
+            "assign_generated_ipv6_cidr_block",
+            Attribute::optional(Type::Bool).conflicts_with(&["ipv6_ipam_pool_id"]),
+        )
+        .attr(
+            "ipv6_cidr_block",
+            Attribute::optional_computed(Type::String).check(Check::Ipv6Cidr),
+        )
+        .attr(
+            "ipv6_ipam_pool_id",
+            Attribute::optional(Type::String).conflicts_with(&["assign_generated_ipv6_cidr_block"]),
+        )
+        .attr(
+            "ipv6_netmask_length",
+            Attribute::optional(Type::Number).check(Check::IntOneOf(&[44, 48, 52, 56, 60])),
+        )
         .attr(
             "ipv6_cidr_block_network_border_group",
             Attribute::optional_computed(Type::String),
@@ -506,5 +536,26 @@ impl ResourceType<AwsClient> for Vpc {
             Some(id) => read_one(c, id, planned).await,
             None => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    #[test]
+    fn network_cidrs() {
+        let s = Vpc.schema();
+        let cidr = s.block.attributes["cidr_block"].check.unwrap();
+        assert!(cidr.check(&Value::from("10.20.0.0/16")).is_ok());
+        for bad in ["10.9.0.0/33", "10.9.0.300/16", "0.0.0.0/99", "10.0.0.1/16"] {
+            assert!(cidr.check(&Value::from(bad)).is_err(), "{bad}");
+        }
+        let v6 = s.block.attributes["ipv6_cidr_block"].check.unwrap();
+        assert!(v6.check(&Value::from("2001:db8::/56")).is_ok());
+        assert!(v6.check(&Value::from("2001:db8::/129")).is_err());
+        let tenancy = s.block.attributes["instance_tenancy"].check.unwrap();
+        let e = tenancy.check(&Value::from("dedicatd")).unwrap_err();
+        assert!(e.contains("Did you mean \"dedicated\""), "{e}");
     }
 }

@@ -33,9 +33,21 @@ use std::collections::{BTreeSet, HashMap};
 
 pub struct VpcEndpoint;
 
+/// Endpoint types.
+const VPC_ENDPOINT_TYPES: &[&str] = &[
+    "Gateway",
+    "Interface",
+    "GatewayLoadBalancer",
+    "Resource",
+    "ServiceNetwork",
+];
+
 fn dns_options_block() -> Block {
     Block::new()
-        .attr("dns_record_ip_type", Attribute::optional_computed(Type::String))
+        .attr(
+            "dns_record_ip_type",
+            Attribute::optional_computed(Type::String).one_of(&["ipv4", "dualstack", "service-defined", "ipv6"]),
+        )
         .attr(
             "private_dns_only_for_inbound_resolver_endpoint",
             Attribute::optional_computed(Type::Bool),
@@ -56,7 +68,10 @@ fn block() -> Block {
             ]))),
         )
         .block("dns_options", NestedBlock::list(dns_options_block()).max(1).computed())
-        .attr("ip_address_type", Attribute::optional_computed(Type::String))
+        .attr(
+            "ip_address_type",
+            Attribute::optional_computed(Type::String).one_of(&["ipv4", "dualstack", "ipv6"]),
+        )
         .attr("network_interface_ids", Attribute::computed(Type::string_set()))
         .attr("owner_id", Attribute::computed(Type::String))
         .attr("policy", Attribute::optional_computed(Type::String).json())
@@ -70,7 +85,10 @@ fn block() -> Block {
         .attr("subnet_ids", Attribute::optional_computed(Type::string_set()))
         .attr(
             "vpc_endpoint_type",
-            Attribute::optional(Type::String).default("Gateway").force_new(),
+            Attribute::optional(Type::String)
+                .default("Gateway")
+                .force_new()
+                .one_of(VPC_ENDPOINT_TYPES),
         )
         .attr("vpc_id", Attribute::required(Type::String).force_new())
         .tags()
@@ -359,14 +377,7 @@ impl ResourceType<AwsClient> for VpcEndpoint {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         if let Some(t) = req.planned.get_str("vpc_endpoint_type")
-            && ![
-                "Gateway",
-                "Interface",
-                "GatewayLoadBalancer",
-                "Resource",
-                "ServiceNetwork",
-            ]
-            .contains(&t)
+            && !VPC_ENDPOINT_TYPES.contains(&t)
         {
             return Err(ProviderError::invalid(format!("unknown vpc_endpoint_type {t:?}")));
         }

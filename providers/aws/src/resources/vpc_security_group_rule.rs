@@ -18,7 +18,8 @@ use aws_sdk_ec2::types::{
     SecurityGroupRuleRequest, SecurityGroupRuleUpdate, UserIdGroupPair,
 };
 use infra_provider::{
-    Attribute, Block, OpContext, Path, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
+    Attribute, Block, Check, Invalid, OpContext, Path, PlanRequest, ProviderError, ResourceType, Result, Schema, Type,
+    Value,
 };
 use std::collections::HashMap;
 
@@ -53,14 +54,46 @@ fn block() -> Block {
         .attr("arn", Attribute::computed(Type::String))
         .attr("security_group_rule_id", Attribute::computed(Type::String))
         .attr("security_group_id", Attribute::required(Type::String).force_new())
-        .attr("ip_protocol", Attribute::required(Type::String))
-        .attr("from_port", Attribute::optional(Type::Number))
-        .attr("to_port", Attribute::optional(Type::Number))
-        .attr("cidr_ipv4", Attribute::optional(Type::String))
-        .attr("cidr_ipv6", Attribute::optional(Type::String))
-        .attr("prefix_list_id", Attribute::optional(Type::String))
-        .attr("referenced_security_group_id", Attribute::optional(Type::String))
-        .attr("description", Attribute::optional(Type::String))
+        .attr(
+            "ip_protocol",
+            Attribute::required(Type::String).check(Check::Fn(crate::values::ip_protocol)),
+        )
+        .attr(
+            "from_port",
+            Attribute::optional(Type::Number).check(Check::IntRange(-1, 65535)),
+        )
+        .attr(
+            "to_port",
+            Attribute::optional(Type::Number).check(Check::IntRange(-1, 65535)),
+        )
+        .attr(
+            "cidr_ipv4",
+            Attribute::optional(Type::String)
+                .check(Check::Fn(crate::values::ipv4_cidr_any))
+                .conflicts_with(&["cidr_ipv6", "prefix_list_id", "referenced_security_group_id"]),
+        )
+        .attr(
+            "cidr_ipv6",
+            Attribute::optional(Type::String)
+                .check(Check::Fn(crate::values::ipv6_cidr_any))
+                .conflicts_with(&["cidr_ipv4", "prefix_list_id", "referenced_security_group_id"]),
+        )
+        .attr(
+            "prefix_list_id",
+            Attribute::optional(Type::String).conflicts_with(&[
+                "cidr_ipv4",
+                "cidr_ipv6",
+                "referenced_security_group_id",
+            ]),
+        )
+        .attr(
+            "referenced_security_group_id",
+            Attribute::optional(Type::String).conflicts_with(&["cidr_ipv4", "cidr_ipv6", "prefix_list_id"]),
+        )
+        .attr(
+            "description",
+            Attribute::optional(Type::String).check(Check::Length(0, 255)),
+        )
         .tags()
 }
 
@@ -214,22 +247,33 @@ impl ResourceType<AwsClient> for VpcSecurityGroupRule {
         Schema::new(block())
     }
 
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        // Unknown counts as set: it is a value, only not known yet.
+        let n = SOURCES
+            .iter()
+            .filter(|s| config.get(s).is_some_and(|x| !x.is_null()))
+            .count();
+        if n != 1 {
+            out.push(Invalid::new(
+                "exactly one of cidr_ipv4, cidr_ipv6, prefix_list_id or referenced_security_group_id must be set",
+            ));
+        }
+        if let Some(protocol) = config.get_str("ip_protocol")
+            && let Some(problem) = crate::values::rule_ports_problem(
+                protocol,
+                config.get_i64("from_port"),
+                config.get_i64("to_port"),
+                false,
+            )
+        {
+            out.push(Invalid::at("from_port", problem));
+        }
+        out
+    }
+
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
-        if SOURCES
-            .iter()
-            .all(|s| !req.planned.get(s).is_some_and(Value::is_unknown))
-        {
-            let n = SOURCES
-                .iter()
-                .filter(|s| req.planned.get(s).is_some_and(|x| !x.is_null()))
-                .count();
-            if n != 1 {
-                return Err(ProviderError::invalid(
-                    "exactly one of cidr_ipv4, cidr_ipv6, prefix_list_id or referenced_security_group_id must be set",
-                ));
-            }
-        }
         if let Some(prior) = req.prior {
             // "6" and "tcp" are the same protocol: keep the state's spelling.
             if let (Some(old), Some(new)) = (prior.get_str("ip_protocol"), req.planned.get_str("ip_protocol"))

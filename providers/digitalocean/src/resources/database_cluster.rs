@@ -16,29 +16,73 @@ use crate::client::Client;
 use crate::util::{self, changed, ctx_tag, id_of, jnum, jstr, object, user_tags};
 use async_trait::async_trait;
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
-    Type, Value, wait_for,
+    Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
+    Timeouts, Type, Value, wait_for,
 };
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 
 pub struct DatabaseCluster;
 
+/// `Check::Fn` for the maintenance window `hour`: `HH:MM` or `HH:MM:SS` (UTC).
+fn hour_of_day(v: &Value) -> std::result::Result<(), String> {
+    let Some(s) = v.as_str() else { return Ok(()) };
+    let parts: Vec<&str> = s.split(':').collect();
+    let limits = [24, 60, 60];
+    let ok = (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .zip(limits)
+            .all(|(p, max)| p.len() == 2 && p.parse::<u32>().is_ok_and(|n| n < max));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a time of day like \"03:00\" or \"03:00:00\", got {s:?}."
+        ))
+    }
+}
+
 fn maintenance_block() -> Block {
     Block::new()
-        .attr("day", Attribute::required(Type::String))
-        .attr("hour", Attribute::required(Type::String))
+        .attr(
+            "day",
+            Attribute::required(Type::String).check(Check::OneOfIgnoreCase(&[
+                "monday",
+                "tuesday",
+                "wednesday",
+                "thursday",
+                "friday",
+                "saturday",
+                "sunday",
+            ])),
+        )
+        .attr("hour", Attribute::required(Type::String).check(Check::Fn(hour_of_day)))
 }
 
 fn block() -> Block {
     Block::new()
         .id()
         .attr("name", Attribute::required(Type::String).force_new())
-        .attr("engine", Attribute::required(Type::String).force_new())
+        .attr(
+            "engine",
+            Attribute::required(Type::String).force_new().one_of(&[
+                "pg",
+                "mysql",
+                "redis",
+                "valkey",
+                "mongodb",
+                "kafka",
+                "opensearch",
+            ]),
+        )
         .attr("version", Attribute::optional(Type::String))
         .attr("size", Attribute::required(Type::String))
         .attr("region", Attribute::required(Type::String).case_insensitive())
-        .attr("node_count", Attribute::required(Type::Number))
+        .attr(
+            "node_count",
+            Attribute::required(Type::Number).check(Check::IntRange(1, i32::MAX as i64)),
+        )
         .block("maintenance_window", NestedBlock::list(maintenance_block()).max(1))
         .attr(
             "private_network_uuid",
@@ -367,5 +411,31 @@ impl ResourceType<Client> for DatabaseCluster {
         let id = c.get("id").and_then(Json::as_str).unwrap_or("").to_string();
         let c = wait_online(client, ctx, &id, "database cluster online", |_| true).await?;
         Ok(Some(to_value(&c, planned)))
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    #[test]
+    fn engines_and_windows() {
+        let s = DatabaseCluster.schema();
+        let engine = s.block.attributes["engine"].check.unwrap();
+        assert!(engine.check(&Value::from("pg")).is_ok());
+        let e = engine.check(&Value::from("mysq")).unwrap_err();
+        assert!(e.contains("Did you mean \"mysql\""), "{e}");
+        let w = &s.block.blocks["maintenance_window"].block.attributes;
+        assert!(w["day"].check.unwrap().check(&Value::from("Sunday")).is_ok());
+        assert!(w["day"].check.unwrap().check(&Value::from("sundae")).is_err());
+        assert!(w["hour"].check.unwrap().check(&Value::from("03:00:00")).is_ok());
+        assert!(w["hour"].check.unwrap().check(&Value::from("25:00")).is_err());
+        assert!(
+            s.block.attributes["node_count"]
+                .check
+                .unwrap()
+                .check(&Value::int(0))
+                .is_err()
+        );
     }
 }

@@ -10,7 +10,8 @@ use crate::client::Client;
 use crate::util::{enc, jstr, object};
 use async_trait::async_trait;
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
+    Attribute, Block, Invalid, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type,
+    Value,
 };
 use serde_json::{Value as Json, json};
 
@@ -20,7 +21,7 @@ const RULE_TYPES: &[&str] = &["ip_addr", "droplet", "k8s", "tag", "app"];
 
 fn rule_block() -> Block {
     Block::new()
-        .attr("type", Attribute::required(Type::String))
+        .attr("type", Attribute::required(Type::String).one_of(RULE_TYPES))
         .attr("value", Attribute::required(Type::String))
         .attr("uuid", Attribute::computed(Type::String))
         .attr("created_at", Attribute::computed(Type::String))
@@ -95,18 +96,21 @@ impl ResourceType<Client> for DatabaseFirewall {
         Schema::new(block())
     }
 
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        config
+            .get_list("rule")
+            .iter()
+            .filter(|r| r.get_str("type") == Some("ip_addr"))
+            .filter_map(|r| r.get("value").map(super::firewall::ip_or_cidr))
+            .filter_map(std::result::Result::err)
+            .map(|e| Invalid::at("rule", format!("an ip_addr rule's value: {e}")))
+            .collect()
+    }
+
     fn plan(&self, _client: &Client, req: &mut PlanRequest<'_>) -> Result<()> {
         let prior_rules: Vec<Value> = req.prior.map(|p| p.get_list("rule").to_vec()).unwrap_or_default();
         let mut rules = Vec::new();
         for r in req.planned.get_list("rule") {
-            if let Some(t) = r.get_str("type")
-                && !RULE_TYPES.contains(&t)
-            {
-                return Err(ProviderError::invalid(format!(
-                    "digitalocean_database_firewall: rule type {t:?} is not one of {}",
-                    RULE_TYPES.join(", ")
-                )));
-            }
             let same = prior_rules
                 .iter()
                 .find(|p| p.get("type") == r.get("type") && p.get("value") == r.get("value"));

@@ -19,7 +19,12 @@ fn block() -> Block {
         .id()
         .attr("cluster_id", Attribute::required(Type::String).force_new())
         .attr("name", Attribute::required(Type::String).force_new())
-        .attr("mysql_auth_plugin", Attribute::optional(Type::String).force_new())
+        .attr(
+            "mysql_auth_plugin",
+            Attribute::optional(Type::String)
+                .force_new()
+                .one_of(&["mysql_native_password", "caching_sha2_password"]),
+        )
         .attr("role", Attribute::computed(Type::String))
         .attr("password", Attribute::computed(Type::String).sensitive())
 }

@@ -16,8 +16,8 @@ use crate::client::Client;
 use crate::util::{self, changed, ctx_tag, id_of, jnum, jstr, object, user_tags};
 use async_trait::async_trait;
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, Path, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
-    Timeouts, Type, Value, wait_for,
+    Attribute, Block, Check, Invalid, NestedBlock, OpContext, Path, PlanRequest, Poll, ProviderError, ResourceType,
+    Result, Schema, Timeouts, Type, Value, wait_for,
 };
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
@@ -53,9 +53,15 @@ fn block() -> Block {
             "backup_policy",
             NestedBlock::list(
                 Block::new()
-                    .attr("plan", Attribute::optional(Type::String))
-                    .attr("weekday", Attribute::optional(Type::String))
-                    .attr("hour", Attribute::optional(Type::Number)),
+                    .attr("plan", Attribute::optional(Type::String).one_of(&["daily", "weekly"]))
+                    .attr(
+                        "weekday",
+                        Attribute::optional(Type::String).one_of(&["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]),
+                    )
+                    .attr(
+                        "hour",
+                        Attribute::optional(Type::Number).check(Check::IntOneOf(&[0, 4, 8, 12, 16, 20])),
+                    ),
             )
             .max(1),
         )
@@ -315,38 +321,20 @@ impl ResourceType<Client> for Droplet {
         })
     }
 
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        if !config.get_list("backup_policy").is_empty() && config.get_bool("backups") == Some(false) {
+            return vec![Invalid::at(
+                "backup_policy",
+                "backup_policy can only be set when backups are enabled",
+            )];
+        }
+        Vec::new()
+    }
+
     fn plan(&self, _client: &Client, req: &mut PlanRequest<'_>) -> Result<()> {
         for k in ["region", "size"] {
             if let Some(s) = req.planned.get_str(k).map(str::to_lowercase) {
                 req.planned.set_attr(k, Value::string(s));
-            }
-        }
-        if let Some(p) = req.planned.get_list("backup_policy").first() {
-            if req.planned.get_bool("backups") == Some(false) {
-                return Err(ProviderError::invalid(
-                    "digitalocean_droplet: backup_policy can only be set when backups are enabled",
-                ));
-            }
-            if let Some(plan) = p.get_str("plan")
-                && !["daily", "weekly"].contains(&plan)
-            {
-                return Err(ProviderError::invalid(format!(
-                    "digitalocean_droplet: backup_policy plan {plan:?} is not daily or weekly"
-                )));
-            }
-            if let Some(day) = p.get_str("weekday")
-                && !["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"].contains(&day)
-            {
-                return Err(ProviderError::invalid(format!(
-                    "digitalocean_droplet: backup_policy weekday {day:?} is not SUN..SAT"
-                )));
-            }
-            if let Some(hour) = p.get_i64("hour")
-                && !(0..=20).contains(&hour)
-            {
-                return Err(ProviderError::invalid(format!(
-                    "digitalocean_droplet: backup_policy hour {hour} is not between 0 and 20"
-                )));
             }
         }
         let Some(prior) = req.prior else { return Ok(()) };

@@ -15,7 +15,8 @@ use crate::client::Client;
 use crate::util::{changed_besides, id_of, jstr, object};
 use async_trait::async_trait;
 use infra_provider::{
-    Attribute, Block, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
+    Attribute, Block, Check, Invalid, NestedBlock, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema,
+    Type, Value,
 };
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
@@ -31,17 +32,74 @@ const TARGETS: &[(&str, &str, bool)] = &[
     ("tags", "tags", false),
 ];
 
+/// `Check::Fn` for a firewall address: an IPv4 or IPv6 address or CIDR block (`203.0.113.7`,
+/// `203.0.113.0/24`, `::/0`).
+pub(crate) fn ip_or_cidr(v: &Value) -> std::result::Result<(), String> {
+    let Some(s) = v.as_str() else { return Ok(()) };
+    let (addr, len) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s, None),
+    };
+    let max = match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => 32,
+        Ok(std::net::IpAddr::V6(_)) => 128,
+        Err(_) => {
+            return Err(format!(
+                "{s:?} is not an IP address or CIDR block, like \"203.0.113.7\" or \"203.0.113.0/24\"."
+            ));
+        }
+    };
+    match len {
+        Some(l) if !l.parse::<u32>().is_ok_and(|l| l <= max) || l.starts_with('+') => Err(format!(
+            "{s:?} is not a valid CIDR block: the prefix length must be between 0 and {max}."
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `Check::Fn` for `port_range`: `all`, a port (`"22"`) or a range (`"1-65535"`), ports 1–65535.
+fn port_range(v: &Value) -> std::result::Result<(), String> {
+    let Some(s) = v.as_str() else { return Ok(()) };
+    if s == "all" {
+        return Ok(());
+    }
+    let port = |p: &str| p.trim().parse::<u32>().ok().filter(|n| (1..=65535).contains(n));
+    let ok = match s.split_once('-') {
+        Some((a, b)) => matches!((port(a), port(b)), (Some(a), Some(b)) if a <= b),
+        None => port(s).is_some(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected \"all\", a port or a range of ports between 1 and 65535 like \"8000-8080\", got {s:?}."
+        ))
+    }
+}
+
 fn rule_block(prefix: &str) -> Block {
     let mut b = Block::new()
-        .attr("protocol", Attribute::required(Type::String))
-        .attr("port_range", Attribute::optional(Type::String));
+        .attr(
+            "protocol",
+            Attribute::required(Type::String).one_of(&["tcp", "udp", "icmp"]),
+        )
+        .attr(
+            "port_range",
+            Attribute::optional(Type::String).check(Check::Fn(port_range)),
+        );
     for (suffix, _, numeric) in TARGETS {
         let ty = if *numeric {
             Type::set(Type::Number)
         } else {
             Type::string_set()
         };
-        b = b.attr(&format!("{prefix}_{suffix}"), Attribute::optional(ty));
+        let a = Attribute::optional(ty);
+        let a = if *suffix == "addresses" {
+            a.check(Check::Fn(ip_or_cidr))
+        } else {
+            a
+        };
+        b = b.attr(&format!("{prefix}_{suffix}"), a);
     }
     b
 }
@@ -249,6 +307,23 @@ impl ResourceType<Client> for Firewall {
         Schema::new(block())
     }
 
+    fn validate(&self, config: &Value) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        for (key, side) in [("inbound_rule", "inbound"), ("outbound_rule", "outbound")] {
+            for r in config.get_list(key) {
+                if matches!(r.get_str("protocol"), Some("tcp" | "udp"))
+                    && r.get("port_range").is_none_or(Value::is_null)
+                {
+                    out.push(Invalid::at(
+                        key,
+                        format!("`port_range` of {side} rules is required if protocol is `tcp` or `udp`"),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     fn plan(&self, _client: &Client, req: &mut PlanRequest<'_>) -> Result<()> {
         let inbound = req.planned.get_list("inbound_rule").to_vec();
         let outbound = req.planned.get_list("outbound_rule").to_vec();
@@ -258,21 +333,6 @@ impl ResourceType<Client> for Firewall {
             return Err(ProviderError::invalid(
                 "digitalocean_firewall: at least one rule must be specified",
             ));
-        }
-        for (rules, side) in [(&inbound, "inbound"), (&outbound, "outbound")] {
-            for r in rules {
-                let protocol = r.get_str("protocol").unwrap_or("");
-                if !["tcp", "udp", "icmp"].contains(&protocol) && !r.get("protocol").is_some_and(Value::is_unknown) {
-                    return Err(ProviderError::invalid(format!(
-                        "digitalocean_firewall: protocol {protocol:?} is not tcp, udp or icmp"
-                    )));
-                }
-                if protocol != "icmp" && r.get("port_range").is_none_or(Value::is_null) {
-                    return Err(ProviderError::invalid(format!(
-                        "digitalocean_firewall: `port_range` of {side} rules is required if protocol is `tcp` or `udp`"
-                    )));
-                }
-            }
         }
         if let Some(prior) = req.prior
             && changed_besides(prior, req.planned, &["status", "pending_changes"])
@@ -339,5 +399,48 @@ impl ResourceType<Client> for Firewall {
         } else {
             None
         })
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    fn rule_check(name: &str, v: Value) -> std::result::Result<(), String> {
+        let s = Firewall.schema();
+        s.block.blocks["inbound_rule"].block.attributes[name]
+            .check
+            .unwrap()
+            .check(&v)
+    }
+
+    #[test]
+    fn protocols_ports_and_addresses() {
+        let e = rule_check("protocol", Value::from("tcpp")).unwrap_err();
+        assert!(e.contains("Did you mean \"tcp\""), "{e}");
+        assert!(rule_check("protocol", Value::from("icmp")).is_ok());
+        for ok in ["22", "1-65535", "all"] {
+            assert!(rule_check("port_range", Value::from(ok)).is_ok(), "{ok}");
+        }
+        for bad in ["70000", "80-22", "0-70000", "http"] {
+            assert!(rule_check("port_range", Value::from(bad)).is_err(), "{bad}");
+        }
+        for ok in ["0.0.0.0/0", "::/0", "203.0.113.0/24", "198.51.100.7/32", "198.51.100.7"] {
+            assert!(rule_check("source_addresses", Value::from(ok)).is_ok(), "{ok}");
+        }
+        for bad in ["10.9.0.0/33", "10.9.0.300/16", "0.0.0.0/99", "::/129", "example.com"] {
+            assert!(rule_check("source_addresses", Value::from(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tcp_needs_a_port_range() {
+        let cfg = |rule: Value| Value::map([("inbound_rule", Value::set(vec![rule]))]);
+        let tcp = Value::map([("protocol", Value::from("tcp"))]);
+        assert_eq!(Firewall.validate(&cfg(tcp)).len(), 1);
+        let icmp = Value::map([("protocol", Value::from("icmp"))]);
+        assert!(Firewall.validate(&cfg(icmp)).is_empty());
+        let good = Value::map([("protocol", Value::from("tcp")), ("port_range", Value::from("22"))]);
+        assert!(Firewall.validate(&cfg(good)).is_empty());
     }
 }

@@ -13,8 +13,8 @@ use crate::client::Client;
 use crate::util::{changed, changed_besides, id_of, jnum, jstr, object};
 use async_trait::async_trait;
 use infra_provider::{
-    Attribute, Block, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type, Value,
-    wait_for,
+    Attribute, Block, Check, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts, Type,
+    Value, wait_for,
 };
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
@@ -25,10 +25,25 @@ pub struct Project;
 fn block() -> Block {
     Block::new()
         .id()
-        .attr("name", Attribute::required(Type::String))
-        .attr("description", Attribute::optional(Type::String).default(""))
-        .attr("purpose", Attribute::optional(Type::String).default("Web Application"))
-        .attr("environment", Attribute::optional(Type::String).case_insensitive())
+        .attr("name", Attribute::required(Type::String).check(Check::Length(1, 175)))
+        .attr(
+            "description",
+            Attribute::optional(Type::String)
+                .default("")
+                .check(Check::Length(0, 255)),
+        )
+        .attr(
+            "purpose",
+            Attribute::optional(Type::String)
+                .default("Web Application")
+                .check(Check::Length(0, 255)),
+        )
+        .attr(
+            "environment",
+            Attribute::optional(Type::String)
+                .case_insensitive()
+                .check(Check::OneOfIgnoreCase(&["Development", "Staging", "Production"])),
+        )
         .attr("owner_uuid", Attribute::computed(Type::String))
         .attr("owner_id", Attribute::computed(Type::Number))
         .attr("is_default", Attribute::optional(Type::Bool).default(false))
@@ -171,13 +186,6 @@ impl ResourceType<Client> for Project {
     }
 
     fn plan(&self, _client: &Client, req: &mut PlanRequest<'_>) -> Result<()> {
-        if let Some(e) = req.planned.get_str("environment")
-            && !["development", "staging", "production"].contains(&e.to_lowercase().as_str())
-        {
-            return Err(ProviderError::invalid(format!(
-                "digitalocean_project: environment {e:?} is not one of Development, Staging, Production"
-            )));
-        }
         if let Some(prior) = req.prior
             && changed_besides(prior, req.planned, &["updated_at"])
         {

@@ -6,7 +6,7 @@
 use crate::client::Client;
 use crate::util::{enc, id_of, object};
 use async_trait::async_trait;
-use infra_provider::{Attribute, Block, OpContext, ProviderError, ResourceType, Result, Schema, Type, Value};
+use infra_provider::{Attribute, Block, Check, OpContext, ProviderError, ResourceType, Result, Schema, Type, Value};
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 
@@ -15,7 +15,10 @@ pub struct Tag;
 fn block() -> Block {
     Block::new()
         .id()
-        .attr("name", Attribute::required(Type::String).force_new())
+        .attr(
+            "name",
+            Attribute::required(Type::String).force_new().check(Check::Fn(tag_name)),
+        )
         .attr("total_resource_count", Attribute::computed(Type::Number))
         .attr("droplets_count", Attribute::computed(Type::Number))
         .attr("images_count", Attribute::computed(Type::Number))
@@ -43,6 +46,16 @@ fn to_value(t: &Json) -> Value {
 }
 
 /// Tag names allow letters, digits, `-`, `_` and `:` (at most 255).
+/// `Check::Fn` for a tag name (see [`valid_tag`]).
+fn tag_name(v: &Value) -> std::result::Result<(), String> {
+    match v.as_str() {
+        Some(n) if !valid_tag(n) => Err(format!(
+            "tag {n:?}: tags may contain letters, numbers, colons, dashes, and underscores; at most 255 characters"
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn valid_tag(name: &str) -> bool {
     !name.is_empty() && name.len() <= 255 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_:".contains(c))
 }

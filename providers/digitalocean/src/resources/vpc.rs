@@ -9,7 +9,7 @@
 use crate::client::Client;
 use crate::util::{changed, id_of, jbool, jstr, object};
 use async_trait::async_trait;
-use infra_provider::{Attribute, Block, OpContext, Poll, Result, Schema, Timeouts, Type, Value, wait_for};
+use infra_provider::{Attribute, Block, Check, OpContext, Poll, Result, Schema, Timeouts, Type, Value, wait_for};
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -21,8 +21,16 @@ pub(crate) fn block() -> Block {
         .id()
         .attr("name", Attribute::required(Type::String))
         .attr("region", Attribute::required(Type::String).force_new())
-        .attr("description", Attribute::optional(Type::String))
-        .attr("ip_range", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "description",
+            Attribute::optional(Type::String).check(Check::Length(0, 255)),
+        )
+        .attr(
+            "ip_range",
+            Attribute::optional_computed(Type::String)
+                .force_new()
+                .check(Check::Ipv4Cidr),
+        )
         .attr("urn", Attribute::computed(Type::String))
         .attr("default", Attribute::computed(Type::Bool))
         .attr("created_at", Attribute::computed(Type::String))
@@ -151,5 +159,21 @@ impl infra_provider::ResourceType<Client> for Vpc {
                     && v.get("region").and_then(Json::as_str) == Some(region)
             })
             .map(|v| to_value(v, &block())))
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+    use infra_provider::ResourceType;
+
+    #[test]
+    fn ip_range_is_a_network() {
+        let s = ResourceType::<Client>::schema(&Vpc);
+        let c = s.block.attributes["ip_range"].check.unwrap();
+        assert!(c.check(&Value::from("10.110.0.0/20")).is_ok());
+        for bad in ["10.9.0.0/33", "10.9.0.300/16", "0.0.0.0/99", "10.110.0.1/20"] {
+            assert!(c.check(&Value::from(bad)).is_err(), "{bad}");
+        }
     }
 }
