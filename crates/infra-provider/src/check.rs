@@ -106,6 +106,54 @@ impl Invalid {
     }
 }
 
+/// Every value check and conflict of `block` applied to a (decoded) configuration value, nested blocks
+/// included: what the engine checks while decoding, for callers of a provider that did not decode
+/// (the provider applies it again at plan time, so no caller can skip it).
+pub fn check_block(block: &crate::schema::Block, v: &Value) -> Vec<Invalid> {
+    let mut out = Vec::new();
+    check_block_at(block, v, "", &mut out);
+    out
+}
+
+fn check_block_at(block: &crate::schema::Block, v: &Value, prefix: &str, out: &mut Vec<Invalid>) {
+    let Some(m) = v.unmark_shallow().0.as_map() else { return };
+    let set = |n: &str| m.get(n).is_some_and(|x| !x.is_null());
+    for (name, attr) in &block.attributes {
+        let Some(x) = m.get(name) else { continue };
+        if let Some(c) = &attr.check
+            && let Err(e) = check_each(c, x)
+        {
+            out.push(Invalid::at(&format!("{prefix}{name}"), format!("invalid value: {e}")));
+        }
+        if set(name)
+            && let Some(other) = attr.conflicts_with.iter().find(|o| set(o))
+        {
+            out.push(Invalid::at(
+                &format!("{prefix}{name}"),
+                format!("conflicts with {other}"),
+            ));
+        }
+    }
+    for (name, nb) in &block.blocks {
+        let items: Vec<&Value> = match m.get(name).map(|x| x.unmark_shallow().0) {
+            Some(Value::List(items)) | Some(Value::Set(items)) => items.iter().collect(),
+            Some(one @ Value::Map(_)) => vec![one],
+            _ => continue,
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            check_block_at(&nb.block, item, &format!("{prefix}{name}[{i}]."), out);
+        }
+    }
+}
+
+fn check_each(c: &Check, v: &Value) -> Result<(), String> {
+    match v.unmark_shallow().0 {
+        Value::List(items) | Value::Set(items) => items.iter().try_for_each(|i| check_each(c, i)),
+        Value::Map(m) => m.values().try_for_each(|i| check_each(c, i)),
+        other => c.check(other),
+    }
+}
+
 /// `10.0.0.0/16`: an IPv4 address, a prefix length of at most 32, and no host bits set (as AWS and the
 /// Terraform provider require of network CIDRs).
 pub fn ipv4_cidr(s: &str) -> Result<(), String> {

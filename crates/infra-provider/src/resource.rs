@@ -93,6 +93,8 @@ type Scope<C> = Arc<dyn Fn(&C, Arc<Refresh>) -> C + Send + Sync>;
 /// All resource types and data sources of a provider.
 pub struct Registry<C: Send + Sync + 'static> {
     resources: BTreeMap<&'static str, Arc<dyn ResourceType<C>>>,
+    /// Each resource type's schema, made once at registration (plan-time checks use it).
+    schemas: BTreeMap<&'static str, Schema>,
     data_sources: BTreeMap<&'static str, Arc<dyn DataSourceType<C>>>,
     scope: Option<Scope<C>>,
 }
@@ -101,6 +103,7 @@ impl<C: Send + Sync + 'static> Default for Registry<C> {
     fn default() -> Self {
         Registry {
             resources: BTreeMap::new(),
+            schemas: BTreeMap::new(),
             data_sources: BTreeMap::new(),
             scope: None,
         }
@@ -112,6 +115,7 @@ impl<C: Send + Sync + 'static> Registry<C> {
         Self::default()
     }
     pub fn resource(mut self, r: impl ResourceType<C> + 'static) -> Self {
+        self.schemas.insert(r.name(), r.schema());
         self.resources.insert(r.name(), Arc::new(r));
         self
     }
@@ -178,7 +182,12 @@ struct Configured<C: Send + Sync + 'static> {
 impl<C: Send + Sync + 'static> ProviderClient for Configured<C> {
     fn plan(&self, mut req: PlanRequest<'_>) -> Result<()> {
         let t = self.registry.get(req.type_name)?;
-        if let Some(bad) = t.validate(req.config).into_iter().next() {
+        let mut bad = match self.registry.schemas.get(req.type_name) {
+            Some(schema) => crate::check::check_block(&schema.block, req.config),
+            None => Vec::new(),
+        };
+        bad.extend(t.validate(req.config));
+        if let Some(bad) = bad.into_iter().next() {
             return Err(ProviderError::invalid(match bad.attribute {
                 Some(a) => format!("{a}: {}", bad.message),
                 None => bad.message,
