@@ -3,7 +3,6 @@
 //! configuration, so a bad value is reported at its own `file:line` before any cloud call.
 
 use crate::value::Value;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// One check on an attribute's value. A list, set or map attribute applies it to each element; unknown
 /// values and null pass.
@@ -157,51 +156,66 @@ fn check_each(c: &Check, v: &Value) -> Result<(), String> {
 /// `10.0.0.0/16`: an IPv4 address, a prefix length of at most 32, and no host bits set (as AWS and the
 /// Terraform provider require of network CIDRs).
 pub fn ipv4_cidr(s: &str) -> Result<(), String> {
-    let Some((addr, len)) = s.split_once('/') else {
-        return Err(format!(
-            "{s:?} is not a CIDR block: expected an address and a prefix length, like \"10.0.0.0/16\"."
-        ));
-    };
-    let addr: Ipv4Addr = addr
-        .parse()
-        .map_err(|_| format!("{s:?} is not a valid CIDR block: {addr:?} is not an IPv4 address."))?;
-    let len: u32 = len
-        .parse()
-        .ok()
-        .filter(|l| *l <= 32)
-        .ok_or_else(|| format!("{s:?} is not a valid CIDR block: the prefix length must be between 0 and 32."))?;
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-    let bits = u32::from(addr);
-    if bits & !mask != 0 {
-        let net = Ipv4Addr::from(bits & mask);
-        return Err(format!(
-            "{s:?} is not a valid network CIDR block: it has host bits set (the network is \"{net}/{len}\")."
-        ));
-    }
-    Ok(())
+    network::<ipnet::Ipv4Net>(s, "IPv4", "10.0.0.0/16", 32)
 }
 
 /// `2001:db8::/56`, as [`ipv4_cidr`] for IPv6.
 pub fn ipv6_cidr(s: &str) -> Result<(), String> {
+    network::<ipnet::Ipv6Net>(s, "IPv6", "2001:db8::/56", 128)
+}
+
+/// A CIDR block of either family whose address may have host bits set (`10.0.0.1/16`), as security group
+/// rules accept.
+pub fn any_cidr(s: &str, v6: bool) -> Result<(), String> {
+    if v6 {
+        parse::<ipnet::Ipv6Net>(s, "IPv6", "2001:db8::/64", 128).map(drop)
+    } else {
+        parse::<ipnet::Ipv4Net>(s, "IPv4", "10.0.0.0/16", 32).map(drop)
+    }
+}
+
+/// What every CIDR network of one family has: `trunc` clears the host bits.
+trait Net: std::str::FromStr + std::fmt::Display + PartialEq + Copy {
+    fn trunc(&self) -> Self;
+}
+
+impl Net for ipnet::Ipv4Net {
+    fn trunc(&self) -> Self {
+        ipnet::Ipv4Net::trunc(self)
+    }
+}
+
+impl Net for ipnet::Ipv6Net {
+    fn trunc(&self) -> Self {
+        ipnet::Ipv6Net::trunc(self)
+    }
+}
+
+fn parse<N: Net>(s: &str, family: &str, example: &str, max: u32) -> Result<N, String> {
     let Some((addr, len)) = s.split_once('/') else {
         return Err(format!(
-            "{s:?} is not a CIDR block: expected an address and a prefix length, like \"2001:db8::/56\"."
+            "{s:?} is not a CIDR block: expected an address and a prefix length, like {example:?}."
         ));
     };
-    let addr: Ipv6Addr = addr
-        .parse()
-        .map_err(|_| format!("{s:?} is not a valid CIDR block: {addr:?} is not an IPv6 address."))?;
-    let len: u32 = len
-        .parse()
-        .ok()
-        .filter(|l| *l <= 128)
-        .ok_or_else(|| format!("{s:?} is not a valid CIDR block: the prefix length must be between 0 and 128."))?;
-    let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
-    let bits = u128::from(addr);
-    if bits & !mask != 0 {
-        let net = Ipv6Addr::from(bits & mask);
+    if addr.parse::<std::net::IpAddr>().map(|a| a.is_ipv6()) != Ok(family == "IPv6") {
         return Err(format!(
-            "{s:?} is not a valid network CIDR block: it has host bits set (the network is \"{net}/{len}\")."
+            "{s:?} is not a valid CIDR block: {addr:?} is not an {family} address."
+        ));
+    }
+    if !len.bytes().all(|b| b.is_ascii_digit()) || len.parse::<u32>().map_or(true, |l| l > max) {
+        return Err(format!(
+            "{s:?} is not a valid CIDR block: the prefix length must be between 0 and {max}."
+        ));
+    }
+    s.parse::<N>().map_err(|_| format!("{s:?} is not a valid CIDR block."))
+}
+
+fn network<N: Net>(s: &str, family: &str, example: &str, max: u32) -> Result<(), String> {
+    let net = parse::<N>(s, family, example, max)?;
+    if net.trunc() != net {
+        return Err(format!(
+            "{s:?} is not a valid network CIDR block: it has host bits set (the network is \"{}\").",
+            net.trunc()
         ));
     }
     Ok(())

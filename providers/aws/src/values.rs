@@ -292,42 +292,14 @@ pub fn false_as_prior(prior: &Value, key: &str, cloud: Option<bool>) -> Value {
     }
 }
 
-/// A CIDR block whose address may have host bits set (`10.0.0.1/16`), as Terraform's `IsCIDR` accepts for
-/// security group rules: IPv4 when `v6` is false, else IPv6.
-fn any_cidr(s: &str, v6: bool) -> std::result::Result<(), String> {
-    let example = if v6 { "2001:db8::/64" } else { "10.0.0.0/16" };
-    let Some((addr, len)) = s.split_once('/') else {
-        return Err(format!(
-            "{s:?} is not a CIDR block: expected an address and a prefix length, like {example:?}."
-        ));
-    };
-    let (ok, max) = if v6 {
-        (addr.parse::<std::net::Ipv6Addr>().is_ok(), 128)
-    } else {
-        (addr.parse::<std::net::Ipv4Addr>().is_ok(), 32)
-    };
-    if !ok {
-        let family = if v6 { "IPv6" } else { "IPv4" };
-        return Err(format!(
-            "{s:?} is not a valid CIDR block: {addr:?} is not an {family} address."
-        ));
-    }
-    if !len.parse::<u32>().is_ok_and(|l| l <= max) || len.starts_with('+') {
-        return Err(format!(
-            "{s:?} is not a valid CIDR block: the prefix length must be between 0 and {max}."
-        ));
-    }
-    Ok(())
-}
-
 /// `Check::Fn` for an IPv4 CIDR block of a security group rule (host bits allowed).
 pub fn ipv4_cidr_any(v: &Value) -> std::result::Result<(), String> {
-    v.as_str().map_or(Ok(()), |s| any_cidr(s, false))
+    v.as_str().map_or(Ok(()), |s| infra_provider::check::any_cidr(s, false))
 }
 
 /// `Check::Fn` for an IPv6 CIDR block of a security group rule (host bits allowed).
 pub fn ipv6_cidr_any(v: &Value) -> std::result::Result<(), String> {
-    v.as_str().map_or(Ok(()), |s| any_cidr(s, true))
+    v.as_str().map_or(Ok(()), |s| infra_provider::check::any_cidr(s, true))
 }
 
 /// `Check::Fn`: an IPv4 network CIDR block or the empty string (route table routes).
