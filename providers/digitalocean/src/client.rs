@@ -119,6 +119,15 @@ impl Client {
             .await?
             .unwrap_or(Value::Null))
     }
+    /// A POST that repeating cannot change the outcome of (assigning resources to a project: an assigned
+    /// resource answers `already_assigned`), so it is retried after 5xx answers and broken connections as
+    /// a PUT would be.
+    pub async fn post_idempotent(&self, path: &str, body: &Value) -> Result<Value> {
+        Ok(self
+            .send(Method::POST, path, &[], Some(body), true)
+            .await?
+            .unwrap_or(Value::Null))
+    }
     pub async fn put(&self, path: &str, body: &Value) -> Result<Value> {
         Ok(self
             .call(Method::PUT, path, &[], Some(body))
@@ -175,8 +184,21 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Option<Value>> {
-        let url = format!("{}{}", self.inner.base, path);
         let idempotent = method != Method::POST && method != Method::PATCH;
+        self.send(method, path, query, body, idempotent).await
+    }
+
+    /// [`call`](Self::call), saying whether the request may be repeated after an answer that does not
+    /// prove it had no effect.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<Option<Value>> {
+        let url = format!("{}{}", self.inner.base, path);
         let mut attempts = 0u32;
         let mut limited = 0u32;
         loop {

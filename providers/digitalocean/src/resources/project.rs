@@ -107,7 +107,7 @@ pub async fn assign(client: &Client, project: &str, urns: &[String]) -> Result<(
         project.to_string()
     };
     let v = client
-        .post(
+        .post_idempotent(
             &format!("/v2/projects/{project}/resources"),
             &json!({"resources": urns}),
         )
