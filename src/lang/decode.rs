@@ -68,6 +68,12 @@ pub fn decode(
                     if let Some(check) = &attr.check
                         && let Err(detail) = check_value(check, &v)
                     {
+                        // The detail quotes the value: never a sensitive one.
+                        let detail = if attr.sensitive || v.clone().unmark_deep().1 {
+                            "the value is not valid (it is sensitive, so it is not shown).".to_string()
+                        } else {
+                            detail
+                        };
                         diags.error(
                             Some(a.expr.span()),
                             "Invalid value for argument",

@@ -43,12 +43,14 @@ struct Case {
     line: usize,
     args: Vec<String>,
     expect: Vec<String>,
+    /// Text that must not appear in the output (a secret).
+    absent: Vec<String>,
     files: Vec<(String, String)>,
 }
 
 /// The corpus format: cases start with `### name`; then `$ ARGS` (the command line after `infra -C cfg`,
 /// words split on spaces, `'...'` quoting; `plan` when absent), `! TEXT` lines (each must appear in
-/// stderr), and files, each `--- NAME` followed by its text. A file named `@state` replaces the
+/// stderr), `!! TEXT` lines (must appear nowhere in the output), and files, each `--- NAME` followed by its text. A file named `@state` replaces the
 /// environment's state (otherwise the state is [`STATE`]). Lines starting with `#` before the first file
 /// are comments.
 fn parse_corpus(text: &str) -> Vec<Case> {
@@ -64,6 +66,7 @@ fn parse_corpus(text: &str) -> Vec<Case> {
                 line: i + 1,
                 args: vec!["plan".into()],
                 expect: Vec::new(),
+                absent: Vec::new(),
                 files: Vec::new(),
             });
             continue;
@@ -79,6 +82,8 @@ fn parse_corpus(text: &str) -> Vec<Case> {
             body.push('\n');
         } else if let Some(a) = line.strip_prefix("$ ") {
             c.args = split_words(a);
+        } else if let Some(e) = line.strip_prefix("!! ") {
+            c.absent.push(e.to_string());
         } else if let Some(e) = line.strip_prefix("! ") {
             c.expect.push(e.to_string());
         } else if !(line.trim().is_empty() || line.starts_with('#')) {
@@ -158,6 +163,11 @@ fn run_case(c: &Case, sink: &Sink) -> Result<(), String> {
     for e in &c.expect {
         if !r.stderr.contains(e.as_str()) {
             problems.push(format!("stderr lacks {e:?}"));
+        }
+    }
+    for a in &c.absent {
+        if r.all().contains(a.as_str()) {
+            problems.push(format!("the output shows {a:?}"));
         }
     }
     if r.stderr.contains("panicked") {

@@ -122,6 +122,12 @@ fn check_block_at(block: &crate::schema::Block, v: &Value, prefix: &str, out: &m
         if let Some(c) = &attr.check
             && let Err(e) = check_each(c, x)
         {
+            // The message quotes the value: never a sensitive one.
+            let e = if attr.sensitive {
+                "it is sensitive, so it is not shown".to_string()
+            } else {
+                e
+            };
             out.push(Invalid::at(&format!("{prefix}{name}"), format!("invalid value: {e}")));
         }
         if set(name)

@@ -259,15 +259,6 @@ pub fn planned_name(ctx: &OpContext, planned: &Value, default_prefix: &str) -> S
     })
 }
 
-/// Terraform's rule that `name` and `name_prefix` conflict.
-pub fn check_name_or_prefix(config: &Value) -> Result<()> {
-    let set = |k: &str| !config.get(k).is_none_or(Value::is_null);
-    if set("name") && set("name_prefix") {
-        return Err(ProviderError::invalid("only one of name and name_prefix may be set"));
-    }
-    Ok(())
-}
-
 /// `cloud` unless it is the same JSON document as the prior value, in which case the prior text is kept
 /// (policies come back reformatted).
 pub fn keep_json_text(prior: Option<&str>, cloud: Option<&str>) -> Value {

@@ -221,8 +221,6 @@ impl ResourceType<AwsClient> for CloudwatchLogGroup {
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
-        let cfg = req.config;
-        crate::values::check_name_or_prefix(cfg)?;
         Ok(())
     }
 

@@ -193,8 +193,6 @@ impl ResourceType<AwsClient> for DbSubnetGroup {
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
-        let cfg = req.config;
-        crate::values::check_name_or_prefix(cfg)?;
         if let Some(prior) = req.prior
             && changed(prior, req.planned, "subnet_ids")
         {

@@ -259,7 +259,6 @@ impl ResourceType<AwsClient> for IamRole {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let cfg = req.config;
-        crate::values::check_name_or_prefix(cfg)?;
         if req.prior.is_none() {
             // The name is decided at create when only a prefix (or nothing) is given.
             if cfg.get("name").is_none_or(Value::is_null) {

@@ -11,9 +11,7 @@ use crate::errors::aws_err;
 use crate::iam::{decode_policy, role_details};
 use crate::values::{ReadResults, all_failed, complete, keep_json_text, single, str_attr};
 use async_trait::async_trait;
-use infra_provider::{
-    Attribute, Block, Check, OpContext, PlanRequest, ProviderError, ResourceType, Result, Schema, Type, Value,
-};
+use infra_provider::{Attribute, Block, Check, OpContext, ProviderError, ResourceType, Result, Schema, Type, Value};
 use std::collections::HashMap;
 
 pub struct IamRolePolicy;
@@ -114,12 +112,6 @@ impl ResourceType<AwsClient> for IamRolePolicy {
 
     fn schema(&self) -> Schema {
         Schema::new(block())
-    }
-
-    fn plan(&self, _c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
-        let cfg = req.config;
-        crate::values::check_name_or_prefix(cfg)?;
-        Ok(())
     }
 
     async fn read(&self, c: &AwsClient, prior: &Value) -> Result<Option<Value>> {
