@@ -167,6 +167,24 @@ pub async fn plan(
     }
     // Everything the variables' values decide, still before any cloud call.
     diags.extend(crate::validate::preflight(cfg.clone(), providers, vars.clone(), env));
+    // A --target or --replace that names nothing is a typo, not an empty plan.
+    for (flag, list) in [("target", &opts.targets), ("replace", &opts.replace)] {
+        for t in list.iter() {
+            if cfg.resources.contains_key(&t.resource) || state.resources.keys().any(|a| a.resource == t.resource) {
+                continue;
+            }
+            let names: Vec<String> = cfg.resources.keys().map(|a| a.to_string()).collect();
+            let given = t.resource.to_string();
+            let hint = crate::lang::eval::suggest(&given, names.iter().map(String::as_str))
+                .map(|k| format!(" Did you mean {k:?}?"))
+                .unwrap_or_default();
+            diags.error(
+                None,
+                format!("Invalid --{flag}"),
+                format!("--{flag} {t}: there is no resource {given} in the configuration or the state.{hint}"),
+            );
+        }
+    }
     if diags.has_errors() {
         return (None, diags);
     }
