@@ -10,7 +10,10 @@
 //!
 //! `cargo bench --bench apply_critical_path` (needs moto: `scripts/tools.sh`; `--profile dev` measures the
 //! debug binary, which is what the figure depends on least: the time is in latency, not in CPU).
-//! `INFRA_BENCH_PARALLELISM` sets `--parallelism` (default: infra's, 10). Under `cargo test` it runs
+//! `INFRA_BENCH_PARALLELISM` sets `--parallelism` (default: none, infra's default: no fixed limit, each
+//! endpoint's adaptive limit). `INFRA_BENCH_TERRAFORM=1` also applies the same plan with the real
+//! Terraform (through `../shared/terraform-reference/env.sh`, on its own fresh moto behind the same
+//! latency) and reports the same figures for it. Under `cargo test` it runs
 //! `plans/example` at 5 ms, to check that it works.
 
 use infra_testkit::Moto;
@@ -70,28 +73,20 @@ fn resource_of(addr: &str) -> &str {
     addr.split('[').next().unwrap_or(addr)
 }
 
-fn run(r: &Run) {
-    let moto = Moto::start();
-    let proxy = LatencyProxy::start(moto.port, r.latency);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("state")).unwrap();
-    let cfg = dir.path().join("cfg");
-    copy_plan(r.plan, &cfg);
-    let parallelism = std::env::var("INFRA_BENCH_PARALLELISM").unwrap_or_else(|_| "10".into());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_infra"));
-    cmd.current_dir(dir.path())
-        .args(["-C", "cfg", "apply", "--auto-approve", "--no-color"])
-        .args(["--env", r.env, "--parallelism", &parallelism])
-        .envs(moto.env())
-        .env("AWS_ENDPOINT_URL", proxy.endpoint())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (k, v) in r.vars {
-        cmd.env(k, v);
-    }
+/// What one apply did: each operation's start and end, each instance's dependencies (resource
+/// addresses), and the whole command's time and request count.
+struct Measured {
+    ops: BTreeMap<String, Op>,
+    deps: BTreeMap<String, Vec<String>>,
+    total: Duration,
+    requests: usize,
+}
+
+/// Runs `cmd`, timing the progress lines of its standard output as they arrive.
+fn timed(mut cmd: Command, what: &str) -> (BTreeMap<String, Op>, Duration) {
+    cmd.stdout(Stdio::piped());
     let t0 = Instant::now();
-    let mut child = cmd.spawn().expect("run infra");
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("run {what}: {e}"));
     let mut ops: BTreeMap<String, Op> = BTreeMap::new();
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let Ok(line) = line else { break };
@@ -106,25 +101,136 @@ fn run(r: &Run) {
     }
     let status = child.wait().unwrap();
     let total = t0.elapsed();
-    assert!(status.success(), "the apply failed");
+    assert!(status.success(), "{what} failed");
+    (ops, total)
+}
+
+fn run_infra(r: &Run) -> (Measured, String) {
+    let moto = Moto::start();
+    let proxy = LatencyProxy::start(moto.port, r.latency);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("state")).unwrap();
+    let cfg = dir.path().join("cfg");
+    copy_plan(r.plan, &cfg);
+    let fixed = std::env::var("INFRA_BENCH_PARALLELISM").ok();
+    let parallelism = fixed.clone().unwrap_or_else(|| "adaptive (default)".into());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_infra"));
+    cmd.current_dir(dir.path())
+        .args(["-C", "cfg", "apply", "--auto-approve", "--no-color"])
+        .args(["--env", r.env])
+        .args(fixed.iter().flat_map(|n| ["--parallelism", n.as_str()]))
+        .envs(moto.env())
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::null());
+    for (k, v) in r.vars {
+        cmd.env(k, v);
+    }
+    let (ops, total) = timed(cmd, "infra apply");
     // Dependencies, from the state the apply wrote (resource addresses; every instance of one counts).
     let state_file = dir.path().join("state/cfg").join(format!("{}.tfstate.json", r.env));
     let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
     let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut instances: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for res in state["resources"].as_array().into_iter().flatten() {
         let addr = res["address"].as_str().unwrap().to_string();
+        deps.insert(addr, strings(&res["dependencies"]));
+    }
+    let m = Measured {
+        ops,
+        deps,
+        total,
+        requests: proxy.requests(),
+    };
+    (m, format!("infra, --parallelism {parallelism}"))
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The same apply with the real Terraform (opt-in: `INFRA_BENCH_TERRAFORM=1`; needs `terraform` and
+/// the provider mirror that `../shared/terraform-reference/env.sh` finds, or `INFRA_TERRAFORM_ENV`
+/// naming another such script). `None`, saying why, when Terraform is not there.
+fn run_terraform(r: &Run) -> Option<(Measured, String)> {
+    let env_sh = std::env::var("INFRA_TERRAFORM_ENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| infra_testkit::workspace_root().join("../shared/terraform-reference/env.sh"));
+    let moto = Moto::start();
+    let proxy = LatencyProxy::start(moto.port, r.latency);
+    let dir = tempfile::tempdir().unwrap();
+    copy_plan(r.plan, dir.path());
+    let script = |tf: &str| {
+        let mut c = Command::new("bash");
+        c.current_dir(dir.path())
+            .arg("-c")
+            .arg(format!(". '{}' >/dev/null 2>&1 && {tf}", env_sh.display()))
+            .envs(moto.env())
+            .env("AWS_ENDPOINT_URL", proxy.endpoint())
+            .stderr(Stdio::inherit());
+        for (k, v) in r.vars {
+            c.env(k, v);
+        }
+        c
+    };
+    let init = script("terraform init -input=false -no-color >/dev/null").status();
+    if !init.is_ok_and(|s| s.success()) {
+        println!(
+            "terraform: not measured (no terraform or provider mirror via {})",
+            env_sh.display()
+        );
+        return None;
+    }
+    let requests_before = proxy.requests();
+    let var_file = format!("{}.tfvars", r.env);
+    let var_file = if dir.path().join(&var_file).exists() {
+        format!("-var-file={var_file}")
+    } else {
+        String::new()
+    };
+    let (ops, total) = timed(
+        script(&format!(
+            "terraform apply -auto-approve -input=false -no-color {var_file}"
+        )),
+        "terraform apply",
+    );
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap()).unwrap();
+    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for res in state["resources"].as_array().into_iter().flatten() {
+        if res["mode"] != "managed" {
+            continue;
+        }
+        let base = format!("{}.{}", res["type"].as_str().unwrap(), res["name"].as_str().unwrap());
+        for inst in res["instances"].as_array().into_iter().flatten() {
+            let addr = match &inst["index_key"] {
+                serde_json::Value::Null => base.clone(),
+                serde_json::Value::String(k) => format!("{base}[\"{k}\"]"),
+                k => format!("{base}[{k}]"),
+            };
+            deps.insert(addr, strings(&inst["dependencies"]));
+        }
+    }
+    let m = Measured {
+        ops,
+        deps,
+        total,
+        requests: proxy.requests() - requests_before,
+    };
+    Some((m, "Terraform 1.11, -parallelism=10 (its default)".into()))
+}
+
+fn report(r: &Run, m: &Measured, who: &str) {
+    let Measured { ops, deps, .. } = m;
+    let mut instances: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for addr in deps.keys() {
         instances
-            .entry(resource_of(&addr).to_string())
+            .entry(resource_of(addr).to_string())
             .or_default()
             .push(addr.clone());
-        let d = res["dependencies"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d.as_str().map(str::to_string))
-            .collect();
-        deps.insert(addr, d);
     }
     let duration = |a: &str| -> Duration {
         match ops.get(a) {
@@ -167,7 +273,7 @@ fn run(r: &Run) {
     let mut memo = BTreeMap::new();
     let mut critical = (Duration::ZERO, Vec::new());
     for a in deps.keys() {
-        let f = finish(a, &deps, &instances, &duration, &mut memo, &mut BTreeSet::new());
+        let f = finish(a, deps, &instances, &duration, &mut memo, &mut BTreeSet::new());
         if f.0 > critical.0 {
             critical = f;
         }
@@ -177,7 +283,7 @@ fn run(r: &Run) {
     let wall = last.saturating_sub(first);
     let busy: Duration = ops.keys().map(|a| duration(a)).sum();
     println!(
-        "{} ({} operations, {} ms per request, --parallelism {parallelism}): apply phase {:.2} s, critical path {:.2} s \
+        "{} with {who} ({} operations, {} ms per request): apply phase {:.2} s, critical path {:.2} s \
          ({} operations long), ratio {:.3}; sum of all operations {:.1} s; whole command {:.2} s (plan and refresh included), \
          {} requests",
         r.plan,
@@ -188,10 +294,20 @@ fn run(r: &Run) {
         critical.1.len(),
         wall.as_secs_f64() / critical.0.as_secs_f64().max(1e-9),
         busy.as_secs_f64(),
-        total.as_secs_f64(),
-        proxy.requests(),
+        m.total.as_secs_f64(),
+        m.requests,
     );
     println!("  critical path: {}", critical.1.join(" → "));
+}
+
+fn run(r: &Run) {
+    let (m, who) = run_infra(r);
+    report(r, &m, &who);
+    if std::env::var("INFRA_BENCH_TERRAFORM").is_ok_and(|v| v == "1")
+        && let Some((m, who)) = run_terraform(r)
+    {
+        report(r, &m, &who);
+    }
 }
 
 fn main() {

@@ -84,7 +84,7 @@ async fn apply_once(cfg_dir: &Path, size: &Size, store: Arc<StateStore>) -> Meas
     .await;
     let p = p.unwrap_or_else(|| panic!("plan failed: {d:?}"));
     let opts = ApplyOptions {
-        parallelism: 10,
+        parallelism: Some(10),
         progress_interval: Duration::from_secs(3600),
         poll_interval: Duration::from_millis(10),
         cancel: rx,

@@ -5,8 +5,10 @@
 //! `-/+` as delete-then-create and `+/-` as create-then-delete (the old object *deposed* meanwhile).
 //!
 //! Scheduling is event-driven: an operation starts the moment its last dependency finishes, so the run
-//! is bounded by the graph's critical path; `--parallelism` bounds how many operations talk to the cloud
-//! at once, and an operation that is only waiting for readiness gives its slot back while it sleeps.
+//! is bounded by the graph's critical path. There is no fixed worker count by default: what bounds the
+//! requests in flight is each provider endpoint's adaptive limit (`infra_provider::AdaptiveLimit`),
+//! which halves on throttling. `--parallelism N` adds a fixed bound on operations, and an operation that
+//! is only waiting for readiness gives its slot back while it sleeps.
 //!
 //! Durability: before every create the intent (with its client token) is written to state, and the create
 //! waits until that write is durable; after every operation the state is written again (atomically,
@@ -85,7 +87,9 @@ impl Progress for Quiet {
 
 #[derive(Clone)]
 pub struct ApplyOptions {
-    pub parallelism: usize,
+    /// At most this many operations at once; `None`: no fixed limit (each provider endpoint has its own
+    /// adaptive limit on requests in flight).
+    pub parallelism: Option<usize>,
     /// How often "Still creating..." is reported.
     pub progress_interval: Duration,
     /// First poll interval of readiness waits.
@@ -407,7 +411,10 @@ pub async fn apply(
         store,
         writer: Writer::new(),
         progress,
-        sem: Arc::new(Semaphore::new(opts.parallelism.max(1))),
+        sem: Arc::new(Semaphore::new(
+            opts.parallelism
+                .map_or(Semaphore::MAX_PERMITS, |n| n.clamp(1, Semaphore::MAX_PERMITS)),
+        )),
         interval: opts.progress_interval,
         poll_interval: opts.poll_interval,
     });

@@ -71,12 +71,17 @@ impl World {
             .expect("plan succeeds")
     }
 
-    async fn apply_with(&self, text: &str, opts: PlanOptions, parallelism: usize) -> (Plan, Outcome) {
+    async fn apply_with(
+        &self,
+        text: &str,
+        opts: PlanOptions,
+        parallelism: impl Into<Option<usize>>,
+    ) -> (Plan, Outcome) {
         let (cfg, p) = self.plan_with(text, opts).await;
         let p = p.expect("plan succeeds");
         let (_tx, rx) = tokio::sync::watch::channel(false);
         let aopts = ApplyOptions {
-            parallelism,
+            parallelism: parallelism.into(),
             progress_interval: Duration::from_secs(3600),
             poll_interval: Duration::from_millis(10),
             cancel: rx,
@@ -371,6 +376,26 @@ resource "fake_waiter" "c" { polls = 5 }
     assert_eq!(w.fake.cloud.count("waiter-"), 3);
     // With one slot, the three waits still overlapped.
     assert_eq!(w.fake.cloud.max_in_flight.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn without_a_fixed_parallelism_every_ready_operation_starts_and_with_one_it_bounds() {
+    let cfg = r#"resource "fake_network" "n" {
+  count      = 40
+  cidr_block = "10.${count.index}.0.0/16"
+}
+"#;
+    for (parallelism, expected) in [(None, 40), (Some(10), 10)] {
+        let w = World::new();
+        *w.fake.cloud.create_latency.lock().unwrap() = Duration::from_millis(200);
+        let (_, o) = w.apply_with(cfg, PlanOptions::default(), parallelism).await;
+        assert!(o.ok(), "{o:?}");
+        assert_eq!(
+            w.fake.cloud.max_in_flight.load(std::sync::atomic::Ordering::SeqCst),
+            expected,
+            "--parallelism {parallelism:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -181,9 +181,10 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation
     #[arg(long)]
     pub auto_approve: bool,
-    /// How many operations may talk to the cloud at once
-    #[arg(long, default_value_t = 10)]
-    pub parallelism: usize,
+    /// At most N operations at once. By default there is no fixed limit: every operation whose
+    /// dependencies are done starts, and each cloud endpoint's adaptive limit slows down on throttling
+    #[arg(long, value_name = "N")]
+    pub parallelism: Option<usize>,
     /// A plan saved with `infra plan --out`
     pub plan_file: Option<PathBuf>,
 }
@@ -200,8 +201,9 @@ pub struct DestroyArgs {
     /// Delete only this resource or instance (and what depends on it is left alone)
     #[arg(long, value_name = "ADDR")]
     pub target: Vec<String>,
-    #[arg(long, default_value_t = 10)]
-    pub parallelism: usize,
+    /// At most N operations at once (default: no fixed limit; see `apply --help`)
+    #[arg(long, value_name = "N")]
+    pub parallelism: Option<usize>,
     /// Read the current state of every object from the cloud first
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub refresh: bool,

@@ -522,8 +522,10 @@ async fn plan_cmd(dir: &Path, a: PlanArgs, matches: &clap::ArgMatches, t: &Tools
     Ok(())
 }
 
-fn parallelism(n: usize) -> Result<usize, CliError> {
-    if n == 0 {
+/// `--parallelism N`: a fixed bound if given (at least 1); none by default, where each provider
+/// endpoint's adaptive limit bounds the requests in flight.
+fn parallelism(n: Option<usize>) -> Result<Option<usize>, CliError> {
+    if n == Some(0) {
         return Err(CliError::usage("--parallelism must be at least 1"));
     }
     Ok(n)
@@ -625,7 +627,7 @@ async fn apply_saved(
     a: &ApplyArgs,
     env_given: bool,
     file: &Path,
-    parallelism: usize,
+    parallelism: Option<usize>,
     matches: &clap::ArgMatches,
     t: &Tools<'_>,
 ) -> Result<(), CliError> {
@@ -717,7 +719,7 @@ async fn execute(
     plan: Plan,
     cfg: Arc<Config>,
     store: Arc<StateStore>,
-    parallelism: usize,
+    parallelism: Option<usize>,
     t: &Tools<'_>,
     destroying: bool,
 ) -> Result<(), CliError> {

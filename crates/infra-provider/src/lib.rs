@@ -13,8 +13,10 @@
 //! - [`Check`] and [`Invalid`]: value checks made before any cloud call.
 //! - [`Refresh`]: one refresh of many types, so a provider can share calls across them.
 //! - [`wait_for`]: readiness polling with backoff.
+//! - [`AdaptiveLimit`]: the concurrency limit of one cloud endpoint, adapting to throttling.
 
 pub mod check;
+pub mod limit;
 pub mod provider;
 pub mod refresh;
 pub mod resource;
@@ -24,6 +26,7 @@ pub mod value;
 pub mod wait;
 
 pub use check::{Check, Invalid};
+pub use limit::{AdaptiveLimit, Permit};
 pub use provider::{
     ErrorKind, OpContext, Pauser, PlanRequest, PriceList, PriceQuery, Provider, ProviderClient, ProviderError, Result,
     TAG_ADDRESS, TAG_LINEAGE, default_poll_interval,

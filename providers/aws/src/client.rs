@@ -1,6 +1,7 @@
 //! [`AwsClient`]: the configured provider every resource type works with. It holds one shared
 //! [`SdkConfig`](aws_types::SdkConfig) and builds each service client lazily, the first time a resource
-//! type needs it, with the [`ApiCallLogger`] interceptor and the `endpoints { }` override of that service.
+//! type needs it, with the [`ApiCallLogger`] interceptor, the `endpoints { }` override of that service and
+//! that service's adaptive concurrency limit ([`crate::limit`]).
 //! It also knows the region, partition, provider `default_tags` and (lazily, through STS) the account ID.
 //!
 //! During a refresh the types read with a client that also knows the [`Refresh`]
@@ -9,11 +10,13 @@
 use crate::config::AwsConfig;
 use crate::errors::aws_err;
 use crate::interceptor::ApiCallLogger;
+use crate::limit::LimitedHttpClient;
 use crate::resend::{ForbidResend, NoBlindResend};
 use aws_smithy_runtime::client::retries::RetryPartition;
 use aws_smithy_runtime::client::retries::TokenBucket;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::SdkConfig;
-use infra_provider::{ProviderError, Refresh, Result};
+use infra_provider::{AdaptiveLimit, ProviderError, Refresh, Result};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
@@ -60,6 +63,8 @@ pub struct Services {
     sdk: SdkConfig,
     region: String,
     config: AwsConfig,
+    /// The HTTPS client every service's [`LimitedHttpClient`] sends through.
+    http: SharedHttpClient,
     account_id: OnceCell<String>,
     identity: OnceCell<CallerIdentity>,
     ec2: OnceLock<aws_sdk_ec2::Client>,
@@ -88,7 +93,8 @@ macro_rules! service_client {
                     .interceptor(ApiCallLogger)
                     .interceptor(NoBlindResend)
                     .retry_classifier(ForbidResend)
-                    .retry_partition(self.retry_partition($key));
+                    .retry_partition(self.retry_partition($key))
+                    .http_client(self.limited_http($key));
                 if let Some(url) = self.config.endpoints.get($key) {
                     b = b.endpoint_url(url);
                 }
@@ -115,11 +121,21 @@ impl Services {
             .build()
     }
 
+    /// The HTTP client of one service: the shared client behind that endpoint's own adaptive
+    /// concurrency limit (see [`crate::limit`]).
+    fn limited_http(&self, service: &str) -> LimitedHttpClient {
+        LimitedHttpClient::new(
+            self.http.clone(),
+            AdaptiveLimit::for_endpoint(format!("{service}.{}", self.region)),
+        )
+    }
+
     fn new(sdk: SdkConfig, region: String, config: AwsConfig) -> Services {
         Services {
             sdk,
             region,
             config,
+            http: crate::limit::base_client(),
             account_id: OnceCell::new(),
             identity: OnceCell::new(),
             ec2: OnceLock::new(),
@@ -196,6 +212,7 @@ impl Services {
                 .interceptor(NoBlindResend)
                 .retry_classifier(ForbidResend)
                 .retry_partition(self.retry_partition("s3"))
+                .http_client(self.limited_http("s3"))
                 .force_path_style(self.config.s3_use_path_style);
             if let Some(url) = self.config.endpoints.get("s3") {
                 b = b.endpoint_url(url);

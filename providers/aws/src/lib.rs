@@ -9,6 +9,7 @@
 //!   (credential/region chain, endpoints, retries);
 //! - [`client`]: the configured provider: one shared SDK config, service clients built lazily;
 //! - [`interceptor`]: logs every API call (`tracing` target `infra::api`) so calls can be counted;
+//! - [`limit`]: each service's HTTP client behind its own adaptive concurrency limit;
 //! - [`errors`]: SDK error → `ProviderError` with the AWS code, message and request id;
 //! - [`pricing`]: the Price List API (`GetProducts`) for `infra cost refresh-prices`;
 //! - [`refresh`]: calls the types of one refresh share (one `DescribeRouteTables` for route tables, routes,
@@ -32,6 +33,7 @@ pub mod elbv2;
 pub mod errors;
 pub mod iam;
 pub mod interceptor;
+pub mod limit;
 pub mod pricing;
 pub mod rds;
 pub mod refresh;

@@ -7,6 +7,8 @@
 //! - retries 5xx answers and connection failures with exponential backoff and jitter, at most
 //!   [`MAX_ATTEMPTS`] attempts in all (8 to 12 s of waiting at most), and only where a retry cannot
 //!   repeat a side effect: idempotent methods, or a POST whose connection was never made;
+//! - bounds the requests in flight with one [`AdaptiveLimit`] for the API: 429 and 5xx answers halve it,
+//!   successful answers grow it (the engine itself has no fixed worker count);
 //! - turns error answers into [`ProviderError`]s carrying the API's `id` as code, its `message` and its
 //!   `request_id`; a 404 is [`ErrorKind::NotFound`](infra_provider::ErrorKind::NotFound), and a 5xx, or a
 //!   request that failed after its connection was made, is
@@ -16,7 +18,7 @@
 //! The token is held in [`Token`], whose `Debug` prints nothing of it; it is never part of an error or a
 //! log line. Every call is logged with `tracing::debug!(target: "infra::api", method, path)`.
 
-use infra_provider::{ProviderError, Result};
+use infra_provider::{AdaptiveLimit, ProviderError, Result};
 use rand::Rng;
 use reqwest::Method;
 use serde_json::Value;
@@ -60,6 +62,8 @@ struct Inner {
     http: reqwest::Client,
     base: String,
     token: Token,
+    /// Requests in flight to the API, adapting to 429 and 5xx answers.
+    limit: AdaptiveLimit,
 }
 
 /// A configured DigitalOcean API client (cheap to clone).
@@ -89,10 +93,16 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                limit: AdaptiveLimit::for_endpoint(base.trim_end_matches('/')),
                 base: base.trim_end_matches('/').to_string(),
                 token,
             }),
         })
+    }
+
+    /// The adaptive limit on requests in flight to this API.
+    pub fn limit(&self) -> &AdaptiveLimit {
+        &self.inner.limit
     }
 
     pub fn base(&self) -> &str {
@@ -214,9 +224,12 @@ impl Client {
             if let Some(b) = body {
                 req = req.json(b);
             }
+            let permit = self.inner.limit.acquire().await;
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
+                    // A transport error says nothing about the endpoint's load.
+                    drop(permit);
                     let retry = attempts < MAX_ATTEMPTS && (idempotent || e.is_connect());
                     if retry {
                         tokio::time::sleep(backoff(attempts)).await;
@@ -237,9 +250,12 @@ impl Client {
                 .get("content-type")
                 .and_then(|h| h.to_str().ok())
                 .is_some_and(|c| c.contains("problem+json"));
+            // The place in flight is given back before any wait, with what the answer says of the load.
+            let overloaded = status == 429 || status >= 500;
             if status == 429 {
                 limited += 1;
                 if limited <= MAX_RATE_LIMITED {
+                    permit.overloaded();
                     let wait = rate_limit_wait(&headers);
                     tracing::debug!(target: "infra::api", method = %method, path = %path, wait_ms = wait.as_millis() as u64, "rate limited");
                     tokio::time::sleep(wait).await;
@@ -248,10 +264,16 @@ impl Client {
                 }
             }
             if status >= 500 && !problem && idempotent && attempts < MAX_ATTEMPTS {
+                permit.overloaded();
                 tokio::time::sleep(backoff(attempts)).await;
                 continue;
             }
             let text = resp.text().await.unwrap_or_default();
+            if overloaded {
+                permit.overloaded();
+            } else {
+                permit.success();
+            }
             if (200..300).contains(&status) {
                 if text.trim().is_empty() {
                     return Ok(None);

@@ -169,7 +169,7 @@ pub(crate) async fn report(name: &str) -> String {
         };
         let (_tx, rx) = tokio::sync::watch::channel(false);
         let opts = ApplyOptions {
-            parallelism: 1,
+            parallelism: Some(1),
             progress_interval: Duration::from_secs(3600),
             poll_interval: Duration::from_millis(1),
             cancel: rx,

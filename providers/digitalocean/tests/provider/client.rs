@@ -30,6 +30,32 @@ async fn a_storm_of_429s_is_ridden_out() {
 }
 
 #[tokio::test]
+async fn rate_limited_answers_lower_the_limit_on_requests_in_flight_and_successes_raise_it_again() {
+    let env = setup().await;
+    let client = infra_digitalocean::client::Client::new(
+        &env.api.api_endpoint,
+        infra_digitalocean::client::Token::new(env.api.token.clone()),
+    )
+    .unwrap();
+    let start = client.limit().limit();
+    env.api.control().rate_limit(3, 0);
+    client
+        .call(reqwest::Method::GET, "/v2/regions", &[], None)
+        .await
+        .expect("read after three 429s");
+    let lowered = client.limit().limit();
+    assert!(lowered < start, "three 429s lowered the limit: {start} -> {lowered}");
+    for _ in 0..2 * start {
+        client
+            .call(reqwest::Method::GET, "/v2/regions", &[], None)
+            .await
+            .unwrap();
+    }
+    assert!(client.limit().limit() > lowered, "successes raised it again");
+    assert_eq!(client.limit().in_flight(), 0);
+}
+
+#[tokio::test]
 async fn retry_after_is_honoured() {
     let env = setup().await;
     env.api.control().rate_limit(2, 1);
