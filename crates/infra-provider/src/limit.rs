@@ -150,7 +150,7 @@ impl AdaptiveLimit {
         let (after, in_flight) = (s.limit, s.in_flight);
         drop(s);
         if after.floor() != before.floor() {
-            tracing::debug!(target: "infra::api", endpoint = %self.inner.name, limit = after.floor() as u64, in_flight, "concurrency limit");
+            tracing::debug!(target: "infra::limit", endpoint = %self.inner.name, limit = after.floor() as u64, in_flight, "concurrency limit");
         }
         // Every waiter re-checks: a grown limit may admit several.
         self.inner.freed.notify_waiters();
