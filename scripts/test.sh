@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-scripts/tools.sh --postgres
+scripts/tools.sh --postgres --checkov
 export INFRA_TOOLS_DIR="$root/.tools"
 export INFRA_DO_OPENAPI="${INFRA_DO_OPENAPI:-$root/../shared/digitalocean-openapi/digitalocean-v2.json}"
 echo "==> cargo fmt --check" >&2

@@ -4,6 +4,8 @@
 #   - Prism, the OpenAPI validating proxy, for the DigitalOcean test double (.tools/node_modules)
 #   - with --postgres: a PostgreSQL server (Debian's postgresql package) for the pg state backend tests,
 #     when absent
+#   - with --checkov: checkov (PyPI), a reader of Terraform's JSON plan format, in its own virtualenv
+#     (.tools/checkov), for the test that feeds it infra's JSON plan
 # Says what it installs; prints nothing when everything is there.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -11,13 +13,16 @@ tools="$root/.tools"
 mkdir -p "$tools"
 
 MOTO_VERSION="${MOTO_VERSION:-5.1.*}"
+CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.*}"
 PRISM_VERSION="${PRISM_VERSION:-5}"
 
 postgres=false
+checkov=false
 for arg in "$@"; do
   case "$arg" in
     --postgres) postgres=true ;;
-    *) echo "usage: scripts/tools.sh [--postgres]" >&2; exit 2 ;;
+    --checkov) checkov=true ;;
+    *) echo "usage: scripts/tools.sh [--postgres] [--checkov]" >&2; exit 2 ;;
   esac
 done
 
@@ -30,6 +35,12 @@ fi
 if [ ! -x "$tools/node_modules/.bin/prism" ]; then
   echo "==> installing Prism (npm @stoplight/prism-cli) into .tools/node_modules" >&2
   npm install --silent --no-audit --no-fund --prefix "$tools" "@stoplight/prism-cli@$PRISM_VERSION" >/dev/null
+fi
+
+if $checkov && [ ! -x "$tools/checkov/bin/checkov" ]; then
+  echo "==> installing checkov (PyPI), a reader of Terraform's JSON plan format, into .tools/checkov" >&2
+  python3 -m venv "$tools/checkov"
+  "$tools/checkov/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
 fi
 
 # The pg backend tests start their own server from Debian's binaries (initdb, postgres).

@@ -42,8 +42,9 @@ impl ProviderSet {
                 .map(|k| format!(" Did you mean {k:?}?"))
                 .unwrap_or_default();
             format!(
-                "The provider {provider:?} does not support {what} {:?}.{hint}",
-                addr.type_name
+                "infra does not support the {what} {:?} yet (its {provider} provider implements {} {what}s; the README lists them).{hint}",
+                addr.type_name,
+                map.len()
             )
         })
     }

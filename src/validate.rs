@@ -122,7 +122,57 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> 
             diags.error(Some(span), summary, detail);
         }
     }
+    // Planning finds these when it evaluates (planned objects have every attribute, known or not);
+    // `infra validate` evaluates resources as wholly unknown, so it checks them by the schema.
+    if !shape_only {
+        attribute_refs(&cfg, providers, &mut diags);
+    }
     diags
+}
+
+/// References to an attribute the resource type does not have (`aws_subnet.b.idd`), by the type's schema:
+/// arguments, nested blocks and exported attributes. A reference whose shape does not fit the resource
+/// (an instance key on a resource without count or for_each, or none on one with them) is left to
+/// evaluation, which says what is wrong with it.
+fn attribute_refs(cfg: &Config, providers: &ProviderSet, diags: &mut Diagnostics) {
+    use crate::lang::refs::{body_attr_refs, expr_attr_refs};
+    let mut refs = Vec::new();
+    for r in cfg.resources.values() {
+        refs.extend(body_attr_refs(&r.body, META_ARGS));
+        for e in [&r.count, &r.for_each].into_iter().flatten() {
+            refs.extend(expr_attr_refs(e));
+        }
+    }
+    for l in cfg.locals.values() {
+        refs.extend(expr_attr_refs(&l.expr));
+    }
+    for o in cfg.outputs.values() {
+        refs.extend(expr_attr_refs(&o.value));
+    }
+    for ar in refs {
+        let Some(target) = cfg.resources.get(&ar.resource) else {
+            continue;
+        };
+        let Ok(schema) = providers.schema(&target.provider.name, &ar.resource) else {
+            continue;
+        };
+        let multi = target.count.is_some() || target.for_each.is_some();
+        let block = &schema.block;
+        if multi != ar.indexed || block.attributes.contains_key(&ar.attr) || block.blocks.contains_key(&ar.attr) {
+            continue;
+        }
+        let names = block.attributes.keys().chain(block.blocks.keys()).map(String::as_str);
+        let hint = crate::lang::eval::suggest(&ar.attr, names)
+            .map(|k| format!(" Did you mean {k:?}?"))
+            .unwrap_or_default();
+        if !diags.0.iter().any(|d| d.span == Some(ar.span)) {
+            diags.error(
+                Some(ar.span),
+                "Unsupported attribute",
+                format!("This object does not have an attribute named {:?}.{hint}", ar.attr),
+            );
+        }
+    }
 }
 
 /// The version of the Terraform language infra implements, checked against `required_version`.

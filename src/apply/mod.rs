@@ -319,7 +319,7 @@ pub async fn apply(
     opts: ApplyOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<(State, Outcome), Diagnostics> {
-    let (vars, d) = crate::plan::vars::finalize(&cfg, &plan.variables);
+    let (vars, d) = crate::plan::vars::finalize(&cfg, &plan.variables, &plan.env);
     if d.has_errors() {
         return Err(d);
     }
@@ -696,7 +696,9 @@ async fn run(
             }
         }
     }
-    if cancelled && done.iter().any(|d| !d) {
+    // An interrupted apply never reports success, even when the operations in flight were the last
+    // ones: the user asked it to stop, and scripts read the exit code.
+    if cancelled {
         outcome.interrupted = true;
     }
     outcome

@@ -500,7 +500,7 @@ output "arn" { value = fake_secret.t.arn }
     let text = crate::plan::render::render_plan(&p, &w.providers, crate::plan::render::Style { color: false });
     assert!(!text.contains("s3cr3t-value"), "{text}");
     assert!(text.contains("(sensitive value)"), "{text}");
-    let json = crate::plan::json::plan_json(&p).to_string();
+    let json = crate::plan::json::plan_json(&p, &w.providers).to_string();
     assert!(!json.contains("s3cr3t-value"), "{json}");
     // An output of a sensitive attribute must be marked sensitive.
     let leak = format!("{cfg}\noutput \"v\" {{ value = fake_secret.t.value }}\n");
@@ -528,6 +528,77 @@ resource "fake_subnet" "s" {
     let e = d.errors().next().unwrap();
     assert_eq!(e.summary, "Invalid count argument");
     assert!(e.detail.contains("fake_subnet.s"), "{}", e.detail);
+}
+
+#[tokio::test]
+async fn a_set_of_values_known_only_after_apply_keeps_every_element_and_an_unknown_length() {
+    let w = World::new();
+    let base = r#"
+resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }
+resource "fake_subnet" "s" {
+  count      = 3
+  network_id = fake_network.main.id
+  cidr_block = "10.0.${count.index}.0/24"
+}
+"#;
+    // Three unknown IDs do not collapse into one: the set keeps three elements, whose length is unknown.
+    let outputs = format!(
+        r#"{base}output "ids" {{ value = toset(fake_subnet.s[*].id) }}
+output "n" {{ value = length(toset(fake_subnet.s[*].id)) }}
+output "listed" {{ value = length(fake_subnet.s[*].id) }}
+"#
+    );
+    let (_, r) = w.plan_with(&outputs, PlanOptions::default()).await;
+    let p = r.expect("a plan");
+    let out = |n: &str| p.outputs.iter().find(|o| o.name == n).and_then(|o| o.after.clone());
+    assert_eq!(
+        out("ids"),
+        Some(Value::Set(vec![Value::Unknown, Value::Unknown, Value::Unknown]))
+    );
+    assert_eq!(out("n"), Some(Value::Unknown));
+    assert_eq!(out("listed"), Some(Value::int(3)), "a list's length is known");
+    // A count from it is Terraform's "Invalid count argument", not one instance.
+    let counted = format!(
+        r#"{base}resource "fake_subnet" "per" {{
+  count      = length(toset(fake_subnet.s[*].id))
+  network_id = fake_network.main.id
+  cidr_block = "10.1.0.0/24"
+}}
+"#
+    );
+    let (_, r) = w.plan_with(&counted, PlanOptions::default()).await;
+    let d = r.expect_err("an error");
+    assert!(d.errors().any(|e| e.summary == "Invalid count argument"), "{d:?}");
+}
+
+#[tokio::test]
+async fn validate_names_a_reference_to_an_attribute_the_type_does_not_have() {
+    let w = World::new();
+    let cfg = w.config(
+        r#"
+resource "fake_network" "main" { cidr_block = "10.0.0.0/16" }
+resource "fake_subnet" "s" {
+  count      = 2
+  network_id = fake_network.main.idd
+  cidr_block = "10.0.${count.index}.0/24"
+}
+output "arns" { value = fake_subnet.s[*].arnn }
+output "ok" { value = [fake_network.main.arn, fake_subnet.s[0].zone, fake_network.main.tags] }
+"#,
+    );
+    {
+        let d = crate::validate::validate(cfg.clone(), &w.providers, false);
+        let errs: Vec<String> = d
+            .errors()
+            .map(|e| format!("{} {}", cfg.sources.location(e.span.unwrap()), e.detail))
+            .collect();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(
+            errs[0].contains(":5:") && errs[0].contains("\"idd\"") && errs[0].contains("Did you mean \"id\"?"),
+            "{errs:?}"
+        );
+        assert!(errs[1].contains(":8:") && errs[1].contains("\"arnn\""), "{errs:?}");
+    }
 }
 
 #[tokio::test]

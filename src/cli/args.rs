@@ -20,6 +20,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Ask for confirmation on a terminal (--input=false never asks: apply then needs --auto-approve
+    /// or a saved plan)
+    #[arg(long, global = true, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub input: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -253,6 +258,25 @@ pub enum StateCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Take over a stack from Terraform: read its state (format 4) into this environment's new state.
+    /// Nothing is created or changed in the cloud; the next plan reads every object
+    #[command(name = "import-terraform")]
+    ImportTerraform {
+        #[command(flatten)]
+        env: EnvArgs,
+        /// The Terraform state (default: terraform.tfstate in the configuration directory, or
+        /// terraform.tfstate.d/ENV/terraform.tfstate for a Terraform workspace of the environment's name)
+        file: Option<PathBuf>,
+    },
+    /// Write this environment's state as a Terraform state (format 4), to go back to Terraform
+    #[command(name = "export-terraform")]
+    ExportTerraform {
+        #[command(flatten)]
+        env: EnvArgs,
+        /// Write to FILE (which must not exist yet) instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -345,4 +369,157 @@ pub struct RefreshPricesArgs {
     /// Only these providers (aws, digitalocean); default: every provider the catalog has files for
     #[arg(long = "provider", value_name = "NAME")]
     pub providers: Vec<String>,
+}
+
+/// The command line with Terraform's single-dash spelling of long flags (`-auto-approve`,
+/// `-var-file=x`, `-input=false`, `-lock=false`, `-no-color`) rewritten to infra's `--` spelling, so
+/// that CI scripts written for Terraform run unchanged. Only a word that names a long flag of the
+/// command being parsed (or of a command above it) is rewritten; short flags (`-C dir`), values and
+/// everything after `--` are left alone.
+///
+/// Terraform's `-chdir=DIR` is taken out and returned: as in Terraform, it switches to DIR before
+/// anything else, so that the other paths of the command line are relative to DIR. (infra's own
+/// `-C/--chdir DIR` names the configuration directory and leaves the other paths relative to where
+/// infra was started.)
+pub struct Rewritten {
+    pub args: Vec<std::ffi::OsString>,
+    pub chdir: Option<std::ffi::OsString>,
+}
+
+pub fn terraform_flags(args: impl IntoIterator<Item = std::ffi::OsString>, root: &clap::Command) -> Rewritten {
+    let mut chdir = None;
+    let mut chdir_next = false;
+    let mut out = Vec::new();
+    let mut path: Vec<&clap::Command> = vec![root];
+    let mut rest = false;
+    // The previous word was a flag that takes its value as the next word (`--var x=1`).
+    let mut value_next = false;
+    let long_of = |path: &[&clap::Command], name: &str| {
+        path.iter()
+            .flat_map(|c| c.get_arguments())
+            .find(|a| a.get_long() == Some(name))
+            .map(|a| a.get_action().takes_values() && a.get_num_args().is_none_or(|r| r.min_values() > 0))
+    };
+    for (i, arg) in args.into_iter().enumerate() {
+        let Some(word) = arg.to_str().filter(|_| i > 0 && !rest) else {
+            out.push(arg);
+            continue;
+        };
+        if std::mem::take(&mut chdir_next) {
+            chdir = Some(arg);
+            continue;
+        }
+        if std::mem::take(&mut value_next) {
+            out.push(arg);
+            continue;
+        }
+        if word == "-chdir" {
+            chdir_next = true;
+            continue;
+        }
+        if let Some(dir) = word.strip_prefix("-chdir=") {
+            chdir = Some(dir.into());
+            continue;
+        }
+        if word == "--" {
+            rest = true;
+        } else if let Some(long) = word.strip_prefix("--") {
+            value_next = !long.contains('=') && long_of(&path, long).unwrap_or(false);
+        } else if let Some(flag) = word.strip_prefix('-').filter(|f| f.len() >= 2) {
+            let name = flag.split_once('=').map_or(flag, |(n, _)| n);
+            if let Some(takes) = long_of(&path, name) {
+                value_next = takes && !flag.contains('=');
+                out.push(format!("-{word}").into());
+                continue;
+            }
+        } else if !word.starts_with('-')
+            && let Some(sub) = path.last().and_then(|c| c.find_subcommand(word))
+        {
+            path.push(sub);
+        }
+        out.push(arg);
+    }
+    Rewritten { args: out, chdir }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn rewrite(line: &str) -> Vec<String> {
+        let args = std::iter::once("infra")
+            .chain(line.split(' '))
+            .map(std::ffi::OsString::from);
+        let r = terraform_flags(args, &Cli::command());
+        let chdir = r.chdir.map(|d| format!("(chdir {})", d.into_string().unwrap()));
+        chdir
+            .into_iter()
+            .chain(r.args.into_iter().skip(1).map(|a| a.into_string().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn terraform_single_dash_flags_are_rewritten_and_parse() {
+        assert_eq!(
+            rewrite(
+                "-chdir=plans/x apply -auto-approve -input=false -var-file=stage.tfvars -no-color -lock-timeout=30s"
+            ),
+            [
+                "(chdir plans/x)",
+                "apply",
+                "--auto-approve",
+                "--input=false",
+                "--var-file=stage.tfvars",
+                "--no-color",
+                "--lock-timeout=30s"
+            ]
+        );
+        assert_eq!(
+            rewrite("plan -lock=false -out=p.tfplan -var region=x -target=aws_vpc.a -detailed-exitcode"),
+            [
+                "plan",
+                "--lock=false",
+                "--out=p.tfplan",
+                "--var",
+                "region=x",
+                "--target=aws_vpc.a",
+                "--detailed-exitcode"
+            ]
+        );
+        let cli = Cli::try_parse_from(
+            ["infra"]
+                .into_iter()
+                .map(Into::into)
+                .chain(
+                    rewrite("apply -auto-approve -input=false -var-file=a.tfvars")
+                        .into_iter()
+                        .map(Into::into),
+                )
+                .collect::<Vec<std::ffi::OsString>>(),
+        )
+        .unwrap();
+        assert!(!cli.input);
+        let Command::Apply(a) = cli.command else {
+            panic!("not apply")
+        };
+        assert!(a.auto_approve);
+        assert_eq!(a.vars.var_files, [std::path::PathBuf::from("a.tfvars")]);
+    }
+
+    #[test]
+    fn short_flags_values_and_unknown_words_are_left_alone() {
+        // -C is a short flag; a value that starts with a dash after a flag that takes one stays a value;
+        // a word that names no flag of the command is left for clap to refuse.
+        assert_eq!(rewrite("-C dir plan -var -x=1"), ["-C", "dir", "plan", "--var", "-x=1"]);
+        assert_eq!(rewrite("plan -auto-approve"), ["plan", "-auto-approve"]);
+        assert_eq!(rewrite("plan -compact-warnings"), ["plan", "-compact-warnings"]);
+        assert_eq!(rewrite("state rm -- -lock"), ["state", "rm", "--", "-lock"]);
+        // A flag whose value is optional does not take the next word.
+        assert_eq!(
+            rewrite("plan -refresh -target=a.b"),
+            ["plan", "--refresh", "--target=a.b"]
+        );
+        assert_eq!(rewrite("-chdir d plan"), ["(chdir d)", "plan"]);
+    }
 }

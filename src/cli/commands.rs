@@ -61,13 +61,32 @@ pub async fn run(cli: Cli, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<
 
 /// Loads the configuration; any error ends the command (nothing has been changed).
 fn load_config(dir: &Path, ui: &Ui) -> Result<Config, CliError> {
+    load_config_with(dir, None, ui)
+}
+
+/// Loads the configuration. With the providers, a configuration that has errors (an unsupported block,
+/// a bad meta-argument) is also checked against their schemas, so that one run reports every error:
+/// the unsupported types and arguments elsewhere too, not only the first kind found.
+fn load_config_with(dir: &Path, providers: Option<&ProviderSet>, ui: &Ui) -> Result<Config, CliError> {
     if !dir.is_dir() {
         return Err(CliError::new(format!(
             "configuration directory {} does not exist",
             display_path(dir)
         )));
     }
-    let (cfg, diags) = Config::load(dir);
+    let (cfg, mut diags) = Config::load(dir);
+    if diags.has_errors()
+        && let Some(p) = providers
+    {
+        let cfg = Arc::new(cfg);
+        for d in crate::validate::validate(cfg.clone(), p, true).0 {
+            if !diags.0.iter().any(|e| e.span == d.span && e.summary == d.summary) {
+                diags.push(d);
+            }
+        }
+        diags.0.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+        return Err(CliError::diags(&diags, &cfg.sources));
+    }
     report(&diags, &cfg, ui)?;
     Ok(cfg)
 }
@@ -274,7 +293,7 @@ async fn prepare(
 ) -> Result<Prepared, CliError> {
     let ui = t.ui;
     settings::validate_env_name(&env.env)?;
-    let mut cfg = load_config(dir, ui)?;
+    let mut cfg = load_config_with(dir, Some(t.providers), ui)?;
     // Variables first: a bad --var is an error before any state or cloud is touched.
     let flags = settings::var_flags(matches, &vars_args.vars, &vars_args.var_files);
     let env_vars: Vec<(String, String)> = std::env::vars().collect();
@@ -455,7 +474,7 @@ fn cost_json(d: &cost::CostDelta) -> serde_json::Value {
 
 fn print_plan(plan: &Plan, providers: &ProviderSet, cost: Option<&cost::CostDelta>, as_json: bool, ui: &Ui) {
     if as_json {
-        let mut j = json::plan_json(plan);
+        let mut j = json::plan_json(plan, providers);
         j["cost"] = cost.map(cost_json).unwrap_or(serde_json::Value::Null);
         ui.print(&format!("{j}\n"));
         return;
@@ -560,7 +579,10 @@ async fn apply_cmd(dir: &Path, a: ApplyArgs, matches: &clap::ArgMatches, t: &Too
     if !a.auto_approve
         && plan.has_changes()
         && !ui.confirm(
-            "Do you want to perform these actions?",
+            &format!(
+                "Do you want to perform these actions in environment {:?}?",
+                prepared.settings.env
+            ),
             "infra will perform the actions described above.",
         )?
     {
@@ -851,7 +873,10 @@ async fn destroy_cmd(dir: &Path, a: DestroyArgs, matches: &clap::ArgMatches, t: 
     }
     if !a.auto_approve
         && !ui.confirm(
-            "Do you really want to destroy all resources?",
+            &format!(
+                "Do you really want to destroy all resources in environment {:?}?",
+                prepared.settings.env
+            ),
             "infra will destroy all your managed infrastructure, as shown above. There is no undo.",
         )?
     {
@@ -943,7 +968,7 @@ async fn init(dir: &Path, a: &InitArgs, t: &Tools<'_>) -> Result<(), CliError> {
 }
 
 fn validate(dir: &Path, providers: &ProviderSet, ui: &Ui) -> Result<(), CliError> {
-    let cfg = Arc::new(load_config(dir, ui)?);
+    let cfg = Arc::new(load_config_with(dir, Some(providers), ui)?);
     let d = crate::validate::validate(cfg.clone(), providers, false);
     report(&d, &cfg, ui)?;
     ui.print(&format!(
@@ -1090,7 +1115,123 @@ async fn state_cmd(dir: &Path, cmd: StateCommand, t: &Tools<'_>) -> Result<(), C
             }
         }
         StateCommand::Push { env, file, force } => state_push(dir, &env, &file, force, t).await,
+        StateCommand::ImportTerraform { env, file } => import_terraform(dir, &env, file, t).await,
+        StateCommand::ExportTerraform { env, out } => {
+            let o = store_for(dir, &env, t).await?;
+            let Some(state) = o.store.load().await? else {
+                return Err(CliError::new(format!(
+                    "there is no state at {} to export",
+                    o.store.describe()
+                )));
+            };
+            let text = crate::state::terraform::to_terraform(&state, t.providers)
+                .map_err(|e| CliError::new(format!("cannot export state {}: {e}", o.store.describe())))?;
+            match out {
+                None => ui.print(&text),
+                Some(path) => {
+                    let shown = display_path(&path);
+                    writable_destination(&path)?;
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)
+                        .map_err(|e| CliError::new(format!("cannot write {shown}: {e}")))?;
+                    std::io::Write::write_all(&mut f, text.as_bytes())
+                        .map_err(|e| CliError::new(format!("cannot write {shown}: {e}")))?;
+                    ui.info(&format!(
+                        "Wrote {shown}: a Terraform state of {} resource instances (lineage {}, serial {}). It holds every attribute in plain text, secrets included: keep it where you keep state.",
+                        state.resources.len(),
+                        state.lineage,
+                        state.serial
+                    ));
+                }
+            }
+            Ok(())
+        }
     }
+}
+
+/// `state import-terraform`: a Terraform state read into a new state of the environment.
+async fn import_terraform(dir: &Path, env: &EnvArgs, file: Option<PathBuf>, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
+    let file = match file {
+        Some(f) => f,
+        None => {
+            let workspace = dir.join("terraform.tfstate.d").join(&env.env).join("terraform.tfstate");
+            if env.env != "default" && workspace.is_file() {
+                workspace
+            } else {
+                dir.join("terraform.tfstate")
+            }
+        }
+    };
+    let shown = display_path(&file);
+    let text = std::fs::read_to_string(&file).map_err(|e| {
+        CliError::new(format!("cannot read the Terraform state {shown}: {e}"))
+            .with_hint("give its path: infra state import-terraform PATH (`terraform state pull > PATH` writes a remote one to a file)")
+    })?;
+    // The configuration tells Terraform's zero values from values it sets; without one (a state moved
+    // before its configuration), every zero of an argument without a default is taken as unset.
+    let cfg = if dir.is_dir() {
+        Some(load_config(dir, ui)?)
+    } else {
+        None
+    };
+    let imported = crate::state::terraform::from_terraform(&text, &shown, t.providers, cfg.as_ref())?;
+    let o = store_for(dir, env, t).await?;
+    let lock = lock(&o.store, "state import-terraform", o.settings.lock_timeout).await?;
+    let result = async {
+        if let Some(current) = o.store.load().await?
+            && !current.resources.is_empty()
+        {
+            return Err(CliError::new(format!(
+                "state {} already manages {} resource instances; import-terraform only starts a new state, and nothing was written",
+                o.store.describe(),
+                current.resources.len()
+            ))
+            .with_hint("import into another environment (--env), or empty this one first (infra state rm)"));
+        }
+        let mut state = imported.state;
+        state.serial = 1;
+        o.store.write_exact(&state).await?;
+        let mut msg = format!(
+            "Imported {} resource instances and {} outputs from {shown} ({}) into {} (new lineage {}). Nothing was changed in the cloud.
+",
+            state.resources.len(),
+            state.outputs.len(),
+            imported.terraform,
+            o.store.describe(),
+            state.lineage
+        );
+        if imported.data_sources > 0 {
+            msg.push_str(&format!(
+                "{} data source instances were not taken: every plan reads them again.
+",
+                imported.data_sources
+            ));
+        }
+        if !imported.left.is_empty() {
+            msg.push_str(&format!(
+                "Not taken, and left to Terraform ({}):
+",
+                imported.left.len()
+            ));
+            for (addr, why) in &imported.left {
+                msg.push_str(&format!("  {addr}: {why}
+"));
+            }
+        }
+        msg.push_str(&format!(
+            "Next: infra plan --env {} reads every object from the cloud and should show no changes for them.
+",
+            o.settings.env
+        ));
+        ui.print(&msg);
+        Ok(())
+    }
+    .await;
+    lock.release().await;
+    result
 }
 
 async fn state_push(dir: &Path, env: &EnvArgs, file: &Path, force: bool, t: &Tools<'_>) -> Result<(), CliError> {
@@ -1320,7 +1461,7 @@ async fn import_prepared(prepared: &Prepared, addr: &InstanceAddr, id: &str, t: 
     let schema = providers
         .schema(&r.provider.name, &addr.resource)
         .map_err(CliError::new)?;
-    let (vars, d) = vars::finalize(&cfg, &prepared.raw_vars);
+    let (vars, d) = vars::finalize(&cfg, &prepared.raw_vars, &prepared.settings.env);
     report(&d, &cfg, ui)?;
     let scope = crate::scope::ModuleScope::new(cfg.clone(), vars, &prepared.settings.env);
     let client = configure_provider(&cfg, providers, &scope, &r.provider)

@@ -111,7 +111,18 @@ impl From<crate::state::StateError> for CliError {
 
 /// Runs the command line with these providers and backends; returns the exit code.
 pub fn main(providers: ProviderSet, backends: BackendSet) -> i32 {
-    let matches = match args::Cli::command().try_get_matches() {
+    let command = args::Cli::command();
+    let argv = args::terraform_flags(std::env::args_os(), &command);
+    if let Some(dir) = &argv.chdir
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        eprintln!(
+            "Error: -chdir={}: cannot change to that directory: {e}",
+            std::path::Path::new(dir).display()
+        );
+        return 1;
+    }
+    let matches = match command.try_get_matches_from(argv.args) {
         Ok(m) => m,
         Err(e) => {
             let code = match e.kind() {
@@ -130,7 +141,7 @@ pub fn main(providers: ProviderSet, backends: BackendSet) -> i32 {
         }
     };
     init_logging();
-    let ui = ui::Ui::new(cli.no_color);
+    let ui = ui::Ui::new(cli.no_color, cli.input);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

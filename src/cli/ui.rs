@@ -12,12 +12,15 @@ use std::time::Duration;
 pub struct Ui {
     pub out: Style,
     pub err: Style,
+    /// `--input=false`: never ask anything, even on a terminal.
+    pub input: bool,
 }
 
 impl Ui {
-    pub fn new(no_color: bool) -> Ui {
+    pub fn new(no_color: bool, input: bool) -> Ui {
         let allowed = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Ui {
+            input,
             out: Style {
                 color: allowed && std::io::stdout().is_terminal(),
             },
@@ -64,6 +67,13 @@ impl Ui {
     /// Asks for "yes" on the terminal. Without a terminal, refuses: CI must say --auto-approve or apply a
     /// saved plan.
     pub fn confirm(&self, question: &str, detail: &str) -> Result<bool, super::CliError> {
+        if !self.input {
+            return Err(
+                super::CliError::new("confirmation is required, but --input=false forbids asking").with_hint(
+                    "run with --auto-approve, or save a plan with `infra plan --out FILE` and apply that file",
+                ),
+            );
+        }
         if !std::io::stdin().is_terminal() {
             return Err(
                 super::CliError::new("confirmation is required, but there is no terminal to ask on").with_hint(

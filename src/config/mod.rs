@@ -161,7 +161,11 @@ fn is_identifier(s: &str) -> bool {
 pub fn display_path(p: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let shown = cwd.as_deref().and_then(|c| p.strip_prefix(c).ok()).unwrap_or(p);
-    shown.display().to_string()
+    match shown.display().to_string() {
+        // The current directory itself.
+        s if s.is_empty() => ".".to_string(),
+        s => s,
+    }
 }
 
 impl Config {
@@ -282,6 +286,11 @@ impl Config {
                     Some(b.kind_span),
                     "Modules are not supported",
                     "This version of infra does not support module blocks; put the resources in this directory.",
+                ),
+                "ephemeral" => diags.error(
+                    Some(b.kind_span),
+                    "Unsupported block type",
+                    "Ephemeral resources (Terraform 1.10) are not supported by infra yet; use a resource or data source, or pass the value in a sensitive variable.",
                 ),
                 "moved" | "import" | "check" | "removed" => diags.error(
                     Some(b.kind_span),
@@ -681,7 +690,8 @@ impl Config {
                         }
                     }
                 }
-                "provisioner" | "connection" => diags.error(Some(nb.kind_span), "Unsupported block type", "Provisioners are not supported by infra; run configuration steps from your deployment pipeline or user_data instead."),
+                "provisioner" => diags.error(Some(nb.kind_span), "Unsupported block type", "Provisioners are not supported by infra; run configuration steps from your deployment pipeline or user_data instead."),
+                "connection" => diags.error(Some(nb.kind_span), "Unsupported block type", "Connection blocks (how provisioners reach a machine over SSH or WinRM) are not supported by infra, which runs no provisioners; remove the block, and run configuration steps from your deployment pipeline or user_data instead."),
                 _ => blocks.push(nb),
             }
         }
@@ -895,8 +905,28 @@ fn depends_on(a: &Attr, diags: &mut Diagnostics) -> Vec<(ResourceAddr, Span)> {
     };
     let mut out = Vec::new();
     for i in items {
-        let names = i.as_static_names().unwrap_or_default();
-        let parts: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+        // Terraform 0.11's quoted form, `depends_on = ["aws_vpc.main"]`: accepted with Terraform's warning.
+        let quoted = match i.as_literal() {
+            Some(Value::String(q)) => {
+                diags.push(crate::diag::Diagnostic::warning(
+                    Some(i.span()),
+                    "Quoted references are deprecated",
+                    "In this context, references are expected literally rather than in quotes. Terraform 0.11 and earlier required quotes, but quoted references are now deprecated. Remove the quotes surrounding this reference to silence this warning.",
+                ));
+                Some(q.split('.').map(str::to_string).collect::<Vec<_>>())
+            }
+            _ => None,
+        };
+        let names: Vec<String> = match quoted {
+            Some(q) => q,
+            None => i
+                .as_static_names()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect(),
+        };
+        let parts: Vec<&str> = names.iter().map(String::as_str).collect();
         match parts.as_slice() {
             ["data", t, n, ..] => out.push((ResourceAddr::data(t, n), i.span())),
             [t, n, ..] if !["var", "local", "module", "count", "each", "path"].contains(t) => {

@@ -134,3 +134,41 @@ fn durations_parse_like_terraform() {
     assert_eq!(parse_duration("forty"), None);
     assert_eq!(parse_duration("10"), None);
 }
+
+#[test]
+fn quoted_depends_on_is_accepted_with_terraforms_warning() {
+    let (cfg, d) = load(&[(
+        "m.tf",
+        "resource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.0.0.0/16\"\n}\nresource \"aws_subnet\" \"b\" {\n  depends_on = [\"aws_vpc.a\", \"data.aws_region.r\"]\n}\ndata \"aws_region\" \"r\" {}\n",
+    )]);
+    assert!(!d.has_errors(), "{d:?}");
+    let warnings: Vec<_> =
+        d.0.iter()
+            .filter(|w| w.severity == crate::diag::Severity::Warning)
+            .collect();
+    assert_eq!(warnings.len(), 2, "{d:?}");
+    assert!(warnings.iter().all(|w| w.summary == "Quoted references are deprecated"));
+    assert_eq!(cfg.sources.location(warnings[0].span.unwrap()), "m.tf:5:17");
+    let b = &cfg.resources[&ResourceAddr::managed("aws_subnet", "b")];
+    let deps: Vec<String> = b.depends_on.iter().map(|(a, _)| a.to_string()).collect();
+    assert_eq!(deps, ["aws_vpc.a", "data.aws_region.r"]);
+    // A quoted reference to nothing is still an error.
+    let (_, d) = load(&[(
+        "m.tf",
+        "resource \"aws_vpc\" \"a\" {\n  depends_on = [\"aws_subnet.gone\"]\n}\n",
+    )]);
+    assert!(
+        d.errors().any(|e| e.summary == "Reference to undeclared resource"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn a_connection_block_is_not_called_a_provisioner() {
+    let (_, d) = load(&[(
+        "m.tf",
+        "resource \"aws_vpc\" \"a\" {\n  connection {\n    host = \"x\"\n  }\n}\n",
+    )]);
+    let e = d.errors().next().expect("an error");
+    assert!(e.detail.starts_with("Connection blocks"), "{e:?}");
+}

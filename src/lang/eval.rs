@@ -1213,7 +1213,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// The name to suggest for a misspelt `given` ("Did you mean ...?"): a candidate that `given` is a prefix
-/// of (or that is a prefix of `given`), else the closest one within an edit distance of 2, as Terraform
+/// of, else the closest one within an edit distance of 2, as Terraform
 /// suggests.
 pub(crate) fn suggest<'c>(given: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     let mut best: Option<(usize, &'c str)> = None;
@@ -1221,7 +1221,9 @@ pub(crate) fn suggest<'c>(given: &str, candidates: impl Iterator<Item = &'c str>
         if c == given {
             continue;
         }
-        let score = if given.len() >= 3 && (c.starts_with(given) || given.starts_with(c)) {
+        // A truncated name suggests what it starts; a longer name does not suggest its prefix
+        // (`aws_route53_record` is not `aws_route`).
+        let score = if given.len() >= 3 && c.starts_with(given) {
             0
         } else {
             match levenshtein(given, c) {

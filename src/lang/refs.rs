@@ -19,6 +19,7 @@ pub fn expr_refs(e: &Expr) -> Vec<(Ref, Span)> {
     let mut w = Walker {
         bound: Vec::new(),
         out: Vec::new(),
+        attrs: None,
     };
     w.expr(e);
     w.out
@@ -29,17 +30,55 @@ pub fn body_refs(b: &Body, skip: &[&str]) -> Vec<(Ref, Span)> {
     let mut w = Walker {
         bound: Vec::new(),
         out: Vec::new(),
+        attrs: None,
     };
     w.body(b, skip);
     w.out
 }
 
-struct Walker {
-    bound: Vec<String>,
-    out: Vec<(Ref, Span)>,
+/// A reference to an attribute of a resource: `aws_subnet.b.id`, `aws_subnet.b[0].id`,
+/// `aws_subnet.b[*].id`, `data.aws_vpc.main.cidr_block`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttrRef {
+    pub resource: ResourceAddr,
+    /// An instance key or splat came between the resource and the attribute.
+    pub indexed: bool,
+    pub attr: String,
+    pub span: Span,
 }
 
-impl Walker {
+/// The resource attribute references of a body (as [`body_refs`], with the attribute each one reads).
+pub fn body_attr_refs(b: &Body, skip: &[&str]) -> Vec<AttrRef> {
+    let mut out = Vec::new();
+    let mut w = Walker {
+        bound: Vec::new(),
+        out: Vec::new(),
+        attrs: Some(&mut out),
+    };
+    w.body(b, skip);
+    out
+}
+
+/// The resource attribute references of one expression.
+pub fn expr_attr_refs(e: &Expr) -> Vec<AttrRef> {
+    let mut out = Vec::new();
+    let mut w = Walker {
+        bound: Vec::new(),
+        out: Vec::new(),
+        attrs: Some(&mut out),
+    };
+    w.expr(e);
+    out
+}
+
+struct Walker<'a> {
+    bound: Vec<String>,
+    out: Vec<(Ref, Span)>,
+    /// When set, also collects attribute references.
+    attrs: Option<&'a mut Vec<AttrRef>>,
+}
+
+impl Walker<'_> {
     fn body(&mut self, b: &Body, skip: &[&str]) {
         for a in &b.attrs {
             if !skip.contains(&a.name.as_str()) {
@@ -88,6 +127,7 @@ impl Walker {
             "count" | "each" | "path" | "terraform" | "self" | "module" => {}
             "data" => {
                 if let (Some((t, _)), Some((n, s))) = (attr(0), attr(1)) {
+                    self.attr_ref(ResourceAddr::data(&t, &n), &steps[2..]);
                     self.out.push((
                         Ref::Resource(ResourceAddr {
                             mode: Mode::Data,
@@ -100,6 +140,7 @@ impl Walker {
             }
             t => {
                 if let Some((n, s)) = attr(0) {
+                    self.attr_ref(ResourceAddr::managed(t, &n), &steps[1..]);
                     self.out.push((
                         Ref::Resource(ResourceAddr {
                             mode: Mode::Managed,
@@ -110,6 +151,25 @@ impl Walker {
                     ));
                 }
             }
+        }
+    }
+
+    /// `rest` is what follows the resource's address: an optional instance key or splat, then the
+    /// attribute.
+    fn attr_ref(&mut self, resource: ResourceAddr, rest: &[Step]) {
+        let Some(out) = self.attrs.as_deref_mut() else { return };
+        let (indexed, step) = match rest {
+            [Step::Index(..) | Step::FullSplat(_) | Step::AttrSplat(_), st, ..] => (true, st),
+            [st, ..] => (false, st),
+            [] => return,
+        };
+        if let Step::Attr(attr, span) = step {
+            out.push(AttrRef {
+                resource,
+                indexed,
+                attr: attr.clone(),
+                span: *span,
+            });
         }
     }
 

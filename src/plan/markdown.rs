@@ -37,7 +37,7 @@ fn code(s: &str) -> String {
 fn action_word(c: &ResourceChange) -> &'static str {
     match c.action {
         Action::Create => "create",
-        Action::Update => "update in place",
+        Action::Update => "update in-place",
         Action::Replace if c.create_before_destroy => "replace (create first)",
         Action::Replace => "replace",
         Action::Delete => "destroy",

@@ -160,7 +160,7 @@ pub async fn plan(
     // Shape errors (unknown types and arguments, wrong literal types, missing arguments, cycles) are
     // found before any cloud call.
     let mut diags = crate::validate::validate(cfg.clone(), providers, true);
-    let (vars, d) = super::vars::finalize(&cfg, &raw_vars);
+    let (vars, d) = super::vars::finalize(&cfg, &raw_vars, env);
     diags.extend(d);
     if diags.has_errors() {
         return (None, diags);

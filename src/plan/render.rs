@@ -116,7 +116,7 @@ pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String
         for (a, cbd) in &actions {
             let (sym, what) = match (a, cbd) {
                 (Action::Create, _) => ("+", "create"),
-                (Action::Update, _) => ("~", "update in place"),
+                (Action::Update, _) => ("~", "update in-place"),
                 (Action::Delete, _) => ("-", "destroy"),
                 (Action::Replace, false) => ("-/+", "destroy and then create replacement"),
                 (Action::Replace, true) => ("+/-", "create replacement and then destroy"),
@@ -196,7 +196,7 @@ fn render_drift(drift: &[Drift], providers: &ProviderSet, style: Style) -> Strin
             dependencies: Vec::new(),
             deposed: None,
         };
-        let text = render_change(&c, schema, style).replacen("will be updated in place", "has changed", 1);
+        let text = render_change(&c, schema, style).replacen("will be updated in-place", "has changed", 1);
         out.push_str(&text);
         out.push('\n');
     }
@@ -229,7 +229,7 @@ pub fn render_change(c: &ResourceChange, schema: Option<&Block>, style: Style) -
     };
     let (headline, sym) = match c.action {
         Action::Create => ("will be created", "+"),
-        Action::Update => ("will be updated in place", "~"),
+        Action::Update => ("will be updated in-place", "~"),
         Action::Delete => ("will be destroyed", "-"),
         Action::Replace if c.create_before_destroy => ("must be replaced", "+/-"),
         Action::Replace => ("must be replaced", "-/+"),

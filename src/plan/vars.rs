@@ -65,7 +65,7 @@ pub fn collect(
         files.push(env_file);
     }
     for f in files {
-        load_file(cfg, &f, false, &mut out, &mut diags);
+        load_file(cfg, &f, &mut out, &mut diags);
     }
     collect_flags(cfg, flags, &mut out, &mut diags);
     (out, diags)
@@ -82,7 +82,7 @@ pub fn from_flags(cfg: &mut Config, flags: &[VarFlag]) -> (BTreeMap<String, Valu
 fn collect_flags(cfg: &mut Config, flags: &[VarFlag], out: &mut BTreeMap<String, Value>, diags: &mut Diagnostics) {
     for flag in flags {
         match flag {
-            VarFlag::File(f) => load_file(cfg, f, true, out, diags),
+            VarFlag::File(f) => load_file(cfg, f, out, diags),
             VarFlag::Var(kv) => {
                 let Some((name, v)) = kv.split_once('=') else {
                     diags.error(None, "Invalid --var option", format!("The given --var option {kv:?} is not correctly specified: it must be a variable name and value separated by an equals sign, like --var key=value."));
@@ -118,13 +118,7 @@ fn parse_string_value(decl: &Variable, s: &str) -> Result<Value, String> {
     }
 }
 
-fn load_file(
-    cfg: &mut Config,
-    path: &Path,
-    explicit: bool,
-    out: &mut BTreeMap<String, Value>,
-    diags: &mut Diagnostics,
-) {
+fn load_file(cfg: &mut Config, path: &Path, out: &mut BTreeMap<String, Value>, diags: &mut Diagnostics) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -170,23 +164,16 @@ fn load_file(
     let mut origins = Vec::new();
     for a in &body.attrs {
         if !cfg.variables.contains_key(&a.name) {
-            let d = Diagnostic::warning(
+            // A warning, as in Terraform, also for a file given with --var-file: one shared
+            // common.tfvars may serve several stacks. (--var for an undeclared variable is an error.)
+            diags.push(Diagnostic::warning(
                 Some(a.name_span),
                 "Value for undeclared variable",
                 format!(
-                    "The variables file assigns {:?}, which the configuration does not declare.",
-                    a.name
+                    "The variables file assigns {:?}, which the configuration does not declare; the value is ignored. To use it, add a variable {:?} {{}} block.",
+                    a.name, a.name
                 ),
-            );
-            // Terraform warns for files it finds and errors for files given explicitly.
-            diags.push(if explicit {
-                Diagnostic {
-                    severity: crate::diag::Severity::Error,
-                    ..d
-                }
-            } else {
-                d
-            });
+            ));
             continue;
         }
         match Evaluator::new(&scope, &dir).eval(&a.expr) {
@@ -229,7 +216,7 @@ impl Scope for Vars<'_> {
 }
 
 /// Final values: defaults applied, converted to their types, validated, sensitive ones marked.
-pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>) -> (BTreeMap<String, Value>, Diagnostics) {
+pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>, env: &str) -> (BTreeMap<String, Value>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut out = BTreeMap::new();
     for (name, decl) in &cfg.variables {
@@ -250,7 +237,10 @@ pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>) -> (BTreeMap<String
                 diags.error(
                     Some(decl.span),
                     "No value for required variable",
-                    format!("The root module input variable {name:?} is not set, and has no default value. Use a --var or --var-file option, a {name}.tfvars-style environment file, or the TF_VAR_{name} environment variable to provide a value."),
+                    format!(
+                        "The root module input variable {name:?} is not set, and has no default value. Set it in {} (the variables of environment {env:?}), or give it with --var {name}=VALUE, a --var-file, or the TF_VAR_{name} environment variable.",
+                        display_path(&cfg.dir.join(if env == "default" { "terraform.tfvars".to_string() } else { format!("{env}.tfvars") }))
+                    ),
                 );
                 continue;
             }
@@ -323,4 +313,56 @@ pub fn finalize(cfg: &Config, raw: &BTreeMap<String, Value>) -> (BTreeMap<String
         out.remove(&name);
     }
     (out, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(dir: &Path, files: &[(&str, &str)]) -> Config {
+        for (n, t) in files {
+            std::fs::write(dir.join(n), t).unwrap();
+        }
+        let (cfg, d) = Config::load(dir);
+        assert!(!d.has_errors(), "{d:?}");
+        cfg
+    }
+
+    #[test]
+    fn an_undeclared_variable_in_any_tfvars_file_is_a_warning_and_on_the_command_line_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(
+            dir.path(),
+            &[
+                ("main.tf", "variable \"name\" {\n  type = string\n}\n"),
+                // One shared file for several stacks: this stack does not declare `region`.
+                ("common.tfvars", "name   = \"api\"\nregion = \"eu-west-1\"\n"),
+                ("stage.tfvars", "replicas = 2\n"),
+            ],
+        );
+        let flags = [VarFlag::File(dir.path().join("common.tfvars"))];
+        let (raw, d) = collect(&mut cfg, "stage", &flags, &[]);
+        assert!(!d.has_errors(), "{d:?}");
+        let warned: Vec<String> = d.0.iter().map(|w| cfg.sources.location(w.span.unwrap())).collect();
+        assert_eq!(warned.len(), 2, "{d:?}");
+        assert!(warned.iter().any(|l| l.ends_with("common.tfvars:2:1")), "{warned:?}");
+        assert!(warned.iter().any(|l| l.ends_with("stage.tfvars:1:1")), "{warned:?}");
+        assert_eq!(raw.get("name"), Some(&Value::string("api")));
+        assert!(!raw.contains_key("region"));
+        let (_, d) = collect(&mut cfg, "stage", &[VarFlag::Var("region=x".into())], &[]);
+        assert!(
+            d.errors().any(|e| e.summary == "Value for undeclared variable"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_variable_names_the_environments_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), &[("main.tf", "variable \"token\" {\n  type = string\n}\n")]);
+        let (_, d) = finalize(&cfg, &BTreeMap::new(), "stage");
+        let e = d.errors().next().expect("an error");
+        assert!(e.detail.contains("stage.tfvars"), "{e:?}");
+        assert!(!e.detail.contains("token.tfvars"), "{e:?}");
+    }
 }

@@ -15,6 +15,7 @@ pub mod conformance;
 pub mod file;
 pub mod local;
 pub mod store;
+pub mod terraform;
 
 pub use infra_backend::{BackendError, LockInfo, hostname};
 pub use store::StateStore;

@@ -208,7 +208,7 @@ fn production_stack_apply_resize_replace_destroy() {
     let p = runs.run(&["plan", "--env", ENV, "--detailed-exitcode"]);
     assert_eq!(p.code, 2, "{}", p.all());
     assert!(
-        p.stdout.contains("digitalocean_droplet.app will be updated in place"),
+        p.stdout.contains("digitalocean_droplet.app will be updated in-place"),
         "{}",
         p.stdout
     );

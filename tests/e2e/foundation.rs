@@ -142,12 +142,12 @@ async fn apply_update_replace_recreate_destroy() {
     let p = w.infra(&["plan", "--detailed-exitcode"]);
     assert_eq!(p.code, 2, "{}", p.all());
     assert!(
-        p.stdout.contains("aws_vpc.main will be updated in place"),
+        p.stdout.contains("aws_vpc.main will be updated in-place"),
         "{}",
         p.stdout
     );
     assert!(
-        p.stdout.contains("aws_security_group.api will be updated in place"),
+        p.stdout.contains("aws_security_group.api will be updated in-place"),
         "{}",
         p.stdout
     );
@@ -267,4 +267,64 @@ async fn plan_json_is_one_document_with_replace_paths() {
     assert_eq!(vpc["change"]["replace_paths"], serde_json::json!([["cidr_block"]]));
     assert_eq!(vpc["change"]["after_unknown"]["id"], true);
     assert!(doc["cost"].is_object(), "{doc}");
+}
+
+/// Terraform's older names `aws_alb`, `aws_alb_target_group` and `aws_alb_listener` are the same types
+/// as `aws_lb*`: they apply, plan no changes after, and the load balancer is priced.
+#[test]
+fn the_aws_alb_names_apply_replan_to_nothing_and_are_priced() {
+    let w = World::aws();
+    w.write(&[(
+        "main.tf",
+        r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.80.0.0/16"
+}
+
+resource "aws_subnet" "public" {
+  count             = 2
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)
+  availability_zone = ["us-east-1a", "us-east-1b"][count.index]
+}
+
+resource "aws_alb" "api" {
+  name    = "api"
+  subnets = aws_subnet.public[*].id
+}
+
+resource "aws_alb_target_group" "api" {
+  name        = "api"
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_alb_listener" "http" {
+  load_balancer_arn = aws_alb.api.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_alb_target_group.api.arn
+  }
+}
+"#,
+    )]);
+    let r = w.infra(&["apply", "--auto-approve"]);
+    assert!(r.ok().contains("Apply complete! Resources: 6 added"), "{}", r.all());
+    let r = w.infra(&["plan", "--detailed-exitcode"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = w.infra(&["cost"]);
+    let out = r.ok();
+    let line = out
+        .lines()
+        .find(|l| l.contains("aws_alb.api"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains('$') && !line.contains("not priced"), "{line}");
 }

@@ -195,3 +195,49 @@ fn an_encrypted_plan_file_needs_its_key() {
     let st = std::fs::read_to_string(w.state_file("stage")).unwrap();
     assert!(st.contains("encrypted_data") && !st.contains("s3cr3t"));
 }
+
+/// A CI script written for Terraform runs unchanged: single-dash flags, `-chdir` (other paths relative
+/// to it, as in Terraform), `-input=false`, a shared `.tfvars` with a variable this stack does not
+/// declare (a warning), a saved plan applied exactly.
+#[test]
+fn a_terraform_ci_script_runs_unchanged() {
+    let w = World::aws();
+    w.write(&[
+        ("main.tf", CFG),
+        ("common.tfvars", "name = \"from-common\"\nregion_label = \"eu\"\n"),
+    ]);
+    let cwd = w.path();
+    let r = w.infra_in(
+        cwd,
+        &[
+            "-chdir=cfg",
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-lock=false",
+            "-var-file=common.tfvars",
+            "-out=ci.tfplan",
+            "-detailed-exitcode",
+        ],
+    );
+    assert_eq!(r.code, 2, "changes present\n{}", r.all());
+    assert!(r.stderr.contains("Value for undeclared variable"), "{}", r.stderr);
+    assert!(r.stderr.contains("common.tfvars:2:1"), "{}", r.stderr);
+    assert!(w.cfg().join("ci.tfplan").is_file(), "-out is relative to -chdir");
+    // Without -auto-approve and with -input=false, apply refuses instead of asking.
+    let r = w.infra_in(cwd, &["-chdir=cfg", "apply", "-input=false", "-var-file=common.tfvars"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("--input=false"), "{}", r.stderr);
+    let r = w.infra_in(
+        cwd,
+        &["-chdir=cfg", "apply", "-input=false", "-auto-approve", "ci.tfplan"],
+    );
+    assert!(r.ok().contains("Apply complete! Resources: 1 added"), "{}", r.all());
+    assert_eq!(
+        w.state_json("default")["resources"][0]["attributes"]["tags"]["Name"],
+        "from-common"
+    );
+    let r = w.infra_in(cwd, &["-chdir=nowhere", "plan"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("-chdir=nowhere"), "{}", r.stderr);
+}

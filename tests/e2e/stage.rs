@@ -84,7 +84,7 @@ async fn the_stage_stack_applies_replans_to_nothing_changes_in_place_and_destroy
     assert_eq!(r.code, 2, "{}", r.all());
     assert_eq!(
         headers(&r.stdout),
-        vec![r#"# aws_ecs_service.service["api"] will be updated in place"#.to_string()],
+        vec![r#"# aws_ecs_service.service["api"] will be updated in-place"#.to_string()],
         "{}",
         r.stdout
     );
@@ -114,7 +114,7 @@ async fn the_stage_stack_applies_replans_to_nothing_changes_in_place_and_destroy
         "{h:?}"
     );
     assert!(
-        h.contains(&r#"# aws_ecs_service.service["redis"] will be updated in place"#.to_string()),
+        h.contains(&r#"# aws_ecs_service.service["redis"] will be updated in-place"#.to_string()),
         "{h:?}"
     );
     // The multi-line `container_definitions = jsonencode(...)` ends with the replacement's reason.
@@ -146,7 +146,7 @@ async fn the_stage_stack_applies_replans_to_nothing_changes_in_place_and_destroy
     assert_eq!(r.code, 2, "{}", r.all());
     assert_eq!(
         headers(&r.stdout),
-        vec!["# aws_db_instance.main will be updated in place".to_string()],
+        vec!["# aws_db_instance.main will be updated in-place".to_string()],
         "{}",
         r.stdout
     );

@@ -119,6 +119,17 @@ impl<C: Send + Sync + 'static> Registry<C> {
         self.resources.insert(r.name(), Arc::new(r));
         self
     }
+    /// Registers `alias` as a second name of the registered type `of`: same schema, same
+    /// implementation (Terraform's `aws_alb` for `aws_lb`).
+    ///
+    /// # Panics
+    /// When `of` is not registered: a mistake in the provider's registration, found by its tests.
+    pub fn alias(mut self, alias: &'static str, of: &'static str) -> Self {
+        let r = self.resources.get(of).cloned().expect("an alias of a registered type");
+        self.schemas.insert(alias, r.schema());
+        self.resources.insert(alias, r);
+        self
+    }
     pub fn data_source(mut self, d: impl DataSourceType<C> + 'static) -> Self {
         self.data_sources.insert(d.name(), Arc::new(d));
         self

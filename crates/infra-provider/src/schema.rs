@@ -260,6 +260,9 @@ pub struct Schema {
     pub timeouts: Option<Timeouts>,
     /// Version of the attribute layout stored in state.
     pub version: u64,
+    /// The schema version of the same type in the Terraform provider this one follows (what a Terraform
+    /// state records as the instance's `schema_version`): written when a state is exported for Terraform.
+    pub terraform_version: u64,
 }
 
 impl Schema {
@@ -268,10 +271,16 @@ impl Schema {
             block,
             timeouts: None,
             version: 0,
+            terraform_version: 0,
         }
     }
     pub fn timeouts(mut self, t: Timeouts) -> Self {
         self.timeouts = Some(t);
+        self
+    }
+    /// See [`Schema::terraform_version`].
+    pub fn terraform_version(mut self, v: u64) -> Self {
+        self.terraform_version = v;
         self
     }
 }

@@ -145,10 +145,11 @@ impl Value {
     pub fn int(n: i64) -> Value {
         Value::Number(Number(n as f64))
     }
-    /// A set from any elements: sorted and deduplicated.
+    /// A set from any elements: sorted and deduplicated. Elements not wholly known are all kept (as in
+    /// Terraform): two of them may turn out equal or not, so the set's length is unknown until apply.
     pub fn set(mut items: Vec<Value>) -> Value {
         items.sort();
-        items.dedup();
+        items.dedup_by(|a, b| a == b && a.is_wholly_known());
         Value::Set(items)
     }
     pub fn map<K: Into<String>>(items: impl IntoIterator<Item = (K, Value)>) -> Value {

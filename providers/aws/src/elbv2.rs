@@ -35,6 +35,9 @@ const TAG_SOURCES: &[(&str, &str)] = &[
     ("aws_lb", "arn"),
     ("aws_lb_target_group", "arn"),
     ("aws_lb_listener", "arn"),
+    ("aws_alb", "arn"),
+    ("aws_alb_target_group", "arn"),
+    ("aws_alb_listener", "arn"),
 ];
 
 /// The tags of these (existing) load balancers, target groups or listeners: in a refresh from one

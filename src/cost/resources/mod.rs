@@ -123,7 +123,18 @@ pub(crate) enum Kind {
     Free,
 }
 
+/// Terraform's second names of one type: priced as the type they name.
+const ALIASES: &[(&str, &str)] = &[
+    ("aws_alb", "aws_lb"),
+    ("aws_alb_target_group", "aws_lb_target_group"),
+    ("aws_alb_listener", "aws_lb_listener"),
+];
+
 pub(crate) fn lookup(type_name: &str) -> Option<Kind> {
+    let type_name = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == type_name)
+        .map_or(type_name, |(_, of)| of);
     if let Some(m) = MODELS.iter().find(|m| m.type_name == type_name) {
         return Some(Kind::Priced(m));
     }

@@ -297,6 +297,8 @@ fn values(c: &Call) -> Result<Value, Fail> {
 fn length(c: &Call) -> Result<Value, Fail> {
     let n = match c.arg(0) {
         Value::String(s) => s.graphemes(true).count(),
+        // Terraform's rule: elements of a set not yet known may collapse, so its length is unknown.
+        Value::Set(items) if !items.iter().all(Value::is_wholly_known) => return Ok(Value::Unknown),
         Value::List(items) | Value::Set(items) => items.len(),
         Value::Map(m) => m.len(),
         _ => {

@@ -501,7 +501,9 @@ impl ResourceType<AwsClient> for DbInstance {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(block()).timeouts(Timeouts::minutes(40, 80, 60))
+        Schema::new(block())
+            .timeouts(Timeouts::minutes(40, 80, 60))
+            .terraform_version(2)
     }
 
     fn validate(&self, cfg: &Value) -> Vec<Invalid> {

@@ -253,10 +253,22 @@ impl ResourceType<AwsClient> for EbsVolume {
 
     fn validate(&self, config: &Value) -> Vec<Invalid> {
         let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
+        let mut out = Vec::new();
         if !set("size") && !set("snapshot_id") {
-            return vec![Invalid::new("one of size or snapshot_id must be set")];
+            out.push(Invalid::new("one of size or snapshot_id must be set"));
         }
-        Vec::new()
+        // Without a type the volume is gp2, which has no provisioned IOPS or throughput.
+        if config.get("type").is_none_or(|v| v.is_null()) {
+            for k in ["iops", "throughput"] {
+                if set(k) {
+                    out.push(Invalid::at(
+                        k,
+                        format!("'{k}' must not be set when 'type' is not set (the default, gp2, takes no {k}); set type to {}", if k == "iops" { "io1, io2 or gp3" } else { "gp3" }),
+                    ));
+                }
+            }
+        }
+        out
     }
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {

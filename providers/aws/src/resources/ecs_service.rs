@@ -504,7 +504,9 @@ impl ResourceType<AwsClient> for EcsService {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(block()).timeouts(Timeouts::minutes(20, 20, 20))
+        Schema::new(block())
+            .timeouts(Timeouts::minutes(20, 20, 20))
+            .terraform_version(1)
     }
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {

@@ -572,7 +572,8 @@ impl ResourceType<AwsClient> for EcsTaskDefinition {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(block())
+        // Version 1 in the Terraform provider, as its state records it.
+        Schema::new(block()).terraform_version(1)
     }
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {

@@ -86,4 +86,8 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .resource(lb::Lb)
         .resource(lb_target_group::LbTargetGroup)
         .resource(lb_listener::LbListener)
+        // Terraform's older names for the same three types.
+        .alias("aws_alb", "aws_lb")
+        .alias("aws_alb_target_group", "aws_lb_target_group")
+        .alias("aws_alb_listener", "aws_lb_listener")
 }

@@ -544,7 +544,9 @@ impl ResourceType<AwsClient> for S3BucketLifecycleConfiguration {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(block()).timeouts(Timeouts::minutes(3, 3, 20))
+        Schema::new(block())
+            .timeouts(Timeouts::minutes(3, 3, 20))
+            .terraform_version(1)
     }
 
     fn validate(&self, config: &Value) -> Vec<Invalid> {

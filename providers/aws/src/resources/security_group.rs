@@ -506,7 +506,9 @@ impl ResourceType<AwsClient> for SecurityGroup {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(block()).timeouts(Timeouts::minutes(10, 20, 15))
+        Schema::new(block())
+            .timeouts(Timeouts::minutes(10, 20, 15))
+            .terraform_version(1)
     }
 
     fn validate(&self, config: &Value) -> Vec<Invalid> {

@@ -265,7 +265,9 @@ impl ResourceType<AwsClient> for Subnet {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(block()).timeouts(Timeouts::minutes(10, 20, 20))
+        Schema::new(block())
+            .timeouts(Timeouts::minutes(10, 20, 20))
+            .terraform_version(1)
     }
 
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {

@@ -314,11 +314,14 @@ impl ResourceType<Client> for Droplet {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(block()).timeouts(Timeouts {
-            create: Duration::from_secs(60 * 60),
-            update: Duration::from_secs(60 * 60),
-            delete: Duration::from_secs(60),
-        })
+        Schema::new(block())
+            .timeouts(Timeouts {
+                create: Duration::from_secs(60 * 60),
+                update: Duration::from_secs(60 * 60),
+                delete: Duration::from_secs(60),
+            })
+            // Version 1 in digitalocean/digitalocean, as its state records it.
+            .terraform_version(1)
     }
 
     fn validate(&self, config: &Value) -> Vec<Invalid> {
