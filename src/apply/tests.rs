@@ -572,6 +572,24 @@ output "listed" {{ value = length(fake_subnet.s[*].id) }}
 }
 
 #[tokio::test]
+async fn a_sensitive_count_plans_its_instances_as_terraform_does() {
+    let w = World::new();
+    let cfg = r#"
+variable "n" {
+  type      = number
+  default   = 2
+  sensitive = true
+}
+resource "fake_network" "n" {
+  count      = var.n
+  cidr_block = "10.0.${count.index}.0/24"
+}
+"#;
+    let p = w.plan(cfg).await;
+    assert_eq!(p.summary().add, 2);
+}
+
+#[tokio::test]
 async fn validate_names_a_reference_to_an_attribute_the_type_does_not_have() {
     let w = World::new();
     let cfg = w.config(

@@ -1043,14 +1043,10 @@ pub(crate) type Instance = (InstanceKey, Option<Value>);
 /// `count`/`for_each` → instance keys, with `each.value`; `Ok(None)` when the value is not known yet.
 pub(crate) fn expand_instances(scope: &ModuleScope, r: &Resource) -> Result<Option<Vec<Instance>>, Diagnostic> {
     if let Some(e) = &r.count {
-        let v = scope.evaluator().eval(e)?;
-        let (v, marked) = v.unmark_deep();
+        // A sensitive count is allowed, as in Terraform 1.11 (the number of instances shows in every plan
+        // anyway); a sensitive for_each is not (its keys would be printed).
+        let (v, _) = scope.evaluator().eval(e)?.unmark_deep();
         let bad = |detail: String| Err(Diagnostic::error(Some(e.span()), "Invalid count argument", detail));
-        if marked {
-            return bad(
-                "Sensitive values cannot be used as count: the number of instances would disclose them.".into(),
-            );
-        }
         return match infra_provider::convert(v, &infra_provider::Type::Number) {
             Ok(Value::Unknown) => Ok(None),
             Ok(Value::Null) => bad("The given \"count\" argument value is null. An integer is required.".into()),

@@ -80,19 +80,9 @@ pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String
     if !relevant.is_empty() {
         out.push_str(&render_drift(&relevant, providers, style));
     }
-    let quiet: Vec<String> = plan
-        .drift
-        .iter()
-        .filter(|d| !relevant.contains(d))
-        .map(|d| d.addr.to_string())
-        .collect();
-    if !quiet.is_empty() && plan.mode != PlanMode::Destroy {
-        let _ = writeln!(
-            out,
-            "Note: refresh found changes that need no action in {} (recorded in state on the next apply).\n",
-            quiet.join(", ")
-        );
-    }
+    // Changes the refresh found that no action follows from (a security group's rules read back after
+    // its separate rule resources were created, say) are not shown, as Terraform does not show them:
+    // `plan --refresh-only` and the JSON plan's `resource_drift` list them.
     let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
     let outputs: Vec<&OutputChange> = plan.outputs.iter().filter(|o| !o.is_noop()).collect();
     if plan.mode == PlanMode::RefreshOnly {

@@ -167,3 +167,18 @@ async fn an_auto_accepted_endpoint_made_by_an_interrupted_create_is_found_settle
     assert!(w.client.unfinished(T, &found, &planned).is_empty());
     assert_no_diff(&w, T, &found, &cfg);
 }
+
+/// A delete resent after the first one took effect (the client lost its answer): moto then fails on the
+/// endpoint's routes, which the first delete removed. The endpoint being deleted is what counts.
+#[tokio::test]
+async fn a_resent_delete_of_a_deleted_endpoint_succeeds() {
+    let w = world().await;
+    let (vpc, r1, _) = setup(&w).await;
+    let e = create(&w, T, "aws_vpc_endpoint.s3", &config(&vpc, &[&r1])).await;
+    w.client.delete(&ctx("aws_vpc_endpoint.s3"), T, &e).await.unwrap();
+    // What the SDK's resend does: the same call again, on an endpoint already deleted.
+    let again = w.aws.ec2().delete_vpc_endpoints().vpc_endpoint_ids(id(&e)).send().await;
+    assert!(again.is_err(), "moto refuses the resend itself: {again:?}");
+    w.client.delete(&ctx("aws_vpc_endpoint.s3"), T, &e).await.unwrap();
+    assert_eq!(read(&w, T, &e).await, None);
+}
