@@ -245,19 +245,9 @@ impl Services {
         &self.region
     }
 
-    /// The ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`).
+    /// The ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`, …).
     pub fn partition(&self) -> &'static str {
-        if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else if self.region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else if self.region.starts_with("us-iso-") {
-            "aws-iso"
-        } else if self.region.starts_with("us-isob-") {
-            "aws-iso-b"
-        } else {
-            "aws"
-        }
+        crate::data_sources::partition::partition_of(&self.region).0
     }
 
     /// The provider's `default_tags { tags = {...} }`.

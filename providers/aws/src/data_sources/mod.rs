@@ -5,11 +5,20 @@ use infra_provider::Registry;
 
 pub mod availability_zones;
 pub mod caller_identity;
+pub mod iam_policy_document;
+pub mod partition;
 pub mod region;
+pub mod vpc;
 
 /// Adds every data source of this crate to a registry.
 pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
     r.data_source(availability_zones::AvailabilityZones)
         .data_source(caller_identity::CallerIdentity)
+        .data_source(iam_policy_document::IamPolicyDocument)
+        .data_source(partition::Partition)
+        .data_source(partition::ServicePrincipal)
         .data_source(region::Region)
+        .data_source(vpc::Vpc)
+        .data_source(vpc::Subnets)
+        .data_source(vpc::AvailabilityZone)
 }

@@ -1,5 +1,6 @@
 //! `aws_ecs_cluster`: an ECS cluster. `id` and `arn` are the cluster ARN; the name forces a new cluster.
-//! Settings (`containerInsights`) change in place with `UpdateCluster`. The create waits for `ACTIVE`;
+//! Settings (`containerInsights`) and the `configuration` block (ECS Exec's KMS key and logging, managed
+//! storage keys) change in place with `UpdateCluster`. The create waits for `ACTIVE`;
 //! the delete retries while services or tasks are still draining and waits for `INACTIVE`, as Terraform.
 //!
 //! Batched read: `DescribeClusters` with up to 100 clusters per call, tags and settings included, so N
@@ -13,7 +14,10 @@ use crate::errors::aws_err;
 use crate::tags;
 use crate::values::{ReadResults, all_failed, changed, complete, id_of, partial_object, prior_for, single, str_attr};
 use async_trait::async_trait;
-use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName};
+use aws_sdk_ecs::types::{
+    Cluster, ClusterConfiguration, ClusterField, ClusterSetting, ClusterSettingName, ExecuteCommandConfiguration,
+    ExecuteCommandLogConfiguration, ExecuteCommandLogging, ManagedStorageConfiguration,
+};
 use infra_provider::{
     Attribute, Block, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema, Timeouts,
     Type, Value, wait_for,
@@ -42,7 +46,150 @@ fn block() -> Block {
             )
             .computed(),
         )
+        .block("configuration", NestedBlock::list(configuration_block()).max(1))
         .tags()
+}
+
+fn configuration_block() -> Block {
+    let opt = |t: Type| Attribute::optional(t);
+    Block::new()
+        .block(
+            "execute_command_configuration",
+            NestedBlock::list(
+                Block::new()
+                    .attr("kms_key_id", opt(Type::String))
+                    .attr("logging", opt(Type::String).one_of(&["NONE", "DEFAULT", "OVERRIDE"]))
+                    .block(
+                        "log_configuration",
+                        NestedBlock::list(
+                            Block::new()
+                                .attr("cloud_watch_encryption_enabled", opt(Type::Bool))
+                                .attr("cloud_watch_log_group_name", opt(Type::String))
+                                .attr("s3_bucket_encryption_enabled", opt(Type::Bool))
+                                .attr("s3_bucket_name", opt(Type::String))
+                                .attr("s3_key_prefix", opt(Type::String)),
+                        )
+                        .max(1),
+                    ),
+            )
+            .max(1),
+        )
+        .block(
+            "managed_storage_configuration",
+            NestedBlock::list(
+                Block::new()
+                    .attr("fargate_ephemeral_storage_kms_key_id", opt(Type::String))
+                    .attr("kms_key_id", opt(Type::String)),
+            )
+            .max(1),
+        )
+}
+
+/// The `configuration` block as the API's `ClusterConfiguration` (`None` when the block is absent).
+fn configuration(v: &Value) -> Option<ClusterConfiguration> {
+    let cfg = v.get_list("configuration").first()?.clone();
+    let exec = cfg.get_list("execute_command_configuration").first().map(|e| {
+        let log = e.get_list("log_configuration").first().map(|l| {
+            ExecuteCommandLogConfiguration::builder()
+                .set_cloud_watch_encryption_enabled(l.get_bool("cloud_watch_encryption_enabled"))
+                .set_cloud_watch_log_group_name(str_attr(l, "cloud_watch_log_group_name"))
+                .set_s3_encryption_enabled(l.get_bool("s3_bucket_encryption_enabled"))
+                .set_s3_bucket_name(str_attr(l, "s3_bucket_name"))
+                .set_s3_key_prefix(str_attr(l, "s3_key_prefix"))
+                .build()
+        });
+        ExecuteCommandConfiguration::builder()
+            .set_kms_key_id(str_attr(e, "kms_key_id"))
+            .set_logging(e.get_str("logging").map(ExecuteCommandLogging::from))
+            .set_log_configuration(log)
+            .build()
+    });
+    let storage = cfg.get_list("managed_storage_configuration").first().map(|m| {
+        ManagedStorageConfiguration::builder()
+            .set_kms_key_id(str_attr(m, "kms_key_id"))
+            .set_fargate_ephemeral_storage_kms_key_id(str_attr(m, "fargate_ephemeral_storage_kms_key_id"))
+            .build()
+    });
+    Some(
+        ClusterConfiguration::builder()
+            .set_execute_command_configuration(exec)
+            .set_managed_storage_configuration(storage)
+            .build(),
+    )
+}
+
+/// A cluster's `ClusterConfiguration` as the `configuration` block (empty when it has none). The API
+/// answers `false` for a flag never set: it reads as the prior's value then (false or unset).
+fn flatten_configuration(cfg: Option<&ClusterConfiguration>, prior: &Value) -> Value {
+    let Some(cfg) = cfg else { return Value::List(Vec::new()) };
+    let prior_log = prior
+        .get_list("configuration")
+        .first()
+        .and_then(|c| c.get_list("execute_command_configuration").first().cloned())
+        .and_then(|e| e.get_list("log_configuration").first().cloned())
+        .unwrap_or_default();
+    let flag = |on: bool, key: &str| {
+        if on {
+            Value::Bool(true)
+        } else if prior_log.get_bool(key) == Some(false) {
+            Value::Bool(false)
+        } else {
+            Value::Null
+        }
+    };
+    let exec: Vec<Value> = cfg
+        .execute_command_configuration()
+        .map(|e| {
+            let log: Vec<Value> = e
+                .log_configuration()
+                .map(|l| {
+                    Value::map([
+                        (
+                            "cloud_watch_encryption_enabled",
+                            flag(l.cloud_watch_encryption_enabled(), "cloud_watch_encryption_enabled"),
+                        ),
+                        (
+                            "cloud_watch_log_group_name",
+                            Value::opt_string(l.cloud_watch_log_group_name()),
+                        ),
+                        (
+                            "s3_bucket_encryption_enabled",
+                            flag(l.s3_encryption_enabled(), "s3_bucket_encryption_enabled"),
+                        ),
+                        ("s3_bucket_name", Value::opt_string(l.s3_bucket_name())),
+                        ("s3_key_prefix", Value::opt_string(l.s3_key_prefix())),
+                    ])
+                })
+                .into_iter()
+                .collect();
+            Value::map([
+                ("kms_key_id", Value::opt_string(e.kms_key_id())),
+                ("logging", Value::opt_string(e.logging().map(|l| l.as_str()))),
+                ("log_configuration", Value::List(log)),
+            ])
+        })
+        .into_iter()
+        .collect();
+    let storage: Vec<Value> = cfg
+        .managed_storage_configuration()
+        .map(|m| {
+            Value::map([
+                (
+                    "fargate_ephemeral_storage_kms_key_id",
+                    Value::opt_string(m.fargate_ephemeral_storage_kms_key_id()),
+                ),
+                ("kms_key_id", Value::opt_string(m.kms_key_id())),
+            ])
+        })
+        .into_iter()
+        .collect();
+    if exec.is_empty() && storage.is_empty() {
+        return Value::List(Vec::new());
+    }
+    Value::List(vec![Value::map([
+        ("execute_command_configuration", Value::List(exec)),
+        ("managed_storage_configuration", Value::List(storage)),
+    ])])
 }
 
 fn flatten(c: &AwsClient, cl: &Cluster, prior: &Value) -> Value {
@@ -62,6 +209,7 @@ fn flatten(c: &AwsClient, cl: &Cluster, prior: &Value) -> Value {
         ("arn", Value::string(arn)),
         ("name", Value::opt_string(cl.cluster_name())),
         ("setting", Value::set(settings)),
+        ("configuration", flatten_configuration(cl.configuration(), prior)),
     ]);
     tags::set_read_tags(c, &mut obj, prior, tag_pairs(cl.tags()));
     complete(&block(), obj)
@@ -77,6 +225,7 @@ pub async fn describe(c: &AwsClient, ids: &[String]) -> Result<Vec<Cluster>> {
             .set_clusters(Some(chunk.to_vec()))
             .include(ClusterField::Tags)
             .include(ClusterField::Settings)
+            .include(ClusterField::Configurations)
             .send()
             .await
             .map_err(aws_err("reading ECS clusters"))?;
@@ -184,6 +333,7 @@ impl ResourceType<AwsClient> for EcsCluster {
             .create_cluster()
             .cluster_name(&name)
             .set_settings(settings(planned))
+            .set_configuration(configuration(planned))
             .set_tags(Some(tag_list(&tags)))
             .send()
             .await
@@ -216,6 +366,18 @@ impl ResourceType<AwsClient> for EcsCluster {
                 .send()
                 .await
                 .map_err(aws_err(format!("updating ECS cluster {arn}")))?;
+            wait_active(c, ctx, &arn).await?;
+        }
+        if changed(prior, planned, "configuration") {
+            // An emptied block clears what was configured (an empty configuration object).
+            let cfg = configuration(planned).unwrap_or_else(|| ClusterConfiguration::builder().build());
+            c.ecs()
+                .update_cluster()
+                .cluster(&arn)
+                .configuration(cfg)
+                .send()
+                .await
+                .map_err(aws_err(format!("updating the configuration of ECS cluster {arn}")))?;
             wait_active(c, ctx, &arn).await?;
         }
         update_tags(c, &arn, &tags::changes(c, prior, planned)).await?;

@@ -19,7 +19,7 @@ use crate::values::{
 };
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
-    IpAddressType, LoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
+    IpAddressType, LoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, SubnetMapping,
 };
 use infra_provider::{
     Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
@@ -137,6 +137,18 @@ fn block() -> Block {
             Attribute::optional(Type::String).force_new(),
         )
         .block(
+            "subnet_mapping",
+            NestedBlock::set(
+                Block::new()
+                    .attr("subnet_id", Attribute::required(Type::String))
+                    .attr("allocation_id", Attribute::optional(Type::String))
+                    .attr("ipv6_address", Attribute::optional(Type::String))
+                    .attr("private_ipv4_address", Attribute::optional(Type::String))
+                    .attr("outpost_id", Attribute::computed(Type::String)),
+            )
+            .computed(),
+        )
+        .block(
             "access_logs",
             NestedBlock::list(
                 Block::new()
@@ -232,6 +244,27 @@ fn flatten(
         (
             "subnets",
             Value::string_set(lb.availability_zones().iter().filter_map(|z| z.subnet_id())),
+        ),
+        (
+            "subnet_mapping",
+            Value::set(
+                lb.availability_zones()
+                    .iter()
+                    .map(|z| {
+                        let addr = z.load_balancer_addresses().first();
+                        Value::map([
+                            ("subnet_id", Value::opt_string(z.subnet_id())),
+                            ("outpost_id", Value::opt_string(z.outpost_id())),
+                            ("allocation_id", Value::opt_string(addr.and_then(|a| a.allocation_id()))),
+                            ("ipv6_address", Value::opt_string(addr.and_then(|a| a.ipv6_address()))),
+                            (
+                                "private_ipv4_address",
+                                Value::opt_string(addr.and_then(|a| a.private_ipv4_address())),
+                            ),
+                        ])
+                    })
+                    .collect(),
+            ),
         ),
         (
             "ip_address_type",
@@ -424,6 +457,33 @@ fn strings(v: &Value, key: &str) -> Option<Vec<String>> {
     }
 }
 
+/// The planned `subnet_mapping` blocks as the API's, when the configuration gives them (known and not
+/// empty).
+fn subnet_mappings(planned: &Value) -> Option<Vec<SubnetMapping>> {
+    // The blocks' computed `outpost_id` is unknown before the create; what is sent must be known.
+    let known = planned.get_list("subnet_mapping").iter().all(|m| {
+        ["subnet_id", "allocation_id", "ipv6_address", "private_ipv4_address"]
+            .iter()
+            .all(|k| m.get(k).is_none_or(|v| !v.is_unknown()))
+    });
+    if !known {
+        return None;
+    }
+    let out: Vec<SubnetMapping> = planned
+        .get_list("subnet_mapping")
+        .iter()
+        .map(|m| {
+            SubnetMapping::builder()
+                .set_subnet_id(str_attr(m, "subnet_id"))
+                .set_allocation_id(str_attr(m, "allocation_id"))
+                .set_ipv6_address(str_attr(m, "ipv6_address"))
+                .set_private_ipv4_address(str_attr(m, "private_ipv4_address"))
+                .build()
+        })
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
 #[async_trait]
 impl ResourceType<AwsClient> for Lb {
     fn name(&self) -> &'static str {
@@ -442,14 +502,34 @@ impl ResourceType<AwsClient> for Lb {
                 "\"name\" and \"name_prefix\" cannot both be set",
             ));
         }
-        // As Terraform: a network load balancer cannot lose subnets in place.
+        // As Terraform: a network load balancer cannot lose subnets in place (given as subnets or as
+        // subnet mappings).
         if let Some(prior) = req.prior
             && lb_type(req.planned) == "network"
-            && req.planned.get("subnets").is_some_and(Value::is_wholly_known)
         {
-            let new = req.planned.get_strings("subnets");
-            if prior.get_strings("subnets").iter().any(|s| !new.contains(s)) {
-                req.requires_replace.push(infra_provider::Path::attr("subnets"));
+            if req.planned.get("subnets").is_some_and(Value::is_wholly_known) {
+                let new = req.planned.get_strings("subnets");
+                if prior.get_strings("subnets").iter().any(|s| !new.contains(s)) {
+                    req.requires_replace.push(infra_provider::Path::attr("subnets"));
+                }
+            }
+            let mapped = req.planned.get_list("subnet_mapping");
+            if req.planned.get("subnet_mapping").is_some_and(|v| !v.is_unknown())
+                && !mapped.is_empty()
+                && mapped
+                    .iter()
+                    .all(|m| m.get("subnet_id").is_some_and(|v| !v.is_unknown()))
+            {
+                let ids = |v: &Value| -> Vec<String> {
+                    v.get_list("subnet_mapping")
+                        .iter()
+                        .filter_map(|m| str_attr(m, "subnet_id"))
+                        .collect()
+                };
+                let new = ids(req.planned);
+                if ids(prior).iter().any(|s| !new.contains(s)) {
+                    req.requires_replace.push(infra_provider::Path::attr("subnet_mapping"));
+                }
             }
         }
         Ok(())
@@ -481,6 +561,7 @@ impl ResourceType<AwsClient> for Lb {
             .r#type(LoadBalancerTypeEnum::from(lb_type(planned)))
             .scheme(scheme)
             .set_subnets(strings(planned, "subnets"))
+            .set_subnet_mappings(subnet_mappings(planned))
             .set_security_groups(strings(planned, "security_groups"))
             .set_ip_address_type(str_attr(planned, "ip_address_type").map(|t| IpAddressType::from(t.as_str())))
             .set_customer_owned_ipv4_pool(str_attr(planned, "customer_owned_ipv4_pool"))
@@ -522,7 +603,17 @@ impl ResourceType<AwsClient> for Lb {
                 .await
                 .map_err(aws_err(format!("setting security groups of load balancer {arn}")))?;
         }
-        if changed(prior, planned, "subnets")
+        if changed(prior, planned, "subnet_mapping")
+            && let Some(mappings) = subnet_mappings(planned)
+        {
+            c.elbv2()
+                .set_subnets()
+                .load_balancer_arn(&arn)
+                .set_subnet_mappings(Some(mappings))
+                .send()
+                .await
+                .map_err(aws_err(format!("setting subnet mappings of load balancer {arn}")))?;
+        } else if changed(prior, planned, "subnets")
             && let Some(subnets) = strings(planned, "subnets")
         {
             c.elbv2()

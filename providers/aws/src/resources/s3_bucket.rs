@@ -62,6 +62,21 @@ fn block() -> Block {
                 .conflicts_with(&["bucket"]),
         )
         .attr("force_destroy", Attribute::optional(Type::Bool).default(false))
+        // Deprecated by Terraform in favour of aws_s3_bucket_acl, still valid: a canned ACL put with
+        // PutBucketAcl. Like Terraform's, the read keeps the configured value (S3 answers grants).
+        .attr(
+            "acl",
+            Attribute::optional_computed(Type::String).one_of(&[
+                "private",
+                "public-read",
+                "public-read-write",
+                "aws-exec-read",
+                "authenticated-read",
+                "bucket-owner-read",
+                "bucket-owner-full-control",
+                "log-delivery-write",
+            ]),
+        )
         .attr(
             "object_lock_enabled",
             Attribute::optional_computed(Type::Bool).force_new(),
@@ -135,6 +150,7 @@ fn flatten(c: &AwsClient, f: &Found, prior: &Value) -> Value {
             "force_destroy",
             crate::values::carry(prior, "force_destroy", Value::Bool(false)),
         ),
+        ("acl", crate::values::carry(prior, "acl", Value::Null)),
         ("object_lock_enabled", Value::Bool(f.object_lock)),
         ("arn", Value::string(bucket_arn(c, &f.name))),
         ("bucket_domain_name", Value::string(format!("{}.s3.{suffix}", f.name))),
@@ -147,6 +163,23 @@ fn flatten(c: &AwsClient, f: &Found, prior: &Value) -> Value {
     ]);
     tags::set_read_tags(c, &mut obj, prior, f.tags.clone());
     complete(&block(), obj)
+}
+
+/// Puts the planned canned ACL, when there is one.
+async fn put_acl(c: &AwsClient, bucket: &str, planned: &Value) -> Result<()> {
+    let Some(acl) = planned.get_str("acl") else {
+        return Ok(());
+    };
+    c.s3()
+        .put_bucket_acl()
+        .bucket(bucket)
+        .acl(aws_sdk_s3::types::BucketCannedAcl::from(acl))
+        .send()
+        .await
+        .map_err(aws_err(format!(
+            "setting the ACL of S3 bucket {bucket} (s3:PutBucketAcl)"
+        )))?;
+    Ok(())
 }
 
 async fn object_lock_enabled(c: &AwsClient, bucket: &str) -> Result<bool> {
@@ -439,6 +472,8 @@ impl ResourceType<AwsClient> for S3Bucket {
                 })
             })
             .await?;
+            // The ACL before the tags: a bucket found untagged is finished with both (see `unfinished`).
+            put_acl(c, &name, planned).await?;
             put_tags(c, &name, &tags::for_create(c, ctx, planned)).await?;
             read_one(c, &name, planned)
                 .await?
@@ -465,6 +500,9 @@ impl ResourceType<AwsClient> for S3Bucket {
                 }
             }
             put_tags(c, &name, &want).await?;
+        }
+        if crate::values::changed(prior, planned, "acl") {
+            put_acl(c, &name, planned).await?;
         }
         let _ = ctx;
         read_one(c, &name, planned)
@@ -526,6 +564,7 @@ impl ResourceType<AwsClient> for S3Bucket {
         let name = crate::values::id_of(found)?;
         let prior = planned.clone().with("bucket", Value::string(&name));
         if untagged(found) {
+            put_acl(c, &name, planned).await?;
             put_tags(c, &name, &tags::for_create(c, ctx, planned)).await?;
             return read_one(c, &name, &prior)
                 .await?

@@ -317,7 +317,7 @@ async fn read_vpcs(c: &AwsClient, ids: &[String], priors: &[Value]) -> Result<Re
     Ok(results)
 }
 
-async fn read_one(c: &AwsClient, id: &str, prior: &Value) -> Result<Option<Value>> {
+pub(crate) async fn read_one(c: &AwsClient, id: &str, prior: &Value) -> Result<Option<Value>> {
     let prior = prior_for(prior, id);
     single(
         read_vpcs(c, &[id.to_string()], std::slice::from_ref(&prior))

@@ -85,7 +85,17 @@ async fn provider_schema_and_configuration_errors() {
         let s = &schema.resources[t];
         assert!(s.block.attributes.contains_key("id"), "{t} has an id");
     }
-    for d in ["aws_availability_zones", "aws_caller_identity", "aws_region"] {
+    for d in [
+        "aws_availability_zones",
+        "aws_availability_zone",
+        "aws_caller_identity",
+        "aws_region",
+        "aws_partition",
+        "aws_service_principal",
+        "aws_vpc",
+        "aws_subnets",
+        "aws_iam_policy_document",
+    ] {
         assert!(schema.data_sources.contains_key(d), "{d}");
     }
     assert!(schema.resources["aws_ssm_parameter"].block.attributes["value"].sensitive);
@@ -114,5 +124,193 @@ async fn provider_schema_and_configuration_errors() {
     assert_eq!(
         w.provider.configure(&half).await.err().map(|e| e.kind),
         Some(ErrorKind::Config)
+    );
+}
+
+/// `aws_vpc`, `aws_subnets`, `aws_availability_zone`, `aws_partition`, `aws_service_principal`: what
+/// configurations use to find what exists.
+#[tokio::test]
+async fn network_lookups_and_derived_names() {
+    let w = world().await;
+    let vpc = create(
+        &w,
+        "aws_vpc",
+        "aws_vpc.main",
+        &Value::map([
+            ("cidr_block", Value::from("10.91.0.0/16")),
+            ("enable_dns_hostnames", Value::Bool(true)),
+            ("tags", Value::string_map([("Name", "lookup"), ("Team", "data")])),
+        ]),
+    )
+    .await;
+    let vpc_id = id(&vpc);
+    for (i, az) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
+        create(
+            &w,
+            "aws_subnet",
+            &format!("aws_subnet.s[{i}]"),
+            &Value::map([
+                ("vpc_id", Value::string(&vpc_id)),
+                ("cidr_block", Value::string(format!("10.91.{i}.0/24"))),
+                ("availability_zone", Value::from(*az)),
+                ("tags", Value::string_map([("Tier", "private")])),
+            ]),
+        )
+        .await;
+    }
+    let read = |t: &'static str, cfg: Value| {
+        let c = &w.client;
+        async move { c.read_data(t, &cfg).await }
+    };
+
+    // By tags, by ID, by CIDR: the same VPC with the resource's attributes.
+    let by_tags = read(
+        "aws_vpc",
+        Value::map([("tags", Value::string_map([("Name", "lookup")]))]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_tags.get_str("id"), Some(vpc_id.as_str()));
+    assert_eq!(by_tags.get_str("cidr_block"), Some("10.91.0.0/16"));
+    assert_eq!(by_tags.get_bool("enable_dns_hostnames"), Some(true));
+    assert_eq!(by_tags.get_bool("default"), Some(false));
+    assert_eq!(by_tags.get_str("state"), Some("available"));
+    assert!(
+        by_tags
+            .get_str("main_route_table_id")
+            .is_some_and(|r| r.starts_with("rtb-")),
+        "{by_tags:?}"
+    );
+    assert!(by_tags.get_str("arn").is_some_and(|a| a.ends_with(&vpc_id)));
+    assert_eq!(by_tags.get("tags").unwrap().get_str("Team"), Some("data"));
+    assert!(
+        by_tags.get("tags").unwrap().get("infra:address").is_none(),
+        "ownership tags hidden"
+    );
+    assert_eq!(
+        by_tags.get_list("cidr_block_associations")[0].get_str("cidr_block"),
+        Some("10.91.0.0/16")
+    );
+    let by_id = read("aws_vpc", Value::map([("id", Value::string(&vpc_id))]))
+        .await
+        .unwrap();
+    assert_eq!(by_id.get_str("cidr_block"), Some("10.91.0.0/16"));
+    let by_filter = read(
+        "aws_vpc",
+        Value::map([(
+            "filter",
+            Value::List(vec![Value::map([
+                ("name", Value::from("cidr")),
+                ("values", Value::string_set(["10.91.0.0/16"])),
+            ])]),
+        )]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_filter.get_str("id"), Some(vpc_id.as_str()));
+    let default = read("aws_vpc", Value::map([("default", Value::Bool(true))]))
+        .await
+        .unwrap();
+    assert_ne!(default.get_str("id"), Some(vpc_id.as_str()));
+    assert_eq!(default.get_bool("default"), Some(true));
+    // None or several: Terraform's errors.
+    let none = read(
+        "aws_vpc",
+        Value::map([("tags", Value::string_map([("Name", "nothing")]))]),
+    )
+    .await
+    .unwrap_err();
+    assert!(none.to_string().contains("no matching EC2 VPC found"), "{none}");
+    let many = read("aws_vpc", Value::map([("state", Value::from("available"))]))
+        .await
+        .unwrap_err();
+    assert!(many.to_string().contains("EC2 VPCs matched"), "{many}");
+
+    // Subnets by VPC and tag.
+    let subnets = read(
+        "aws_subnets",
+        Value::map([
+            (
+                "filter",
+                Value::List(vec![Value::map([
+                    ("name", Value::from("vpc-id")),
+                    ("values", Value::string_set([vpc_id.as_str()])),
+                ])]),
+            ),
+            ("tags", Value::string_map([("Tier", "private")])),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(subnets.get_strings("ids").len(), 2, "{subnets:?}");
+    assert!(subnets.get_strings("ids").iter().all(|s| s.starts_with("subnet-")));
+    let no_subnets = read(
+        "aws_subnets",
+        Value::map([("tags", Value::string_map([("Tier", "none")]))]),
+    )
+    .await
+    .unwrap();
+    assert!(
+        no_subnets.get_strings("ids").is_empty(),
+        "no match is an empty list, as in Terraform"
+    );
+
+    // One availability zone.
+    let az = read(
+        "aws_availability_zone",
+        Value::map([("name", Value::from("us-east-1b"))]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(az.get_str("name_suffix"), Some("b"));
+    assert_eq!(az.get_str("region"), Some("us-east-1"));
+    assert!(az.get_str("zone_id").is_some_and(|z| z.starts_with("use1-")), "{az:?}");
+    let e = read(
+        "aws_availability_zone",
+        Value::map([("state", Value::from("available"))]),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("Availability Zones matched"), "{e}");
+
+    // Derived names, without an API call.
+    let p = read("aws_partition", Value::empty_map()).await.unwrap();
+    assert_eq!(p.get_str("partition"), Some("aws"));
+    assert_eq!(p.get_str("dns_suffix"), Some("amazonaws.com"));
+    let sp = read(
+        "aws_service_principal",
+        Value::map([("service_name", Value::from("ecs-tasks"))]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sp.get_str("name"), Some("ecs-tasks.amazonaws.com"));
+    assert_eq!(sp.get_str("id"), Some("ecs-tasks.us-east-1.amazonaws.com"));
+    let doc = read(
+        "aws_iam_policy_document",
+        Value::map([(
+            "statement",
+            Value::List(vec![Value::map([
+                ("actions", Value::string_set(["sts:AssumeRole"])),
+                (
+                    "principals",
+                    Value::set(vec![Value::map([
+                        ("type", Value::from("Service")),
+                        ("identifiers", Value::string_set(["ecs-tasks.amazonaws.com"])),
+                    ])]),
+                ),
+            ])]),
+        )]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        doc.get_str("id"),
+        Some("1077804475"),
+        "Terraform's id for this document"
+    );
+    assert!(
+        doc.get_str("json")
+            .unwrap()
+            .contains("\"Service\": \"ecs-tasks.amazonaws.com\"")
     );
 }

@@ -674,3 +674,53 @@ async fn service_waits_for_steady_state_and_reports_errors() {
         .unwrap_err();
     assert_eq!(e.code.as_deref(), Some("ClusterNotFoundException"), "{e}");
 }
+
+/// The `configuration` block (ECS Exec's KMS key and logging): created with the cluster, read back with no
+/// diff, changed and removed in place.
+#[tokio::test]
+async fn cluster_configuration_for_ecs_exec() {
+    let w = world().await;
+    let exec = |logging: &str, group: &str| {
+        Value::map([
+            ("name", Value::from("exec")),
+            (
+                "configuration",
+                Value::List(vec![Value::map([(
+                    "execute_command_configuration",
+                    Value::List(vec![Value::map([
+                        ("kms_key_id", Value::from("arn:aws:kms:us-east-1:123456789012:key/exec")),
+                        ("logging", Value::from(logging)),
+                        (
+                            "log_configuration",
+                            Value::List(vec![Value::map([
+                                ("cloud_watch_encryption_enabled", Value::Bool(true)),
+                                ("cloud_watch_log_group_name", Value::from(group)),
+                            ])]),
+                        ),
+                    ])]),
+                )])]),
+            ),
+        ])
+    };
+    let cfg = exec("OVERRIDE", "/ecs/exec");
+    let c1 = create(&w, "aws_ecs_cluster", "aws_ecs_cluster.exec", &cfg).await;
+    let e = &c1.get_list("configuration")[0].get_list("execute_command_configuration")[0];
+    assert_eq!(e.get_str("logging"), Some("OVERRIDE"), "{c1:?}");
+    let log = &e.get_list("log_configuration")[0];
+    assert_eq!(log.get_str("cloud_watch_log_group_name"), Some("/ecs/exec"));
+    assert_eq!(log.get_bool("cloud_watch_encryption_enabled"), Some(true));
+    assert!(
+        log.get("s3_bucket_encryption_enabled").is_some_and(Value::is_null),
+        "{log:?}"
+    );
+    assert_no_diff(&w, "aws_ecs_cluster", &c1, &cfg);
+    assert_eq!(read(&w, "aws_ecs_cluster", &c1).await.as_ref(), Some(&c1));
+
+    let cfg2 = exec("OVERRIDE", "/ecs/exec-audit");
+    let c2 = update(&w, "aws_ecs_cluster", "aws_ecs_cluster.exec", &c1, &cfg2).await;
+    assert_eq!(c2.get_str("arn"), c1.get_str("arn"), "changed in place");
+    let log =
+        &c2.get_list("configuration")[0].get_list("execute_command_configuration")[0].get_list("log_configuration")[0];
+    assert_eq!(log.get_str("cloud_watch_log_group_name"), Some("/ecs/exec-audit"));
+    assert_no_diff(&w, "aws_ecs_cluster", &c2, &cfg2);
+}

@@ -610,3 +610,37 @@ async fn a_load_balancer_made_but_not_finished_is_finished_on_adoption() {
     assert!(w.client.unfinished("aws_lb", &finished, &planned).is_empty());
     assert_no_diff(&w, "aws_lb", &finished, &cfg);
 }
+
+/// `subnet_mapping` instead of `subnets`: a network load balancer given its subnets as mappings reads
+/// them back as mappings (and as `subnets`) with no diff; losing a mapped subnet replaces it, as in
+/// Terraform.
+#[tokio::test]
+async fn network_load_balancer_with_subnet_mappings() {
+    let w = world().await;
+    let (_, subnets, _) = network(&w).await;
+    let mappings = |ids: &[String]| {
+        Value::set(
+            ids.iter()
+                .map(|s| Value::map([("subnet_id", Value::string(s))]))
+                .collect(),
+        )
+    };
+    let cfg = Value::map([
+        ("name", Value::from("stage-nlb")),
+        ("load_balancer_type", Value::from("network")),
+        ("subnet_mapping", mappings(&subnets)),
+    ]);
+    let lb = create(&w, "aws_lb", "aws_lb.nlb", &cfg).await;
+    assert_eq!(lb.get("subnets"), Some(&Value::string_set(&subnets)), "{lb:?}");
+    let mapped: Vec<String> = lb
+        .get_list("subnet_mapping")
+        .iter()
+        .filter_map(|m| m.get_str("subnet_id").map(str::to_string))
+        .collect();
+    assert_eq!(mapped.len(), 2, "{lb:?}");
+    assert_no_diff(&w, "aws_lb", &lb, &cfg);
+    let mut fewer = cfg.clone();
+    fewer.set_attr("subnet_mapping", mappings(&subnets[..1]));
+    let (_, replace) = plan(&w, "aws_lb", Some(&lb), &fewer).unwrap();
+    assert_eq!(replace, vec![Path::attr("subnet_mapping")]);
+}

@@ -376,3 +376,38 @@ async fn a_bucket_made_but_not_tagged_is_tagged_on_adoption() {
             .is_none()
     );
 }
+
+/// `acl` (deprecated by Terraform, still valid): the canned ACL is put at create and changed in place,
+/// and a plan after shows no difference.
+#[tokio::test]
+async fn s3_bucket_canned_acl() {
+    let w = world_with(&[("s3_use_path_style", Value::Bool(true))]).await;
+    let cfg = |acl: &str| {
+        Value::map([
+            ("bucket", Value::from("infra-acl-test")),
+            ("acl", Value::from(acl)),
+            ("force_destroy", Value::Bool(true)),
+        ])
+    };
+    let grants = |w: &World| {
+        let s3 = w.aws.s3().clone();
+        async move {
+            let out = s3.get_bucket_acl().bucket("infra-acl-test").send().await.unwrap();
+            out.grants()
+                .iter()
+                .filter_map(|g| g.grantee().and_then(|e| e.uri()).map(|u| u.to_string()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let b = create(&w, "aws_s3_bucket", "aws_s3_bucket.b", &cfg("public-read")).await;
+    assert_eq!(b.get_str("acl"), Some("public-read"));
+    assert!(
+        grants(&w).await.iter().any(|u| u.ends_with("/global/AllUsers")),
+        "public-read grants AllUsers"
+    );
+    assert_no_diff(&w, "aws_s3_bucket", &b, &cfg("public-read"));
+    let b2 = update(&w, "aws_s3_bucket", "aws_s3_bucket.b", &b, &cfg("private")).await;
+    assert_eq!(b2.get_str("acl"), Some("private"));
+    assert!(grants(&w).await.is_empty(), "private grants no group");
+    assert_eq!(read(&w, "aws_s3_bucket", &b2).await.as_ref(), Some(&b2));
+}
