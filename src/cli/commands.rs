@@ -1131,12 +1131,16 @@ async fn state_cmd(dir: &Path, cmd: StateCommand, t: &Tools<'_>) -> Result<(), C
                 Some(path) => {
                     let shown = display_path(&path);
                     writable_destination(&path)?;
-                    let mut f = std::fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
+                    // It holds secrets: readable by its owner only, like infra's own state files.
+                    let mut open = std::fs::OpenOptions::new();
+                    open.write(true).create_new(true);
+                    #[cfg(unix)]
+                    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+                    let mut f = open
                         .open(&path)
                         .map_err(|e| CliError::new(format!("cannot write {shown}: {e}")))?;
                     std::io::Write::write_all(&mut f, text.as_bytes())
+                        .and_then(|()| f.sync_all())
                         .map_err(|e| CliError::new(format!("cannot write {shown}: {e}")))?;
                     ui.info(&format!(
                         "Wrote {shown}: a Terraform state of {} resource instances (lineage {}, serial {}). It holds every attribute in plain text, secrets included: keep it where you keep state.",

@@ -38,6 +38,14 @@ async fn the_stage_exported_for_terraform_and_imported_back_plans_no_changes() {
     let r = w.infra(&["state", "export-terraform", "--env", ENV, "--out", "tf.tfstate"]);
     r.ok();
     let tf: Json = serde_json::from_str(&std::fs::read_to_string(w.path().join("tf.tfstate")).unwrap()).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(w.path().join("tf.tfstate"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the exported state holds secrets: owner only");
+    }
     assert_eq!(tf["version"], 4);
     assert_eq!(tf["lineage"], before["lineage"]);
     let resource = |t: &str, n: &str| {
