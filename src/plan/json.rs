@@ -34,18 +34,25 @@ fn actions(c: &ResourceChange) -> Vec<&'static str> {
 
 /// The value with sensitive paths nulled, and the sensitivity mask.
 pub fn redact(v: &Value, sensitive: &[Path]) -> (J, J) {
+    let (plain, mask) = nulled(v, sensitive);
+    (plain.to_json(), mask)
+}
+
+/// The value with its sensitive paths set to null, and the sensitivity mask (the whole value, when a
+/// path is the root).
+fn nulled(v: &Value, sensitive: &[Path]) -> (Value, J) {
+    if sensitive.iter().any(Path::is_root) {
+        return (Value::Null, J::Bool(true));
+    }
     let mut plain = v.clone();
     let mut mask = J::Bool(false);
     for p in sensitive {
-        if p.is_root() {
-            return (J::Null, J::Bool(true));
-        }
         if let Some(slot) = plain.get_path_mut(p) {
             *slot = Value::Null;
             set_mask(&mut mask, &p.0);
         }
     }
-    (plain.to_json(), mask)
+    (plain, mask)
 }
 
 fn set_mask(mask: &mut J, steps: &[PathStep]) {
@@ -163,17 +170,7 @@ fn object_json(
 
 /// Like [`redact`], with unknown values left out (see [`known_json`]).
 fn redact_known(v: &Value, sensitive: &[Path]) -> (J, J) {
-    if sensitive.iter().any(Path::is_root) {
-        return (J::Null, J::Bool(true));
-    }
-    let mut plain = v.clone();
-    let mut mask = J::Bool(false);
-    for p in sensitive {
-        if let Some(slot) = plain.get_path_mut(p) {
-            *slot = Value::Null;
-            set_mask(&mut mask, &p.0);
-        }
-    }
+    let (plain, mask) = nulled(v, sensitive);
     (known_json(&plain), mask)
 }
 

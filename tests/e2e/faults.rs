@@ -314,13 +314,8 @@ async fn stage_inventory(w: &World, lineage: &str) -> BTreeMap<String, usize> {
 
 /// A world on `plans/araquem-stage` (environment `stage`) whose infra runs go through a fault proxy.
 fn stage_world(faults: Faults) -> (World, FaultProxy) {
-    let mut w = World::aws();
-    w.copy_plan("araquem-stage");
+    let mut w = World::stage("qot-faults");
     let proxy = through_proxy(&mut w, faults);
-    w.env.push(("TF_VAR_quality_ops_token".into(), "qot-faults".into()));
-    // As in stage.rs: moto drops these two on CreateService.
-    w.env.push(("TF_VAR_ecs_exec_enabled".into(), "false".into()));
-    w.env.push(("TF_VAR_api_health_check_grace_seconds".into(), "0".into()));
     (w, proxy)
 }
 

@@ -25,14 +25,7 @@ fn headers(stdout: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_stage_stack_applies_replans_to_nothing_changes_in_place_and_destroys() {
-    let mut w = World::aws();
-    w.env
-        .push(("TF_VAR_quality_ops_token".into(), "qot-5ecr3t-f00d".into()));
-    // moto's CreateService drops enableExecuteCommand and healthCheckGracePeriodSeconds (it reads them
-    // back as unset), so on moto the stack leaves both unset; against AWS they are on (the defaults).
-    w.env.push(("TF_VAR_ecs_exec_enabled".into(), "false".into()));
-    w.env.push(("TF_VAR_api_health_check_grace_seconds".into(), "0".into()));
-    w.copy_plan("araquem-stage");
+    let w = World::stage("qot-5ecr3t-f00d");
 
     let r = w.infra(&["apply", "--env", ENV, "--auto-approve"]);
     let out = r.ok();

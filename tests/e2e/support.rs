@@ -98,6 +98,18 @@ impl World {
         self.digitalocean.as_ref().expect("World::digitalocean").control()
     }
 
+    /// A world on moto with `plans/araquem-stage` as the configuration and the variables the stage needs
+    /// there: the token, and ECS Exec and the health-check grace period off (moto's CreateService drops
+    /// both and reads them back as unset; against AWS they are on, the defaults).
+    pub fn stage(token: &str) -> World {
+        let mut w = World::aws();
+        w.env.push(("TF_VAR_quality_ops_token".into(), token.into()));
+        w.env.push(("TF_VAR_ecs_exec_enabled".into(), "false".into()));
+        w.env.push(("TF_VAR_api_health_check_grace_seconds".into(), "0".into()));
+        w.copy_plan("araquem-stage");
+        w
+    }
+
     /// The DigitalOcean token of this test (to check it never leaks into output).
     pub fn do_token(&self) -> &str {
         &self.digitalocean.as_ref().expect("World::digitalocean").token

@@ -11,16 +11,6 @@ use std::process::Command;
 
 const ENV: &str = "stage";
 
-fn stage_world() -> World {
-    let mut w = World::aws();
-    w.env
-        .push(("TF_VAR_quality_ops_token".into(), "qot-5ecr3t-f00d".into()));
-    w.env.push(("TF_VAR_ecs_exec_enabled".into(), "false".into()));
-    w.env.push(("TF_VAR_api_health_check_grace_seconds".into(), "0".into()));
-    w.copy_plan("araquem-stage");
-    w
-}
-
 /// Forgets the environment's infra state (the state file and its backup): what a team coming from
 /// Terraform starts with.
 fn forget_state(w: &World, env: &str) {
@@ -31,7 +21,7 @@ fn forget_state(w: &World, env: &str) {
 
 #[tokio::test]
 async fn the_stage_exported_for_terraform_and_imported_back_plans_no_changes() {
-    let w = stage_world();
+    let w = World::stage("qot-5ecr3t-f00d");
     w.infra(&["apply", "--env", ENV, "--auto-approve"]).ok();
     let before = w.state_json(ENV);
 
