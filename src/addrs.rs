@@ -1,6 +1,9 @@
 //! Typed addresses: resources (`aws_vpc.main`, `data.aws_region.current`), their instances
 //! (`aws_subnet.private[0]`, `aws_subnet.az["a"]`) and provider configurations (`aws`, `aws.west`).
 //!
+//! Resources in modules carry the module instance path in front (`module.net.aws_subnet.private[0]`,
+//! `module.app["api"].aws_ecs_service.this`).
+//!
 //! Addresses print and parse exactly as Terraform writes them, so `--target`, `state rm` and `import` take
 //! what a Terraform user would type.
 
@@ -14,9 +17,83 @@ pub enum Mode {
     Data,
 }
 
-/// A resource (all instances of one `resource` or `data` block).
+/// A module instance: the calls from the root module down to it, each with its instance key
+/// (`module.net`, `module.app["api"].module.db`). Empty for the root module.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModulePath(pub Vec<(String, InstanceKey)>);
+
+impl ModulePath {
+    pub fn root() -> ModulePath {
+        ModulePath(Vec::new())
+    }
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The path of a module instance called from this one.
+    pub fn child(&self, name: &str, key: InstanceKey) -> ModulePath {
+        let mut p = self.0.clone();
+        p.push((name.to_string(), key));
+        ModulePath(p)
+    }
+    /// True when `self` is `other` or inside it; a step of `other` without a key matches every
+    /// instance of that call (`module.app` contains `module.app["api"]`).
+    pub fn within(&self, other: &ModulePath) -> bool {
+        other.0.len() <= self.0.len()
+            && other
+                .0
+                .iter()
+                .zip(&self.0)
+                .all(|((on, ok), (n, k))| on == n && (*ok == InstanceKey::None || ok == k))
+    }
+}
+
+impl fmt::Display for ModulePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, key)) in self.0.iter().enumerate() {
+            if i > 0 {
+                write!(f, ".")?;
+            }
+            write!(f, "module.{name}{key}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for ModulePath {
+    type Err = AddrError;
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let (path, rest) = parse_module_prefix(input)?;
+        if !rest.is_empty() || path.is_root() {
+            return Err(AddrError {
+                input: input.to_string(),
+                reason: "expected a module address like module.net or module.app[\"api\"]".into(),
+            });
+        }
+        Ok(path)
+    }
+}
+
+/// The root name of a reference to a resource of module instance `path`, as module expansion writes it
+/// into the expressions of a module (`aws_vpc` in `module.net` becomes `\u{1}module.net\u{1}aws_vpc`).
+pub fn scoped_root(path: &ModulePath, root: &str) -> String {
+    format!("\u{1}{path}\u{1}{root}")
+}
+
+/// The module path and root name of a root written by [`scoped_root`]; other roots are in the root module.
+pub fn split_scoped_root(name: &str) -> (ModulePath, &str) {
+    if let Some(rest) = name.strip_prefix('\u{1}')
+        && let Some((path, root)) = rest.split_once('\u{1}')
+        && let Ok(p) = path.parse::<ModulePath>()
+    {
+        return (p, root);
+    }
+    (ModulePath::root(), name)
+}
+
+/// A resource (all instances of one `resource` or `data` block, in one module instance).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceAddr {
+    pub module: ModulePath,
     pub mode: Mode,
     pub type_name: String,
     pub name: String,
@@ -25,6 +102,7 @@ pub struct ResourceAddr {
 impl ResourceAddr {
     pub fn managed(type_name: &str, name: &str) -> ResourceAddr {
         ResourceAddr {
+            module: ModulePath::root(),
             mode: Mode::Managed,
             type_name: type_name.to_string(),
             name: name.to_string(),
@@ -32,10 +110,22 @@ impl ResourceAddr {
     }
     pub fn data(type_name: &str, name: &str) -> ResourceAddr {
         ResourceAddr {
+            module: ModulePath::root(),
             mode: Mode::Data,
             type_name: type_name.to_string(),
             name: name.to_string(),
         }
+    }
+    /// The same resource in module instance `module` (its path replaced).
+    pub fn in_module(&self, module: &ModulePath) -> ResourceAddr {
+        ResourceAddr {
+            module: module.clone(),
+            ..self.clone()
+        }
+    }
+    /// The address inside its module: `aws_subnet.private` for `module.net.aws_subnet.private`.
+    pub fn local(&self) -> ResourceAddr {
+        self.in_module(&ModulePath::root())
     }
     pub fn instance(&self, key: InstanceKey) -> InstanceAddr {
         InstanceAddr {
@@ -51,6 +141,9 @@ impl ResourceAddr {
 
 impl fmt::Display for ResourceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_root() {
+            write!(f, "{}.", self.module)?;
+        }
         if self.mode == Mode::Data {
             write!(f, "data.")?;
         }
@@ -103,6 +196,71 @@ fn is_ident(s: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
 }
 
+/// Parses `[KEY]` at the start of `s`: the key and what follows it.
+fn parse_key(s: &str) -> Result<(InstanceKey, &str), String> {
+    let Some(r) = s.strip_prefix('[') else {
+        return Ok((InstanceKey::None, s));
+    };
+    // A string key may hold `]`: read it as JSON up to its closing quote.
+    let inner_end = if r.trim_start().starts_with('"') {
+        let q = r.find('"').unwrap_or(0);
+        let mut esc = false;
+        let mut close = None;
+        for (i, ch) in r[q + 1..].char_indices() {
+            match ch {
+                _ if esc => esc = false,
+                '\\' => esc = true,
+                '"' => {
+                    close = Some(q + 1 + i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let close = close.ok_or("a string key must be closed with \"")?;
+        r[close..].find(']').map(|j| close + j)
+    } else {
+        r.find(']')
+    };
+    let Some(end) = inner_end else {
+        return Err("an index must be closed with ]".into());
+    };
+    let inner = r[..end].trim();
+    let key = if let Ok(n) = inner.parse::<i64>() {
+        InstanceKey::Int(n)
+    } else if let Ok(serde_json::Value::String(k)) = serde_json::from_str::<serde_json::Value>(inner) {
+        InstanceKey::Str(k)
+    } else {
+        return Err("an index must be a number or a quoted string".into());
+    };
+    Ok((key, &r[end + 1..]))
+}
+
+/// Splits the `module.NAME[KEY].` steps off the front of an address.
+fn parse_module_prefix(input: &str) -> Result<(ModulePath, &str), AddrError> {
+    let fail = |reason: &str| AddrError {
+        input: input.to_string(),
+        reason: reason.to_string(),
+    };
+    let mut rest = input.trim();
+    let mut path = ModulePath::root();
+    while let Some(r) = rest.strip_prefix("module.") {
+        let end = r.find(['.', '[']).unwrap_or(r.len());
+        let name = &r[..end];
+        if !is_ident(name) {
+            return Err(fail("a module name must follow module."));
+        }
+        let (key, after) = parse_key(&r[end..]).map_err(|e| fail(&e))?;
+        path.0.push((name.to_string(), key));
+        rest = match after.strip_prefix('.') {
+            Some(a) => a,
+            None if after.is_empty() => "",
+            None => return Err(fail("expected . after a module instance")),
+        };
+    }
+    Ok((path, rest))
+}
+
 impl FromStr for InstanceAddr {
     type Err = AddrError;
     fn from_str(input: &str) -> Result<Self, Self::Err> {
@@ -110,20 +268,18 @@ impl FromStr for InstanceAddr {
             input: input.to_string(),
             reason: reason.to_string(),
         };
-        let s = input.trim();
+        let (module, s) = parse_module_prefix(input)?;
+        if s.is_empty() && !module.is_root() {
+            return Err(fail(
+                "this is a module address; a resource address continues with TYPE.NAME",
+            ));
+        }
         let (body, key) = match s.find('[') {
             Some(i) => {
-                let Some(inner) = s[i..].strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
-                    return Err(fail("an index must be closed with ]"));
-                };
-                let key = if let Ok(n) = inner.trim().parse::<i64>() {
-                    InstanceKey::Int(n)
-                } else if let Ok(serde_json::Value::String(k)) = serde_json::from_str::<serde_json::Value>(inner.trim())
-                {
-                    InstanceKey::Str(k)
-                } else {
-                    return Err(fail("an index must be a number or a quoted string"));
-                };
+                let (key, after) = parse_key(&s[i..]).map_err(|e| fail(&e))?;
+                if !after.is_empty() {
+                    return Err(fail("nothing may follow the instance key"));
+                }
                 (&s[..i], key)
             }
             None => (s, InstanceKey::None),
@@ -131,16 +287,16 @@ impl FromStr for InstanceAddr {
         let parts: Vec<&str> = body.split('.').collect();
         let (mode, parts) = match parts.first() {
             Some(&"data") => (Mode::Data, &parts[1..]),
-            Some(&"module") => return Err(fail("modules are not supported")),
             _ => (Mode::Managed, &parts[..]),
         };
-        if parts.len() != 2 || !is_ident(parts[0]) || !is_ident(parts[1]) {
+        if parts.len() != 2 || !is_ident(parts[0]) || !is_ident(parts[1]) || parts[0] == "module" {
             return Err(fail(
-                "expected TYPE.NAME, optionally with data. in front and an index after",
+                "expected TYPE.NAME, optionally with module.NAME. and data. in front and an index after",
             ));
         }
         Ok(InstanceAddr {
             resource: ResourceAddr {
+                module,
                 mode,
                 type_name: parts[0].to_string(),
                 name: parts[1].to_string(),
@@ -240,6 +396,9 @@ mod tests {
             "data.aws_region.current",
             "aws_subnet.private[0]",
             "aws_subnet.az[\"us-east-1a\"]",
+            "module.net.aws_subnet.private[0]",
+            "module.app[\"api\"].aws_ecs_service.this",
+            "module.app[\"a]b\"].module.db[2].data.aws_vpc.x",
         ] {
             let a: InstanceAddr = s.parse().unwrap();
             assert_eq!(a.to_string(), s);
@@ -256,11 +415,29 @@ mod tests {
             "aws_vpc.main.extra",
             "aws_vpc.main[",
             "aws_vpc.main[x]",
-            "module.a.aws_vpc.b",
+            "module.a",
+            "module..aws_vpc.b",
+            "module.a[x].aws_vpc.b",
+            "module.a.module.aws_vpc",
             "1a.b",
         ] {
             assert!(s.parse::<InstanceAddr>().is_err(), "{s} should not parse");
         }
+    }
+
+    #[test]
+    fn module_paths_contain_their_instances() {
+        let inst: InstanceAddr = "module.app[\"api\"].module.db.aws_db_instance.x".parse().unwrap();
+        assert_eq!(inst.resource.module.0.len(), 2);
+        assert_eq!(inst.resource.local().to_string(), "aws_db_instance.x");
+        let all: ModulePath = "module.app".parse().unwrap();
+        let api: ModulePath = "module.app[\"api\"]".parse().unwrap();
+        let web: ModulePath = "module.app[\"web\"]".parse().unwrap();
+        assert!(inst.resource.module.within(&all));
+        assert!(inst.resource.module.within(&api));
+        assert!(!inst.resource.module.within(&web));
+        assert!(!all.within(&api));
+        assert!("aws_vpc.x".parse::<ModulePath>().is_err());
     }
 
     #[test]

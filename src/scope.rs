@@ -4,7 +4,7 @@
 //! [`InstanceScope`] adds `count.index` / `each.*` for one resource instance.
 
 use crate::addrs::ResourceAddr;
-use crate::config::Config;
+use crate::config::{Config, ModuleInput};
 use crate::diag::Diagnostic;
 use crate::lang::eval::{Evaluator, ResourceLookup, Scope};
 use infra_provider::Value;
@@ -45,6 +45,34 @@ impl ModuleScope {
         self.locals.get_mut().clear();
     }
 
+    fn validate_input(&self, input: &ModuleInput) -> Result<(), Diagnostic> {
+        for val in &input.var.validations {
+            let mut ev = self.evaluator();
+            match ev.eval(&val.condition).map(|c| c.unmark_deep().0) {
+                Ok(Value::Bool(false)) => {
+                    let msg = match ev.eval(&val.error_message).map(Value::unmark_deep) {
+                        Ok((_, true)) => {
+                            "The error message included a sensitive value, so it will not be displayed.".to_string()
+                        }
+                        Ok((Value::String(m), false)) => m,
+                        _ => "The value is not valid.".to_string(),
+                    };
+                    return Err(Diagnostic::error(
+                        Some(val.span),
+                        "Invalid value for variable",
+                        format!(
+                            "{msg}\n\nThis was checked by the validation rule of {}'s variable {:?}.",
+                            input.module, input.var.name
+                        ),
+                    ));
+                }
+                Err(d) => return Err(d),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// An evaluator over this scope.
     pub fn evaluator(&self) -> Evaluator<'_> {
         let mut ev = Evaluator::new(self, &self.cfg.dir);
@@ -78,9 +106,23 @@ impl Scope for ModuleScope {
             )));
         }
         self.evaluating.borrow_mut().push(name.to_string());
-        let r = self.evaluator().eval(&local.expr).map(Arc::new);
-        self.evaluating.borrow_mut().pop();
+        let r = self.evaluator().eval(&local.expr);
+        let r = match &local.input {
+            Some(input) => r.and_then(|v| module_input(input, v, local.span)),
+            None => r,
+        };
+        let r = r.map(Arc::new);
         self.locals.borrow_mut().insert(name.to_string(), r.clone());
+        // A module input's validation rules refer to the input itself: checked once it is cached.
+        if let (Some(input), Ok(v)) = (&local.input, &r)
+            && v.is_wholly_known()
+            && let Err(d) = self.validate_input(input)
+        {
+            self.locals.borrow_mut().insert(name.to_string(), Err(d.clone()));
+            self.evaluating.borrow_mut().pop();
+            return Some(Err(d));
+        }
+        self.evaluating.borrow_mut().pop();
         Some(r)
     }
 
@@ -124,6 +166,40 @@ impl Scope for ModuleScope {
     fn workspace(&self) -> String {
         self.workspace.clone()
     }
+}
+
+/// A module instance's input variable from the call's argument: null replaced by the default when the
+/// variable is not nullable, converted to its type, marked when sensitive.
+fn module_input(input: &ModuleInput, v: Value, span: crate::diag::Span) -> Result<Value, Diagnostic> {
+    let var = &input.var;
+    let v = match (v.is_null(), var.nullable, &var.default) {
+        (true, false, Some(d)) => d.clone(),
+        (true, false, None) => {
+            return Err(Diagnostic::error(
+                Some(span),
+                "Invalid value for input variable",
+                format!(
+                    "The variable {:?} of {} is required and not nullable: it may not be set to null.",
+                    var.name, input.module
+                ),
+            ));
+        }
+        _ => v,
+    };
+    let v = match &var.ty {
+        Some(t) => infra_provider::convert(v, t).map_err(|e| {
+            Diagnostic::error(
+                Some(span),
+                "Invalid value for input variable",
+                format!(
+                    "The given value is not suitable for {}'s input variable {:?}: {e}.",
+                    input.module, var.name
+                ),
+            )
+        })?,
+        None => v,
+    };
+    Ok(v.mark_if(var.sensitive))
 }
 
 /// The scope of one resource instance: the module plus `count.index` or `each`.

@@ -19,6 +19,9 @@ use std::sync::Arc;
 /// without evaluating any expression; the full check (`infra validate`) evaluates with unknowns.
 pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> Diagnostics {
     let mut diags = Diagnostics::new();
+    // Every module's contents, each call once (its instances are not known without the variables).
+    let (cfg, d) = crate::config::expand(&cfg, None, "default");
+    diags.extend(d);
     requirements(&cfg, providers, &mut diags);
     if let Err(d) = ConfigGraph::build(&cfg) {
         // Evaluating objects in a cycle would only repeat it.
@@ -94,6 +97,8 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> 
     }
     for (r, span) in refs {
         let missing = match &r {
+            // Module calls are checked when the configuration is loaded.
+            Ref::Module(_) => None,
             Ref::Var(n) => (!cfg.variables.contains_key(n)).then(|| {
                 (
                     "Reference to undeclared input variable",

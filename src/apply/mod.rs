@@ -323,6 +323,10 @@ pub async fn apply(
     if d.has_errors() {
         return Err(d);
     }
+    let (cfg, d) = crate::config::expand(&cfg, Some(&vars), &plan.env);
+    if d.has_errors() {
+        return Err(d);
+    }
     let mut scope = ModuleScope::new(cfg.clone(), vars, &plan.env);
     let mut state = plan.prior.clone();
     for (addr, inst) in state.resources.iter_mut() {

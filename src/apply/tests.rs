@@ -839,3 +839,245 @@ async fn destroy_deletes_an_unfinished_object() {
     assert_eq!(w.fake.cloud.count("net-"), 0);
     assert!(w.state().resources.is_empty());
 }
+
+mod modules {
+    use super::*;
+
+    /// A root module calling `./modules/net` once and `./modules/app` per name, nested calls included.
+    const ROOT: &str = r#"
+variable "apps" {
+  default = { api = "10.0.1.0/24", web = "10.0.2.0/24" }
+}
+module "net" {
+  source = "./modules/net"
+  cidr   = "10.0.0.0/16"
+  name   = "main"
+}
+module "app" {
+  source     = "./modules/app"
+  for_each   = var.apps
+  network_id = module.net.id
+  cidr       = each.value
+  name       = "app-${each.key}"
+}
+resource "fake_network" "after" {
+  cidr_block = "10.9.0.0/16"
+  depends_on = [module.app]
+}
+output "net_id" { value = module.net.id }
+output "subnet_ids" { value = { for k, m in module.app : k => m.subnet_id } }
+output "secret" {
+  value     = module.net.secret
+  sensitive = true
+}
+"#;
+    const NET_MOD: &str = r#"
+variable "cidr" { type = string }
+variable "name" {
+  type = string
+  validation {
+    condition     = length(var.name) > 2
+    error_message = "The name must be longer than two characters."
+  }
+}
+variable "secret" {
+  type      = string
+  default   = "s3cr3t"
+  sensitive = true
+}
+locals { full = "${var.name}-net" }
+resource "fake_network" "this" {
+  cidr_block = var.cidr
+  name       = local.full
+}
+output "id" { value = fake_network.this.id }
+output "secret" {
+  value     = var.secret
+  sensitive = true
+}
+"#;
+    const APP_MOD: &str = r#"
+variable "network_id" {}
+variable "cidr" {}
+variable "name" {}
+module "inner" {
+  source = "../inner"
+  label  = "${var.name}-inner"
+}
+resource "fake_subnet" "this" {
+  network_id = var.network_id
+  cidr_block = var.cidr
+  name       = module.inner.label
+}
+output "subnet_id" { value = fake_subnet.this.id }
+"#;
+    const INNER_MOD: &str = r#"
+variable "label" { type = string }
+output "label" { value = upper(var.label) }
+"#;
+
+    fn write_tree(w: &World, root: &str, net_mod: &str) -> Arc<Config> {
+        let base = w.dir.path().join("cfg");
+        for (p, t) in [
+            ("main.tf", root),
+            ("modules/net/main.tf", net_mod),
+            ("modules/app/main.tf", APP_MOD),
+            ("modules/inner/main.tf", INNER_MOD),
+        ] {
+            let f = base.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, t).unwrap();
+        }
+        let (cfg, d) = Config::load(&base);
+        assert!(!d.has_errors(), "{d:?}");
+        Arc::new(cfg)
+    }
+
+    async fn plan_tree(w: &World, cfg: &Arc<Config>, opts: PlanOptions) -> Result<Plan, Diagnostics> {
+        let (p, d) = plan(cfg.clone(), &w.providers, w.state(), BTreeMap::new(), "default", &opts).await;
+        p.ok_or(d)
+    }
+
+    async fn apply_tree(w: &World, cfg: &Arc<Config>, p: Plan) -> Outcome {
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let aopts = ApplyOptions {
+            parallelism: Some(4),
+            progress_interval: Duration::from_secs(3600),
+            poll_interval: Duration::from_millis(10),
+            cancel: rx,
+        };
+        let (_, o) = apply(p, cfg.clone(), &w.providers, w.store.clone(), aopts, Arc::new(Quiet))
+            .await
+            .expect("apply runs");
+        o
+    }
+
+    #[tokio::test]
+    async fn module_instances_plan_apply_and_converge() {
+        let w = World::new();
+        let cfg = write_tree(&w, ROOT, NET_MOD);
+        let p = plan_tree(&w, &cfg, PlanOptions::default()).await.expect("plan");
+        let mut addrs: Vec<String> = actions(&p).into_iter().map(|(a, _)| a).collect();
+        addrs.sort();
+        assert_eq!(
+            addrs,
+            [
+                "fake_network.after",
+                "module.app[\"api\"].fake_subnet.this",
+                "module.app[\"web\"].fake_subnet.this",
+                "module.net.fake_network.this",
+            ]
+        );
+        // Values flow through inputs, locals, nested module outputs and each.*.
+        let web = p
+            .changes
+            .iter()
+            .find(|c| c.addr.to_string() == "module.app[\"web\"].fake_subnet.this")
+            .unwrap();
+        let after = web.after.as_ref().unwrap();
+        assert_eq!(after.get_str("name"), Some("APP-WEB-INNER"));
+        assert_eq!(after.get_str("cidr_block"), Some("10.0.2.0/24"));
+        let o = apply_tree(&w, &cfg, p).await;
+        assert!(o.ok(), "{o:?}");
+        let state = w.state();
+        let net = state
+            .resources
+            .get(&"module.net.fake_network.this".parse().unwrap())
+            .expect("module resource in state");
+        assert_eq!(net.value.get_str("name"), Some("main-net"));
+        // depends_on = [module.app] waits for every instance of the call.
+        let after = &state.resources[&"fake_network.after".parse().unwrap()];
+        let deps: Vec<String> = after.dependencies.iter().map(|d| d.to_string()).collect();
+        assert!(
+            deps.contains(&"module.app[\"api\"].fake_subnet.this".to_string()),
+            "{deps:?}"
+        );
+        let subnet_ids = &state.outputs["subnet_ids"].value;
+        assert_eq!(
+            subnet_ids
+                .get("api")
+                .and_then(|v| v.as_str())
+                .map(|s| s.starts_with("subnet-")),
+            Some(true),
+            "{subnet_ids:?}"
+        );
+        assert!(state.outputs["secret"].sensitive);
+        // The next plan has nothing to do.
+        let p = plan_tree(&w, &cfg, PlanOptions::default()).await.expect("plan");
+        assert!(actions(&p).is_empty(), "{:?}", actions(&p));
+        // --target module.app["web"] selects that instance's resources and what they depend on.
+        let p = plan_tree(
+            &w,
+            &cfg,
+            PlanOptions {
+                mode: PlanMode::Destroy,
+                module_targets: vec!["module.app[\"web\"]".parse().unwrap()],
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("plan");
+        let destroyed: Vec<String> = actions(&p).into_iter().map(|(a, _)| a).collect();
+        assert!(
+            destroyed.contains(&"module.app[\"web\"].fake_subnet.this".to_string()),
+            "{destroyed:?}"
+        );
+        assert!(!destroyed.iter().any(|a| a.contains("api")), "{destroyed:?}");
+    }
+
+    #[tokio::test]
+    async fn module_input_errors_name_the_module() {
+        let w = World::new();
+        // A validation rule of the module's variable.
+        let cfg = write_tree(&w, &ROOT.replace("name   = \"main\"", "name   = \"ab\""), NET_MOD);
+        let d = plan_tree(&w, &cfg, PlanOptions::default()).await.unwrap_err();
+        let text = format!("{d:?}");
+        assert!(text.contains("longer than two characters"), "{text}");
+        // An argument the module does not declare, and a required one missing.
+        let base = w.dir.path().join("cfg");
+        std::fs::write(
+            base.join("main.tf"),
+            ROOT.replace("name   = \"main\"", "nmae   = \"main\""),
+        )
+        .unwrap();
+        let (_, d) = Config::load(&base);
+        let text = crate::diag::render(&d, &Config::load(&base).0.sources);
+        assert!(text.contains("declares no variable \"nmae\""), "{text}");
+        assert!(text.contains("Did you mean \"name\"?"), "{text}");
+        assert!(
+            text.contains("The argument \"name\" is required by module.net"),
+            "{text}"
+        );
+        assert!(text.contains("main.tf:5"), "{text}");
+        // A module for_each known only after apply.
+        std::fs::write(
+            base.join("main.tf"),
+            ROOT.replace(
+                "for_each   = var.apps",
+                "for_each   = { for k, v in var.apps : k => fake_network.after.id }",
+            ),
+        )
+        .unwrap();
+        let (cfg, d) = Config::load(&base);
+        assert!(!d.has_errors(), "{d:?}");
+        let d = plan_tree(&w, &Arc::new(cfg), PlanOptions::default()).await.unwrap_err();
+        assert!(
+            format!("{d:?}").contains("Invalid for_each argument") || format!("{d:?}").contains("Cycle"),
+            "{d:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_saved_plan_reloads_its_modules() {
+        let w = World::new();
+        let cfg = write_tree(&w, ROOT, NET_MOD);
+        let p = plan_tree(&w, &cfg, PlanOptions::default()).await.expect("plan");
+        let (saved, d) = Config::load_saved(&p.config_dir, &p.sources);
+        assert!(!d.has_errors(), "{d:?}");
+        assert_eq!(saved.module_calls.len(), 2);
+        assert_eq!(saved.resources.len(), 1, "only the root module's own resources");
+        let o = apply_tree(&w, &Arc::new(saved), p).await;
+        assert!(o.ok(), "{o:?}");
+        assert_eq!(w.fake.cloud.count("subnet-"), 2);
+    }
+}

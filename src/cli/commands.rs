@@ -262,10 +262,16 @@ fn plan_options(p: &PlanningArgs, mode: PlanMode) -> Result<PlanOptions, CliErro
             "--refresh-only and --refresh=false cannot be used together",
         ));
     }
+    // `--target module.net` names a module instance, not a resource.
+    let (module_targets, targets): (Vec<&String>, Vec<&String>) = p.target.iter().partition(|t| {
+        t.starts_with("module.") && t.parse::<InstanceAddr>().is_err() && t.parse::<crate::addrs::ModulePath>().is_ok()
+    });
+    let targets: Vec<String> = targets.into_iter().cloned().collect();
     Ok(PlanOptions {
         mode,
         refresh: p.refresh,
-        targets: parse(&p.target, "target")?,
+        targets: parse(&targets, "target")?,
+        module_targets: module_targets.into_iter().filter_map(|t| t.parse().ok()).collect(),
         replace: parse(&p.replace, "replace")?,
         offline: false,
     })
@@ -413,11 +419,21 @@ fn read_usage(path: &Path) -> Result<((String, String), cost::Usage), CliError> 
 /// Every address a usage file names must be a resource of the configuration (a typo would otherwise
 /// price nothing, silently).
 fn usage_addresses_known(u: &cost::Usage, cfg: &Config) -> Result<(), CliError> {
+    // Resources in modules are named with their module instance keys, which need the variables: a module
+    // resource is known when its address without the keys is.
+    let flat = crate::config::expand(&Arc::new(cfg.clone()), None, "default").0;
+    let unkeyed = |r: &crate::addrs::ResourceAddr| {
+        let mut r = r.clone();
+        for (_, k) in r.module.0.iter_mut() {
+            *k = crate::addrs::InstanceKey::None;
+        }
+        r
+    };
     for (addr, line) in u.addresses() {
         let base = addr.strip_suffix("[*]").unwrap_or(addr);
         let known = base
             .parse::<crate::addrs::InstanceAddr>()
-            .is_ok_and(|a| cfg.resources.contains_key(&a.resource));
+            .is_ok_and(|a| flat.resources.contains_key(&unkeyed(&a.resource)));
         if !known {
             let file = u.file().map(display_path).unwrap_or_default();
             return Err(CliError::new(format!(
@@ -668,11 +684,7 @@ async fn apply_saved(
             a.env.env
         )));
     }
-    let mut cfg = Config {
-        dir: plan.config_dir.clone(),
-        ..Default::default()
-    };
-    let d = cfg.load_sources(plan.sources.clone());
+    let (mut cfg, d) = Config::load_saved(&plan.config_dir, &plan.sources);
     report(&d, &cfg, ui)?;
     let flags = settings::var_flags(matches, &a.vars.vars, &a.vars.var_files);
     if !flags.is_empty() {
@@ -1438,7 +1450,10 @@ async fn import_cmd(dir: &Path, a: ImportArgs, matches: &clap::ArgMatches, t: &T
 async fn import_prepared(prepared: &Prepared, addr: &InstanceAddr, id: &str, t: &Tools<'_>) -> Result<(), CliError> {
     let (providers, ui) = (t.providers, t.ui);
     let addr = addr.clone();
-    let cfg = prepared.cfg.clone();
+    let (vars, d) = vars::finalize(&prepared.cfg, &prepared.raw_vars, &prepared.settings.env);
+    report(&d, &prepared.cfg, ui)?;
+    let (cfg, d) = crate::config::expand(&prepared.cfg, Some(&vars), &prepared.settings.env);
+    report(&d, &cfg, ui)?;
     let Some(r) = cfg
         .resources
         .get(&addr.resource)
@@ -1465,8 +1480,6 @@ async fn import_prepared(prepared: &Prepared, addr: &InstanceAddr, id: &str, t: 
     let schema = providers
         .schema(&r.provider.name, &addr.resource)
         .map_err(CliError::new)?;
-    let (vars, d) = vars::finalize(&cfg, &prepared.raw_vars, &prepared.settings.env);
-    report(&d, &cfg, ui)?;
     let scope = crate::scope::ModuleScope::new(cfg.clone(), vars, &prepared.settings.env);
     let client = configure_provider(&cfg, providers, &scope, &r.provider)
         .await
@@ -1554,7 +1567,10 @@ async fn output_cmd(dir: &Path, a: OutputArgs, t: &Tools<'_>) -> Result<(), CliE
 }
 
 fn graph_cmd(dir: &Path, ui: &Ui) -> Result<(), CliError> {
-    let cfg = load_config(dir, ui)?;
+    let cfg = Arc::new(load_config(dir, ui)?);
+    // Each module call once: its instances are known only with the variables.
+    let (cfg, d) = crate::config::expand(&cfg, None, "default");
+    report(&d, &cfg, ui)?;
     let g = crate::graph::ConfigGraph::build(&cfg).map_err(|d| CliError::diags(&d.into(), &cfg.sources))?;
     ui.print(&g.to_dot());
     Ok(())

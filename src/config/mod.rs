@@ -13,12 +13,17 @@ use crate::lang::eval::{EmptyScope, Evaluator};
 use crate::lang::refs::{Ref, body_refs, expr_refs};
 use crate::lang::typeexpr::parse_type;
 use infra_provider::{Path as AttrPath, PathStep, Type, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod expand;
+pub mod modules;
+pub use expand::{ModuleInput, expand};
+pub use modules::{ModuleCall, ModuleFiles};
+
 /// A loaded configuration directory.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Config {
     pub dir: PathBuf,
     pub sources: SourceMap,
@@ -28,6 +33,12 @@ pub struct Config {
     pub locals: BTreeMap<String, Local>,
     pub resources: BTreeMap<ResourceAddr, Resource>,
     pub outputs: BTreeMap<String, Output>,
+    /// `module` blocks, each with the module it calls loaded.
+    pub module_calls: BTreeMap<String, ModuleCall>,
+    /// This is a called module, not the root module.
+    pub is_module: bool,
+    /// Module calls have been expanded into this configuration ([`expand`]).
+    pub expanded: bool,
     /// Where each variable's value was last assigned in a `.tfvars` file (errors about the value point
     /// there); absent for defaults, `--var` and `TF_VAR_`.
     pub var_origins: BTreeMap<String, Span>,
@@ -45,6 +56,9 @@ pub struct TerraformSettings {
     pub backend: Option<Backend>,
     /// `encryption { ... }` (OpenTofu's state and plan encryption).
     pub encryption: Option<crate::encryption::EncryptionSpec>,
+    /// `configuration_aliases` of `required_providers` (a module's aliased provider configurations,
+    /// passed in by its callers).
+    pub configuration_aliases: BTreeSet<ProviderKey>,
 }
 
 /// One entry of `required_providers`.
@@ -97,6 +111,8 @@ pub struct Local {
     pub name: String,
     pub expr: Expr,
     pub span: Span,
+    /// Set on the local that holds a module instance's input variable.
+    pub input: Option<Box<ModuleInput>>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +122,7 @@ pub struct Output {
     pub sensitive: bool,
     pub description: Option<String>,
     pub depends_on: Vec<(ResourceAddr, Span)>,
+    pub depends_on_modules: Vec<(String, Span)>,
     pub span: Span,
 }
 
@@ -138,6 +155,8 @@ pub struct Resource {
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<(ResourceAddr, Span)>,
+    /// `depends_on = [module.x]` entries (made resource dependencies by [`expand`]).
+    pub depends_on_modules: Vec<(String, Span)>,
     pub lifecycle: Lifecycle,
     /// `timeouts { create = "40m" }` overrides.
     pub timeouts: BTreeMap<String, Duration>,
@@ -212,6 +231,33 @@ impl Config {
         }
         let d = cfg.load_sources(sources);
         diags.extend(d);
+        if !cfg.module_calls.is_empty() {
+            let root = cfg.dir.clone();
+            cfg.load_called_modules(&ModuleFiles::Disk, &root, "", 0, &mut diags);
+            cfg.check_module_calls(&mut diags);
+        }
+        (cfg, diags)
+    }
+
+    /// Loads the configuration a saved plan carries: the root module's files (those in the directory of
+    /// the first `.tf` file), then the modules it calls from the other files.
+    pub fn load_saved(dir: &Path, files: &[(String, String)]) -> (Config, Diagnostics) {
+        let parent = |n: &str| Path::new(n).parent().map(modules::normalize);
+        let root_parent = files
+            .iter()
+            .find(|(n, _)| n.ends_with(".tf"))
+            .and_then(|(n, _)| parent(n));
+        let is_root = |n: &str| !n.ends_with(".tf") && !n.ends_with("modules.json") || parent(n) == root_parent;
+        let mut cfg = Config {
+            dir: dir.to_path_buf(),
+            ..Default::default()
+        };
+        let root_files: Vec<(String, String)> = files.iter().filter(|(n, _)| is_root(n)).cloned().collect();
+        let mut diags = cfg.load_sources(root_files);
+        if !cfg.module_calls.is_empty() {
+            cfg.load_called_modules(&ModuleFiles::Saved(files), dir, "", 0, &mut diags);
+            cfg.check_module_calls(&mut diags);
+        }
         (cfg, diags)
     }
 
@@ -220,7 +266,7 @@ impl Config {
         let mut diags = Diagnostics::new();
         for (name, text) in files {
             // A saved plan carries the variable files it read (for messages); they are not configuration.
-            let is_vars = name.ends_with(".tfvars") || name.ends_with(".tfvars.json");
+            let is_vars = name.ends_with(".tfvars") || name.ends_with(".tfvars.json") || name.ends_with("modules.json");
             let id = self.sources.add(name, text);
             if is_vars {
                 continue;
@@ -268,6 +314,7 @@ impl Config {
                                 name: a.name,
                                 expr: a.expr,
                                 span: a.span,
+                                input: None,
                             },
                         );
                     }
@@ -282,11 +329,7 @@ impl Config {
                 "resource" => self.load_resource(b, Mode::Managed, diags),
                 "data" => self.load_resource(b, Mode::Data, diags),
                 "output" => self.load_output(b, diags),
-                "module" => diags.error(
-                    Some(b.kind_span),
-                    "Modules are not supported",
-                    "This version of infra does not support module blocks; put the resources in this directory.",
-                ),
+                "module" => self.load_module_block(b, diags),
                 "ephemeral" => diags.error(
                     Some(b.kind_span),
                     "Unsupported block type",
@@ -346,6 +389,35 @@ impl Config {
             match nb.kind.as_str() {
                 "required_providers" => {
                     for a in &nb.body.attrs {
+                        if let Expr::Object(items, _) = &a.expr
+                            && let Some((_, Expr::Tuple(aliases, _))) = items.iter().find(|(k, _)| {
+                                matches!(k, crate::lang::ast::ObjKey::Name(n, _) if n == "configuration_aliases")
+                            })
+                        {
+                            for al in aliases {
+                                match al.as_static_names().as_deref() {
+                                    Some([(n, _), (alias, _)]) => {
+                                        self.terraform.configuration_aliases.insert(ProviderKey {
+                                            name: n.clone(),
+                                            alias: Some(alias.clone()),
+                                        });
+                                    }
+                                    _ => diags.error(Some(al.span()), "Invalid configuration_aliases", "Each entry must be a provider configuration address like aws.west."),
+                                }
+                            }
+                            let rest: Vec<_> = items
+                                .iter()
+                                .filter(|(k, _)| !matches!(k, crate::lang::ast::ObjKey::Name(n, _) if n == "configuration_aliases"))
+                                .cloned()
+                                .collect();
+                            let stripped = Expr::Object(rest, a.expr.span());
+                            let m = stripped.as_literal();
+                            let source = m.as_ref().and_then(|m| m.get("source")).and_then(|s| s.as_str().map(str::to_string)).unwrap_or_default();
+                            let version = m.as_ref().and_then(|m| m.get("version")).and_then(|s| s.as_str().map(str::to_string));
+                            self.terraform.required_providers.insert(a.name.clone(), source.clone());
+                            self.terraform.provider_requirements.insert(a.name.clone(), ProviderRequirement { source, version, span: a.expr.span() });
+                            continue;
+                        }
                         let (source, version) = match a.expr.as_literal() {
                             Some(Value::Map(m)) => (
                                 m.get("source").and_then(|s| s.as_str()).unwrap_or("").to_string(),
@@ -425,6 +497,20 @@ impl Config {
         let Some(labels) = Self::labels(&b, 1, "provider", diags) else {
             return;
         };
+        if self.is_module {
+            diags.error(
+                Some(b.kind_span),
+                "Provider configuration in a module",
+                format!(
+                    "The module in {} configures the provider {:?} itself. infra takes provider configurations from the root module only: move this block to the root module, and pass it to the module with providers = {{ {} = {} }} where it is called.",
+                    display_path(&self.dir),
+                    labels[0],
+                    labels[0],
+                    labels[0]
+                ),
+            );
+            return;
+        }
         let mut body = b.body;
         let alias = match body.attrs.iter().position(|a| a.name == "alias") {
             Some(i) => {
@@ -584,6 +670,7 @@ impl Config {
             sensitive: false,
             description: None,
             depends_on: Vec::new(),
+            depends_on_modules: Vec::new(),
             span: b.labels[0].1.to(b.kind_span),
         };
         for a in &b.body.attrs {
@@ -591,7 +678,7 @@ impl Config {
                 "value" => value = Some(a.expr.clone()),
                 "sensitive" => o.sensitive = literal_bool(a, diags),
                 "description" => o.description = literal_string(a, diags),
-                "depends_on" => o.depends_on = depends_on(a, diags),
+                "depends_on" => (o.depends_on, o.depends_on_modules) = depends_on(a, diags),
                 "ephemeral" => {}
                 other => diags.error(
                     Some(a.name_span),
@@ -635,6 +722,7 @@ impl Config {
             return;
         };
         let addr = ResourceAddr {
+            module: crate::addrs::ModulePath::root(),
             mode,
             type_name: labels[0].clone(),
             name: labels[1].clone(),
@@ -647,6 +735,7 @@ impl Config {
             count: None,
             for_each: None,
             depends_on: Vec::new(),
+            depends_on_modules: Vec::new(),
             lifecycle: Lifecycle::default(),
             timeouts: BTreeMap::new(),
             body: Body::default(),
@@ -659,7 +748,7 @@ impl Config {
             match a.name.as_str() {
                 "count" => r.count = Some(a.expr),
                 "for_each" => r.for_each = Some(a.expr),
-                "depends_on" => r.depends_on = depends_on(&a, diags),
+                "depends_on" => (r.depends_on, r.depends_on_modules) = depends_on(&a, diags),
                 "provider" => match a.expr.as_static_names() {
                     Some(names) if names.len() <= 2 && names.iter().all(|(n, _)| is_identifier(n)) => {
                         r.provider = ProviderKey { name: names[0].0.clone(), alias: names.get(1).map(|(n, _)| n.clone()) };
@@ -743,6 +832,14 @@ impl Config {
         for o in self.outputs.values() {
             refs.extend(expr_refs(&o.value));
         }
+        for c in self.module_calls.values() {
+            for a in &c.args {
+                refs.extend(expr_refs(&a.expr));
+            }
+            for e in [&c.count, &c.for_each].into_iter().flatten() {
+                refs.extend(expr_refs(e));
+            }
+        }
         for v in self.variables.values() {
             for val in &v.validations {
                 refs.extend(expr_refs(&val.condition));
@@ -764,6 +861,16 @@ impl Config {
                     "Reference to undeclared local value",
                     format!("A local value with the name {name:?} has not been declared."),
                 ),
+                Ref::Module(name) if !self.module_calls.contains_key(&name) => {
+                    let hint = crate::lang::eval::suggest(&name, self.module_calls.keys().map(String::as_str))
+                        .map(|k| format!(" Did you mean {k:?}?"))
+                        .unwrap_or_default();
+                    diags.error(
+                        Some(span),
+                        "Reference to undeclared module",
+                        format!("No module call named {name:?} is declared in this module.{hint}"),
+                    )
+                }
                 Ref::Resource(addr) if !self.resources.contains_key(&addr) => {
                     let kind = if addr.mode == Mode::Data {
                         "data resource"
@@ -796,7 +903,26 @@ impl Config {
                 );
             }
         }
+        let module_deps = self
+            .resources
+            .values()
+            .flat_map(|r| r.depends_on_modules.iter())
+            .chain(self.outputs.values().flat_map(|o| o.depends_on_modules.iter()))
+            .chain(self.module_calls.values().flat_map(|c| c.depends_on_modules.iter()));
+        for (name, span) in module_deps {
+            if !self.module_calls.contains_key(name) {
+                diags.error(
+                    Some(*span),
+                    "Reference to undeclared module",
+                    format!("No module call named {name:?} is declared in this module."),
+                );
+            }
+        }
         for r in self.resources.values() {
+            if self.is_module {
+                // A module's aliased configurations are passed in by its callers (checked there).
+                break;
+            }
             if r.provider.alias.is_some() && !self.providers.contains_key(&r.provider) {
                 diags.error(Some(r.provider_span.unwrap_or(r.decl_span)), "Provider configuration not present", format!("The resource {} refers to the provider configuration {}, which is not declared: add a provider {:?} block with alias = {:?}.", r.addr, r.provider, r.provider.name, r.provider.alias.as_deref().unwrap_or("")));
             }
@@ -894,16 +1020,20 @@ fn literal_bool(a: &Attr, diags: &mut Diagnostics) -> bool {
     }
 }
 
-fn depends_on(a: &Attr, diags: &mut Diagnostics) -> Vec<(ResourceAddr, Span)> {
+/// The resources and module calls a `depends_on` names.
+type DependsOnLists = (Vec<(ResourceAddr, Span)>, Vec<(String, Span)>);
+
+fn depends_on(a: &Attr, diags: &mut Diagnostics) -> DependsOnLists {
     let Expr::Tuple(items, _) = &a.expr else {
         diags.error(
             Some(a.expr.span()),
             "Invalid depends_on",
             "depends_on must be a list of resource references, like [aws_vpc.main].",
         );
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut out = Vec::new();
+    let mut modules = Vec::new();
     for i in items {
         // Terraform 0.11's quoted form, `depends_on = ["aws_vpc.main"]`: accepted with Terraform's warning.
         let quoted = match i.as_literal() {
@@ -928,6 +1058,7 @@ fn depends_on(a: &Attr, diags: &mut Diagnostics) -> Vec<(ResourceAddr, Span)> {
         };
         let parts: Vec<&str> = names.iter().map(String::as_str).collect();
         match parts.as_slice() {
+            ["module", m, ..] => modules.push((m.to_string(), i.span())),
             ["data", t, n, ..] => out.push((ResourceAddr::data(t, n), i.span())),
             [t, n, ..] if !["var", "local", "module", "count", "each", "path"].contains(t) => {
                 out.push((ResourceAddr::managed(t, n), i.span()))
@@ -936,11 +1067,11 @@ fn depends_on(a: &Attr, diags: &mut Diagnostics) -> Vec<(ResourceAddr, Span)> {
             _ => diags.error(
                 Some(i.span()),
                 "Invalid depends_on reference",
-                "Each depends_on entry must be a resource reference, like aws_vpc.main.",
+                "Each depends_on entry must be a resource or module reference, like aws_vpc.main or module.network.",
             ),
         }
     }
-    out
+    (out, modules)
 }
 
 fn lifecycle(b: &Block, diags: &mut Diagnostics) -> Lifecycle {

@@ -74,7 +74,7 @@ fn reports_every_problem_with_its_location() {
     let (cfg, d) = load(&[
         (
             "a.tf",
-            "resource \"aws_vpc\" \"a\" {\n  count    = 1\n  for_each = {}\n}\nmodule \"m\" {}\n",
+            "resource \"aws_vpc\" \"a\" {\n  count    = 1\n  for_each = {}\n}\nmodule \"m\" {}\noutput \"o\" { value = module.n.x }\n",
         ),
         (
             "b.tf",
@@ -91,7 +91,12 @@ fn reports_every_problem_with_its_location() {
     );
     assert!(
         errs.iter()
-            .any(|e| e.starts_with("Modules are not supported @ a.tf:5:1")),
+            .any(|e| e.starts_with("Missing required argument @ a.tf:5:1")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("Reference to undeclared module @ a.tf:6:")),
         "{errs:?}"
     );
     assert!(

@@ -777,6 +777,8 @@ impl<'a> Evaluator<'a> {
             Some(Step::Attr(n, s)) => Some((n.as_str(), *s)),
             _ => None,
         };
+        // A resource of a module instance, as module expansion writes it.
+        let (module, root) = crate::addrs::split_scoped_root(root);
         match root {
             "var" => {
                 let Some((name, nspan)) = attr(0) else {
@@ -867,8 +869,8 @@ impl<'a> Evaluator<'a> {
             },
             "module" => Err(err(
                 span,
-                "Modules are not supported",
-                "This version of infra does not support module blocks or module references.",
+                "Reference to undeclared module",
+                "No module call of that name is declared in this module.",
             )),
             "self" => Err(err(
                 span,
@@ -884,6 +886,7 @@ impl<'a> Evaluator<'a> {
                     ));
                 };
                 let addr = ResourceAddr {
+                    module,
                     mode: Mode::Data,
                     type_name: t.into(),
                     name: n.into(),
@@ -901,6 +904,7 @@ impl<'a> Evaluator<'a> {
                     ));
                 };
                 let addr = ResourceAddr {
+                    module,
                     mode: Mode::Managed,
                     type_name: type_name.into(),
                     name: n.into(),

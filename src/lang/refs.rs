@@ -12,6 +12,8 @@ pub enum Ref {
     Var(String),
     Local(String),
     Resource(ResourceAddr),
+    /// A module call: `module.net`.
+    Module(String),
 }
 
 /// References of one expression.
@@ -113,6 +115,7 @@ impl Walker<'_> {
             Some(Step::Attr(n, s)) => Some((n.clone(), *s)),
             _ => None,
         };
+        let (module, name) = crate::addrs::split_scoped_root(name);
         match name {
             "var" => {
                 if let Some((n, s)) = attr(0) {
@@ -124,12 +127,18 @@ impl Walker<'_> {
                     self.out.push((Ref::Local(n), span.to(s)));
                 }
             }
-            "count" | "each" | "path" | "terraform" | "self" | "module" => {}
+            "module" => {
+                if let Some((n, s)) = attr(0) {
+                    self.out.push((Ref::Module(n), span.to(s)));
+                }
+            }
+            "count" | "each" | "path" | "terraform" | "self" => {}
             "data" => {
                 if let (Some((t, _)), Some((n, s))) = (attr(0), attr(1)) {
-                    self.attr_ref(ResourceAddr::data(&t, &n), &steps[2..]);
+                    self.attr_ref(ResourceAddr::data(&t, &n).in_module(&module), &steps[2..]);
                     self.out.push((
                         Ref::Resource(ResourceAddr {
+                            module,
                             mode: Mode::Data,
                             type_name: t,
                             name: n,
@@ -140,9 +149,10 @@ impl Walker<'_> {
             }
             t => {
                 if let Some((n, s)) = attr(0) {
-                    self.attr_ref(ResourceAddr::managed(t, &n), &steps[1..]);
+                    self.attr_ref(ResourceAddr::managed(t, &n).in_module(&module), &steps[1..]);
                     self.out.push((
                         Ref::Resource(ResourceAddr {
+                            module,
                             mode: Mode::Managed,
                             type_name: t.to_string(),
                             name: n,

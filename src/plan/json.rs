@@ -11,7 +11,7 @@
 //! `*_sensitive` masks — unlike Terraform, also the values of sensitive input variables.
 
 use super::{Action, Plan, Reason, ResourceChange};
-use crate::addrs::{InstanceAddr, InstanceKey, Mode, ProviderKey};
+use crate::addrs::{InstanceAddr, InstanceKey, Mode, ModulePath, ProviderKey};
 use crate::config::Config;
 use crate::lang::ast::{Body, Expr};
 use crate::lang::refs::{Ref, expr_attr_refs, expr_refs};
@@ -19,6 +19,7 @@ use crate::provider_set::ProviderSet;
 use crate::state::ResourceInstance;
 use infra_provider::{Block, Path, PathStep, Type, Value};
 use serde_json::{Map, Value as J, json};
+use std::collections::BTreeMap;
 
 fn actions(c: &ResourceChange) -> Vec<&'static str> {
     match (c.action, c.create_before_destroy) {
@@ -215,6 +216,9 @@ fn mode_name(m: Mode) -> &'static str {
 fn resource_head(addr: &InstanceAddr, provider: &ProviderKey, providers: &ProviderSet) -> Map<String, J> {
     let mut j = Map::new();
     j.insert("address".into(), J::from(addr.to_string()));
+    if !addr.resource.module.is_root() {
+        j.insert("module_address".into(), J::from(addr.resource.module.to_string()));
+    }
     j.insert("mode".into(), J::from(mode_name(addr.resource.mode)));
     j.insert("type".into(), J::from(addr.resource.type_name.clone()));
     j.insert("name".into(), J::from(addr.resource.name.clone()));
@@ -273,11 +277,48 @@ pub fn change_json(c: &ResourceChange, providers: &ProviderSet) -> J {
     j
 }
 
+/// Resource entries as Terraform nests them: the root module's `resources`, and `child_modules` each with
+/// its `address`, its own resources and its children.
+fn module_tree(entries: Vec<(ModulePath, J)>) -> J {
+    fn build(depth: usize, prefix: &ModulePath, entries: Vec<(ModulePath, J)>) -> Map<String, J> {
+        let mut own = Vec::new();
+        let mut children: BTreeMap<ModulePath, Vec<(ModulePath, J)>> = BTreeMap::new();
+        for (p, j) in entries {
+            if p.0.len() == depth {
+                own.push(j);
+            } else {
+                children
+                    .entry(ModulePath(p.0[..=depth].to_vec()))
+                    .or_default()
+                    .push((p, j));
+            }
+        }
+        let mut m = Map::new();
+        if !prefix.is_root() {
+            m.insert("address".into(), J::from(prefix.to_string()));
+        }
+        m.insert("resources".into(), J::Array(own));
+        if !children.is_empty() {
+            m.insert(
+                "child_modules".into(),
+                J::Array(
+                    children
+                        .into_iter()
+                        .map(|(p, es)| J::Object(build(depth + 1, &p, es)))
+                        .collect(),
+                ),
+            );
+        }
+        m
+    }
+    J::Object(build(0, &ModulePath::root(), entries))
+}
+
 /// The values of state objects, as `prior_state.values.root_module.resources`.
 fn state_resources<'a>(
     objects: impl Iterator<Item = (&'a InstanceAddr, &'a ResourceInstance)>,
     providers: &ProviderSet,
-) -> Vec<J> {
+) -> Vec<(ModulePath, J)> {
     objects
         .map(|(addr, inst)| {
             let (values, mask) = object_json(providers, &inst.provider, addr, &inst.value, &inst.sensitive_paths);
@@ -288,7 +329,7 @@ fn state_resources<'a>(
             );
             j.insert("values".into(), values);
             j.insert("sensitive_values".into(), sensitive_values(mask));
-            J::Object(j)
+            (addr.resource.module.clone(), J::Object(j))
         })
         .collect()
 }
@@ -314,6 +355,7 @@ fn expression(e: &Expr, sensitive: bool) -> J {
         match r {
             Ref::Var(n) => push(format!("var.{n}")),
             Ref::Local(n) => push(format!("local.{n}")),
+            Ref::Module(n) => push(format!("module.{n}")),
             Ref::Resource(a) => {
                 for ar in attrs.iter().filter(|ar| ar.resource == a) {
                     push(format!("{a}.{}", ar.attr));
@@ -372,6 +414,15 @@ fn configuration(cfg: &Config, providers: &ProviderSet) -> J {
         }
         provider_config.insert(k.to_string(), J::Object(p));
     }
+    json!({
+        "provider_config": provider_config,
+        "root_module": module_configuration(cfg, providers),
+    })
+}
+
+/// One module's configuration: resources, variables, outputs and `module_calls` (each with the called
+/// module's configuration).
+fn module_configuration(cfg: &Config, providers: &ProviderSet) -> J {
     let resources: Vec<J> = cfg
         .resources
         .values()
@@ -440,21 +491,46 @@ fn configuration(cfg: &Config, providers: &ProviderSet) -> J {
             (o.name.clone(), J::Object(j))
         })
         .collect();
-    json!({
-        "provider_config": provider_config,
-        "root_module": {"resources": resources, "variables": variables, "outputs": outputs},
-    })
+    let calls: Map<String, J> = cfg
+        .module_calls
+        .values()
+        .map(|c| {
+            let mut j = Map::new();
+            j.insert("source".into(), J::from(c.source.clone()));
+            let mut ex = Map::new();
+            for a in &c.args {
+                let sensitive = c
+                    .module
+                    .as_ref()
+                    .and_then(|m| m.variables.get(&a.name))
+                    .is_some_and(|v| v.sensitive);
+                ex.insert(a.name.clone(), expression(&a.expr, sensitive));
+            }
+            j.insert("expressions".into(), J::Object(ex));
+            if let Some(e) = &c.count {
+                j.insert("count_expression".into(), expression(e, false));
+            }
+            if let Some(e) = &c.for_each {
+                j.insert("for_each_expression".into(), expression(e, false));
+            }
+            if let Some(m) = &c.module {
+                j.insert("module".into(), module_configuration(m, providers));
+            }
+            (c.name.clone(), J::Object(j))
+        })
+        .collect();
+    let mut root = json!({"resources": resources, "variables": variables, "outputs": outputs});
+    if !calls.is_empty() {
+        root["module_calls"] = J::Object(calls);
+    }
+    root
 }
 
 /// The whole document. `cost` is added by the caller when priced.
 pub fn plan_json(plan: &Plan, providers: &ProviderSet) -> J {
     let s = plan.summary();
     // The configuration the plan was made from (a saved plan carries its sources).
-    let mut cfg = Config {
-        dir: plan.config_dir.clone(),
-        ..Default::default()
-    };
-    let _ = cfg.load_sources(plan.sources.clone());
+    let (cfg, _) = Config::load_saved(&plan.config_dir, &plan.sources);
     let outputs: serde_json::Map<String, J> = plan
         .outputs
         .iter()
@@ -485,7 +561,7 @@ pub fn plan_json(plan: &Plan, providers: &ProviderSet) -> J {
             )
         })
         .collect();
-    let planned_resources: Vec<J> = plan
+    let planned_resources: Vec<(ModulePath, J)> = plan
         .changes
         .iter()
         .filter(|c| c.deposed.is_none())
@@ -499,7 +575,7 @@ pub fn plan_json(plan: &Plan, providers: &ProviderSet) -> J {
             );
             j.insert("values".into(), values);
             j.insert("sensitive_values".into(), sensitive_values(mask));
-            Some(J::Object(j))
+            Some((c.addr.resource.module.clone(), J::Object(j)))
         })
         .collect();
     let planned_outputs: Map<String, J> = plan
@@ -590,7 +666,7 @@ pub fn plan_json(plan: &Plan, providers: &ProviderSet) -> J {
         "environment": plan.env,
         "mode": plan.mode,
         "variables": variables,
-        "planned_values": {"outputs": planned_outputs, "root_module": {"resources": planned_resources}},
+        "planned_values": {"outputs": planned_outputs, "root_module": module_tree(planned_resources)},
         "resource_drift": drift,
         "resource_changes": plan.changes.iter().map(|c| change_json(c, providers)).collect::<Vec<_>>(),
         "relevant_attributes": relevant,
@@ -600,7 +676,7 @@ pub fn plan_json(plan: &Plan, providers: &ProviderSet) -> J {
             "terraform_version": crate::validate::LANGUAGE_VERSION,
             "values": {
                 "outputs": prior_outputs,
-                "root_module": {"resources": state_resources(plan.prior.resources.iter(), providers)},
+                "root_module": module_tree(state_resources(plan.prior.resources.iter(), providers)),
             },
         },
         "configuration": configuration(&cfg, providers),

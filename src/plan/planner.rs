@@ -28,6 +28,9 @@ pub struct PlanOptions {
     pub refresh: bool,
     /// `--target`: only these resources (or instances) and what they depend on.
     pub targets: Vec<InstanceAddr>,
+    /// `--target module.net`: every resource of these module instances (a step without a key: of every
+    /// instance of that call).
+    pub module_targets: Vec<crate::addrs::ModulePath>,
     /// `--replace`: instances to replace even if unchanged.
     pub replace: Vec<InstanceAddr>,
     /// Make no provider calls at all (cost estimates): data sources come from state or are unknown.
@@ -40,6 +43,7 @@ impl Default for PlanOptions {
             mode: PlanMode::Normal,
             refresh: true,
             targets: Vec::new(),
+            module_targets: Vec::new(),
             replace: Vec::new(),
             offline: false,
         }
@@ -165,6 +169,40 @@ pub async fn plan(
     if diags.has_errors() {
         return (None, diags);
     }
+    // Every module instance, now that the variables are known.
+    let (cfg, d) = crate::config::expand(&cfg, Some(&vars), env);
+    diags.extend(d);
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    // A module target selects every resource in it, in the configuration or in the state.
+    let mut owned_opts = opts.clone();
+    for m in &opts.module_targets {
+        let mut found: BTreeSet<ResourceAddr> = cfg.resources.keys().filter(|a| a.module.within(m)).cloned().collect();
+        found.extend(
+            state
+                .resources
+                .keys()
+                .filter(|a| a.resource.module.within(m))
+                .map(|a| a.resource.clone()),
+        );
+        if found.is_empty() {
+            diags.error(
+                None,
+                "Invalid --target",
+                format!(
+                    "--target {m}: there is no module instance {m} with resources in the configuration or the state."
+                ),
+            );
+        }
+        for r in found {
+            let t = r.instance(InstanceKey::None);
+            if !owned_opts.targets.contains(&t) {
+                owned_opts.targets.push(t);
+            }
+        }
+    }
+    let opts = &owned_opts;
     // Everything the variables' values decide, still before any cloud call.
     diags.extend(crate::validate::preflight(cfg.clone(), providers, vars.clone(), env));
     // A --target or --replace that names nothing is a typo, not an empty plan.
@@ -288,7 +326,12 @@ pub async fn plan(
         variables: raw_vars,
         sources: cfg.source_files(),
         config_dir: cfg.dir.clone(),
-        targets: opts.targets.iter().map(|t| t.to_string()).collect(),
+        targets: opts
+            .targets
+            .iter()
+            .map(|t| t.to_string())
+            .chain(opts.module_targets.iter().map(|m| m.to_string()))
+            .collect(),
         regions,
         usage: None,
     };

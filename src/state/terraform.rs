@@ -125,6 +125,16 @@ pub fn from_terraform(
         None => return Err(corrupt("it is not a Terraform state (no \"version\")".into())),
     }
     let tf: TfState = serde_json::from_value(head).map_err(|e| corrupt(format!("not a Terraform state: {e}")))?;
+    // Each module call once: which arguments are set does not depend on the instance.
+    let expanded = config.map(|c| crate::config::expand(&std::sync::Arc::new(c.clone()), None, "default").0);
+    let config = expanded.as_deref();
+    let unkeyed = |a: &ResourceAddr| {
+        let mut a = a.clone();
+        for (_, k) in a.module.0.iter_mut() {
+            *k = crate::addrs::InstanceKey::None;
+        }
+        a
+    };
     let mut state = State::new();
     let mut left = Vec::new();
     let mut data_sources = 0;
@@ -152,15 +162,13 @@ pub fn from_terraform(
             }
             other => return Err(corrupt(format!("resource {} has mode {other:?}", shown(None)))),
         };
-        if r.module.is_some() {
-            for i in &r.instances {
-                left.push((
-                    shown(i.index_key.as_ref()),
-                    "resources in modules are not supported by infra yet".into(),
-                ));
-            }
-            continue;
-        }
+        let module = match &r.module {
+            Some(m) => match m.parse::<crate::addrs::ModulePath>() {
+                Ok(p) => p,
+                Err(e) => return Err(corrupt(format!("resource {}: {e}", shown(None)))),
+            },
+            None => crate::addrs::ModulePath::root(),
+        };
         let provider = match provider_key(&r.provider) {
             Some(p) => p,
             None => {
@@ -172,6 +180,7 @@ pub fn from_terraform(
             }
         };
         let addr = ResourceAddr {
+            module,
             mode,
             type_name: r.type_name.clone(),
             name: r.name.clone(),
@@ -214,7 +223,10 @@ pub fn from_terraform(
             let at = addr.instance(key);
             let raw = Value::from_json(i.attributes.as_ref().unwrap_or(&Json::Null));
             let body = match config {
-                Some(c) => c.resources.get(&addr).map_or(Given::Absent, |r| Given::Body(&r.body)),
+                Some(c) => c
+                    .resources
+                    .get(&unkeyed(&addr))
+                    .map_or(Given::Absent, |r| Given::Body(&r.body)),
                 None => Given::Absent,
             };
             let value = unset_zero_values(&schema.block, conform(&schema.block, &raw), body);
@@ -308,14 +320,16 @@ pub fn to_terraform(state: &State, providers: &ProviderSet) -> Result<String, St
             Some(a) => format!("provider[\"registry.terraform.io/{}\"].{a}", provider.source()),
             None => format!("provider[\"registry.terraform.io/{}\"]", provider.source()),
         };
+        let module = (!addr.resource.module.is_root()).then(|| addr.resource.module.to_string());
         let same = resources.last().is_some_and(|r| {
-            r.type_name == addr.resource.type_name
+            r.module == module
+                && r.type_name == addr.resource.type_name
                 && r.name == addr.resource.name
                 && (r.mode == "data") == (addr.resource.mode == Mode::Data)
         });
         if !same {
             resources.push(TfResource {
-                module: None,
+                module,
                 mode: if addr.resource.mode == Mode::Data {
                     "data"
                 } else {
@@ -486,9 +500,6 @@ fn instance_key(k: Option<&Json>) -> Result<InstanceKey, String> {
 /// A dependency of the root module (`aws_vpc.main`, `data.aws_region.r`); those inside modules are left
 /// out with the module's resources.
 fn dependency(d: &str) -> Option<ResourceAddr> {
-    if d.starts_with("module.") {
-        return None;
-    }
     d.parse::<InstanceAddr>().ok().map(|a| a.resource)
 }
 

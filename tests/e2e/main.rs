@@ -14,6 +14,7 @@ mod foundation;
 mod json_plan;
 mod locking;
 mod migration;
+mod modules;
 mod remote_state;
 mod saved_plans;
 mod stage;

@@ -145,6 +145,10 @@ impl World {
         }
         std::fs::create_dir_all(&cfg).unwrap();
         for (name, text) in files {
+            // A module's files: `modules/net/main.tf`.
+            if let Some(parent) = Path::new(name).parent() {
+                std::fs::create_dir_all(cfg.join(parent)).unwrap();
+            }
             std::fs::write(cfg.join(name), text).unwrap();
         }
     }
@@ -166,6 +170,22 @@ impl World {
             if p.is_file() && !leave_out.iter().any(|l| p.file_name().is_some_and(|n| n == *l)) {
                 std::fs::copy(&p, cfg.join(p.file_name().unwrap())).unwrap();
             }
+        }
+        // The plan's own modules (`modules/`), with their files.
+        fn copy_tree(from: &Path, to: &Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for e in std::fs::read_dir(from).unwrap() {
+                let p = e.unwrap().path();
+                let dest = to.join(p.file_name().unwrap());
+                if p.is_dir() {
+                    copy_tree(&p, &dest);
+                } else {
+                    std::fs::copy(&p, dest).unwrap();
+                }
+            }
+        }
+        if src.join("modules").is_dir() {
+            copy_tree(&src.join("modules"), &cfg.join("modules"));
         }
     }
 

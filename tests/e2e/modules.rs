@@ -1,0 +1,148 @@
+//! A module-based configuration (`plans/stage-modules`: a network module, a service module per service)
+//! against moto: plan and apply with module addresses, no changes after, targets and state commands that
+//! take module addresses, the JSON plan's module fields, a saved plan, a Terraform state with module
+//! instances both ways, and destroy leaving nothing.
+
+use crate::support::World;
+
+const ENV: &str = "stage";
+
+async fn ecr_repositories(w: &World) -> Vec<String> {
+    let ecr = aws_sdk_ecr::Client::new(&w.sdk_config().await);
+    let out = ecr.describe_repositories().send().await.unwrap();
+    let mut names: Vec<String> = out
+        .repositories
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| r.repository_name)
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_module_based_stack_plans_applies_and_moves_between_terraform_and_infra() {
+    let w = World::aws();
+    w.copy_plan("stage-modules");
+
+    // The saved plan, made with the environment's .tfvars, applies exactly.
+    let r = w.infra(&["plan", "--env", ENV, "--out", "stage.plan"]);
+    let out = r.ok();
+    for a in [
+        "module.network.aws_vpc.this will be created",
+        "module.network.aws_subnet.public[\"us-east-1a\"] will be created",
+        "module.service[\"api\"].aws_ecr_repository.this will be created",
+        "module.service[\"prometheus\"].aws_security_group.this will be created",
+        "Plan: 12 to add, 0 to change, 0 to destroy.",
+    ] {
+        assert!(out.contains(a), "{a}\n{out}");
+    }
+    w.infra(&["apply", "stage.plan"]).ok();
+    assert_eq!(
+        ecr_repositories(&w).await,
+        ["araquem-stage-api", "araquem-stage-prometheus"]
+    );
+    let state = w.state_json(ENV);
+    let text = state.to_string();
+    assert!(
+        text.contains("module.service[\\\"api\\\"].aws_ssm_parameter.config"),
+        "{text}"
+    );
+    // Values flow through the module's inputs and optional attributes' defaults.
+    let log_retention = |svc: &str| {
+        state["resources"]
+            .as_array()
+            .and_then(|rs| {
+                rs.iter()
+                    .find(|r| r["address"] == format!("module.service[\"{svc}\"].aws_cloudwatch_log_group.this"))
+            })
+            .map(|r| r["attributes"]["retention_in_days"].clone())
+    };
+    assert_eq!(log_retention("api"), Some(serde_json::json!(14)), "{text}");
+    assert_eq!(log_retention("prometheus"), Some(serde_json::json!(7)), "{text}");
+
+    let r = w.infra(&["plan", "--env", ENV, "--detailed-exitcode"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+
+    // Module addresses in the state commands.
+    let list = w.infra(&["state", "list", "--env", ENV]);
+    assert!(
+        list.ok().contains("module.network.aws_subnet.public[\"us-east-1b\"]"),
+        "{}",
+        list.all()
+    );
+    let show = w.infra(&[
+        "state",
+        "show",
+        "--env",
+        ENV,
+        "module.service[\"api\"].aws_ecr_repository.this",
+    ]);
+    assert!(show.ok().contains("image_tag_mutability"), "{}", show.all());
+
+    // A change inside one instance; --target selects one module instance.
+    let tfvars = w.cfg().join("stage.tfvars");
+    std::fs::write(
+        &tfvars,
+        "az_count = 2\nservices = {\n  api = { port = 8080 }\n  prometheus = { port = 9090, log_retention = 7 }\n}\n",
+    )
+    .unwrap();
+    let r = w.infra(&["plan", "--env", ENV, "--target", "module.service[\"api\"]", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
+    let changed: Vec<(String, String)> = doc["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"]))
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["module_address"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        changed.contains(&(
+            "module.service[\"api\"].aws_security_group.this".to_string(),
+            "module.service[\"api\"]".to_string()
+        )),
+        "{changed:?}"
+    );
+    // The API's config parameter changes too (its JSON held no port), nothing of prometheus.
+    assert!(changed.iter().all(|(a, _)| !a.contains("prometheus")), "{changed:?}");
+    // Terraform's nesting of module resources in planned values and the configuration.
+    let children = doc["planned_values"]["root_module"]["child_modules"]
+        .as_array()
+        .unwrap();
+    assert!(
+        children.iter().any(|m| m["address"] == "module.network"),
+        "{children:?}"
+    );
+    let call = &doc["configuration"]["root_module"]["module_calls"]["service"];
+    assert_eq!(call["source"], "./modules/service");
+    assert!(call["module"]["resources"].as_array().unwrap().len() >= 4, "{call}");
+    std::fs::write(&tfvars, "az_count = 2\n").unwrap();
+
+    // Back to Terraform and over again: module instances are kept, and nothing changes.
+    let r = w.infra(&["state", "export-terraform", "--env", ENV, "--out", "tf.tfstate"]);
+    r.ok();
+    let tf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path().join("tf.tfstate")).unwrap()).unwrap();
+    assert!(
+        tf["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["module"] == "module.service[\"prometheus\"]"),
+        "{tf}"
+    );
+    std::fs::rename(w.state_file(ENV), w.path().join("infra-state.json")).unwrap();
+    let r = w.infra(&["state", "import-terraform", "--env", ENV, "tf.tfstate"]);
+    assert!(r.ok().contains("Imported 12 resource instances"), "{}", r.all());
+    let r = w.infra(&["plan", "--env", ENV, "--detailed-exitcode"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+
+    w.infra(&["destroy", "--env", ENV, "--auto-approve"]).ok();
+    assert!(ecr_repositories(&w).await.is_empty());
+    assert!(w.infra(&["state", "list", "--env", ENV]).ok().trim().is_empty());
+}
