@@ -1080,4 +1080,117 @@ output "label" { value = upper(var.label) }
         assert!(o.ok(), "{o:?}");
         assert_eq!(w.fake.cloud.count("subnet-"), 2);
     }
+
+    #[tokio::test]
+    async fn moved_blocks_refactor_into_modules_without_recreating() {
+        let w = World::new();
+        let base = w.dir.path().join("cfg");
+        let write = |files: &[(&str, &str)]| {
+            let _ = std::fs::remove_dir_all(&base);
+            for (p, t) in files {
+                let f = base.join(p);
+                std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+                std::fs::write(f, t).unwrap();
+            }
+            let (cfg, d) = Config::load(&base);
+            assert!(!d.has_errors(), "{d:?}");
+            Arc::new(cfg)
+        };
+        let flat = write(&[(
+            "main.tf",
+            r#"
+resource "fake_network" "main" {
+  cidr_block = "10.0.0.0/16"
+  name       = "main-net"
+}
+resource "fake_network" "old" {
+  cidr_block = "10.1.0.0/16"
+}
+"#,
+        )]);
+        let p = plan_tree(&w, &flat, PlanOptions::default()).await.expect("plan");
+        assert!(apply_tree(&w, &flat, p).await.ok());
+        let id = w.state().resources[&"fake_network.main".parse().unwrap()]
+            .value
+            .get_str("id")
+            .unwrap()
+            .to_string();
+        // The network moves into the module; the other one is let go of, not destroyed.
+        let moved = write(&[
+            (
+                "main.tf",
+                r#"
+module "net" {
+  source = "./modules/net"
+  cidr   = "10.0.0.0/16"
+  name   = "main"
+}
+moved {
+  from = fake_network.main
+  to   = module.net.fake_network.this
+}
+removed {
+  from = fake_network.old
+  lifecycle {
+    destroy = false
+  }
+}
+"#,
+            ),
+            ("modules/net/main.tf", NET_MOD),
+        ]);
+        let p = plan_tree(&w, &moved, PlanOptions::default()).await.expect("plan");
+        assert!(
+            actions(&p).is_empty(),
+            "nothing is created or destroyed: {:?}",
+            actions(&p)
+        );
+        assert_eq!(p.moved.len(), 1);
+        assert_eq!(p.moved[0].1.to_string(), "module.net.fake_network.this");
+        assert_eq!(
+            p.forgotten.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            ["fake_network.old"]
+        );
+        let text = crate::plan::render::render_plan(&p, &w.providers, crate::plan::render::Style { color: false });
+        assert!(
+            text.contains("# fake_network.main has moved to module.net.fake_network.this"),
+            "{text}"
+        );
+        assert!(text.contains("1 to forget"), "{text}");
+        assert!(p.has_changes());
+        assert!(apply_tree(&w, &moved, p).await.ok());
+        let state = w.state();
+        assert_eq!(
+            state.resources[&"module.net.fake_network.this".parse().unwrap()]
+                .value
+                .get_str("id"),
+            Some(id.as_str())
+        );
+        assert!(!state.resources.keys().any(|a| a.to_string() == "fake_network.old"));
+        assert_eq!(
+            w.fake.cloud.count("net-"),
+            2,
+            "the forgotten network stays in the cloud"
+        );
+        let p = plan_tree(&w, &moved, PlanOptions::default()).await.expect("plan");
+        assert!(!p.has_changes(), "{:?} {:?}", actions(&p), p.moved);
+    }
+
+    #[test]
+    fn conflicting_moves_are_errors_with_both_locations() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "moved {\n  from = fake_network.a\n  to   = fake_network.b\n}\nmoved {\n  from = fake_network.a\n  to   = fake_network.c\n}\nmoved {\n  from = fake_network.b\n  to   = fake_subnet.b\n}\n",
+        )
+        .unwrap();
+        let (cfg, d) = Config::load(dir.path());
+        let text = crate::diag::render(&d, &cfg.sources);
+        assert!(text.contains("Resource type mismatch"), "{text}");
+        let mut d2 = Diagnostics::new();
+        crate::config::refactor::check_moves(&cfg, &mut d2);
+        let text = crate::diag::render(&d2, &cfg.sources);
+        assert!(text.contains("Ambiguous move statements"), "{text}");
+        assert!(text.contains("main.tf:5") && text.contains("main.tf:1"), "{text}");
+    }
 }

@@ -653,6 +653,20 @@ impl Expander<'_> {
                 }
                 self.flat.resources.insert(r.addr.clone(), r);
             }
+            for m in &child.moved {
+                self.flat.moved.push(super::refactor::Moved {
+                    from: m.from.within(&path),
+                    to: m.to.within(&path),
+                    span: m.span,
+                });
+            }
+            for r in &child.removed {
+                self.flat.removed.push(super::refactor::Removed {
+                    from: r.from.within(&path),
+                    destroy: r.destroy,
+                    span: r.span,
+                });
+            }
             for nested in child.module_calls.values() {
                 self.call(&path, &child, nested, &cmap, &deps, &module_deps);
             }

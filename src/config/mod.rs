@@ -19,6 +19,7 @@ use std::time::Duration;
 
 pub mod expand;
 pub mod modules;
+pub mod refactor;
 pub use expand::{ModuleInput, expand};
 pub use modules::{ModuleCall, ModuleFiles};
 
@@ -35,6 +36,10 @@ pub struct Config {
     pub outputs: BTreeMap<String, Output>,
     /// `module` blocks, each with the module it calls loaded.
     pub module_calls: BTreeMap<String, ModuleCall>,
+    /// `moved` blocks (after [`expand`], those of every module instance, with full addresses).
+    pub moved: Vec<refactor::Moved>,
+    /// `removed` blocks.
+    pub removed: Vec<refactor::Removed>,
     /// This is a called module, not the root module.
     pub is_module: bool,
     /// Module calls have been expanded into this configuration ([`expand`]).
@@ -335,7 +340,9 @@ impl Config {
                     "Unsupported block type",
                     "Ephemeral resources (Terraform 1.10) are not supported by infra yet; use a resource or data source, or pass the value in a sensitive variable.",
                 ),
-                "moved" | "import" | "check" | "removed" => diags.error(
+                "moved" => self.load_moved(b, diags),
+                "removed" => self.load_removed(b, diags),
+                "import" | "check" => diags.error(
                     Some(b.kind_span),
                     "Unsupported block type",
                     format!(

@@ -243,7 +243,7 @@ fn sensitive_values(mask: J) -> J {
     }
 }
 
-pub fn change_json(c: &ResourceChange, providers: &ProviderSet) -> J {
+pub fn change_json(c: &ResourceChange, providers: &ProviderSet, moved: &[(InstanceAddr, InstanceAddr)]) -> J {
     let (before, before_sensitive) = c
         .before
         .as_ref()
@@ -256,6 +256,9 @@ pub fn change_json(c: &ResourceChange, providers: &ProviderSet) -> J {
         .unwrap_or((J::Null, J::Bool(false)));
     let after_unknown = c.after.as_ref().map(|v| v.unknown_mask()).unwrap_or(J::Bool(false));
     let mut j = J::Object(resource_head(&c.addr, &c.provider, providers));
+    if let Some((from, _)) = moved.iter().find(|(_, to)| *to == c.addr) {
+        j["previous_address"] = J::from(from.to_string());
+    }
     j["change"] = json!({
             "actions": actions(c),
             "before": before,
@@ -668,7 +671,8 @@ pub fn plan_json(plan: &Plan, providers: &ProviderSet) -> J {
         "variables": variables,
         "planned_values": {"outputs": planned_outputs, "root_module": module_tree(planned_resources)},
         "resource_drift": drift,
-        "resource_changes": plan.changes.iter().map(|c| change_json(c, providers)).collect::<Vec<_>>(),
+        "resource_changes": plan.changes.iter().map(|c| change_json(c, providers, &plan.moved)).collect::<Vec<_>>(),
+        "infra_forgotten": plan.forgotten.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
         "relevant_attributes": relevant,
         "output_changes": outputs,
         "prior_state": {

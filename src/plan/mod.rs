@@ -170,6 +170,10 @@ pub struct Plan {
     pub regions: BTreeMap<String, String>,
     /// The usage file (name, text) the plan's cost was estimated with, so a saved plan shows the same cost.
     pub usage: Option<(String, String)>,
+    /// Objects `moved` blocks renamed in the state: (from, to).
+    pub moved: Vec<(InstanceAddr, InstanceAddr)>,
+    /// Objects a `removed` block with `destroy = false` takes out of the state (left in the cloud).
+    pub forgotten: Vec<InstanceAddr>,
 }
 
 /// Counts for the summary line.
@@ -204,6 +208,8 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| !c.is_noop())
             || self.outputs.iter().any(|o| !o.is_noop())
+            || !self.moved.is_empty()
+            || !self.forgotten.is_empty()
             || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
     }
 

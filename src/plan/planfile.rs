@@ -134,6 +134,10 @@ struct PlanFileV1 {
     regions: BTreeMap<String, String>,
     #[serde(default)]
     usage: Option<(String, String)>,
+    #[serde(default)]
+    moved: Vec<(InstanceAddr, InstanceAddr)>,
+    #[serde(default)]
+    forgotten: Vec<InstanceAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +166,8 @@ pub fn encode(plan: &Plan) -> String {
         serial: plan.serial,
         config_dir: plan.config_dir.clone(),
         targets: plan.targets.clone(),
+        moved: plan.moved.clone(),
+        forgotten: plan.forgotten.clone(),
         sources: plan.sources.clone(),
         variables: plan
             .variables
@@ -283,6 +289,8 @@ pub fn decode(text: &str, path: &str) -> Result<Plan, PlanFileError> {
         targets: f.targets,
         regions: f.regions,
         usage: f.usage,
+        moved: f.moved,
+        forgotten: f.forgotten,
     })
 }
 

@@ -150,6 +150,10 @@ struct Planner<'a> {
     failed: BTreeSet<Node>,
     included: Option<BTreeSet<ResourceAddr>>,
     regions: BTreeMap<String, String>,
+    /// `moved` blocks applied to the state: (from, to).
+    moved: Vec<(InstanceAddr, InstanceAddr)>,
+    /// Objects `removed { lifecycle { destroy = false } }` takes out of the state.
+    forgotten: Vec<InstanceAddr>,
 }
 
 /// Makes a plan. Returns the plan (when there were no errors) and every diagnostic.
@@ -251,8 +255,14 @@ pub async fn plan(
         failed: BTreeSet::new(),
         included: None,
         regions: BTreeMap::new(),
+        moved: Vec::new(),
+        forgotten: Vec::new(),
     };
     p.normalize_state();
+    p.refactor_state();
+    if p.diags.has_errors() {
+        return (None, p.diags);
+    }
     p.included = p.target_closure(&graph);
     let order = graph.order();
     // Phase 1: providers and what they depend on.
@@ -311,6 +321,8 @@ pub async fn plan(
         notes,
         diags,
         regions,
+        moved,
+        forgotten,
         ..
     } = p;
     let plan = Plan {
@@ -334,6 +346,8 @@ pub async fn plan(
             .collect(),
         regions,
         usage: None,
+        moved,
+        forgotten,
     };
     (Some(plan), diags)
 }
@@ -350,6 +364,92 @@ impl Planner<'_> {
                 if let Ok(schema) = self.providers.schema(&inst.provider.name, &addr.resource) {
                     inst.value = conform(&schema.block, &inst.value);
                 }
+            }
+        }
+    }
+
+    /// `moved` and `removed` blocks, before anything is refreshed: objects are renamed in the state
+    /// (following chains of moves), or dropped from it without being destroyed.
+    fn refactor_state(&mut self) {
+        use crate::config::refactor::{Endpoint, check_moves, moved_to, names};
+        check_moves(&self.cfg, &mut self.diags);
+        let cfg = self.cfg.clone();
+        let declared = |e: &Endpoint, other: &Endpoint| match e {
+            // `aws_x.a` → `aws_x.a[0]` (count added) leaves the resource declared, as it should.
+            Endpoint::Resource(r) if matches!(other, Endpoint::Instance(i) if i.resource == *r) => false,
+            Endpoint::Instance(i) if matches!(other, Endpoint::Resource(r) if i.resource == *r) => false,
+            Endpoint::Resource(r) => cfg.resources.contains_key(r),
+            // Instances move within a resource that stays (count → for_each keys).
+            Endpoint::Instance(_) => false,
+            Endpoint::Module(m) => cfg
+                .resources
+                .keys()
+                .any(|a| a.module.within(m) && a.module.0.len() >= m.0.len()),
+        };
+        for m in &cfg.moved {
+            if declared(&m.from, &m.to) {
+                self.diags.error(Some(m.span), "Moved object still exists", format!("This statement moves {} to {}, but the configuration still declares {}: remove it from the configuration, or remove this moved block.", m.from, m.to, m.from));
+            }
+        }
+        let applies = |m: &crate::config::refactor::Moved, a: &InstanceAddr| {
+            names(&m.from, a)
+                && match (&m.from, &m.to) {
+                    // A resource moving to one instance is its instance without a key.
+                    (Endpoint::Resource(_), Endpoint::Instance(_)) => a.key == InstanceKey::None,
+                    _ => true,
+                }
+        };
+        let addrs: Vec<InstanceAddr> = self.refreshed.resources.keys().cloned().collect();
+        let mut renames: Vec<(InstanceAddr, InstanceAddr, crate::diag::Span)> = Vec::new();
+        for a in &addrs {
+            let mut at = a.clone();
+            let mut span = None;
+            for _ in 0..64 {
+                let Some(m) = cfg.moved.iter().find(|m| applies(m, &at)) else {
+                    break;
+                };
+                let mut next = moved_to(m, &at);
+                if let (Endpoint::Instance(_), Endpoint::Resource(_)) = (&m.from, &m.to) {
+                    next.key = InstanceKey::None;
+                }
+                if next == at {
+                    break;
+                }
+                span = Some(m.span);
+                at = next;
+            }
+            if let Some(span) = span {
+                renames.push((a.clone(), at, span));
+            }
+        }
+        for (from, to, span) in renames {
+            if self.refreshed.resources.contains_key(&to) && !self.moved.iter().any(|(f, _)| *f == to) {
+                self.diags.error(Some(span), "Cannot move to an address in use", format!("{from} cannot move to {to}: the state already has an object at {to}. Remove one of them from the state (infra state rm) first."));
+                continue;
+            }
+            if let Some(inst) = self.refreshed.resources.remove(&from) {
+                self.refreshed.resources.insert(to.clone(), inst);
+                self.moved.push((from, to));
+            }
+        }
+        for r in &cfg.removed {
+            if declared(&r.from, &r.from) {
+                self.diags.error(Some(r.span), "Removed resource still exists", format!("This removed block is for {}, which the configuration still declares: remove it from the configuration, or remove the removed block.", r.from));
+                continue;
+            }
+            if r.destroy {
+                continue;
+            }
+            let gone: Vec<InstanceAddr> = self
+                .refreshed
+                .resources
+                .keys()
+                .filter(|a| names(&r.from, a))
+                .cloned()
+                .collect();
+            for a in gone {
+                self.refreshed.resources.remove(&a);
+                self.forgotten.push(a);
             }
         }
     }

@@ -55,6 +55,13 @@ const UNKNOWN: &str = "(known after apply)";
 const SENSITIVE: &str = "(sensitive value)";
 
 /// Renders the whole plan (without the cost line, which the caller adds).
+fn forget_count(plan: &Plan) -> String {
+    match plan.forgotten.len() {
+        0 => String::new(),
+        n => format!(", {n} to forget"),
+    }
+}
+
 pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String {
     let mut out = String::new();
     if !plan.notes.is_empty() {
@@ -94,11 +101,38 @@ pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String
         }
         return out;
     }
+    for (from, to) in &plan.moved {
+        let _ = writeln!(
+            out,
+            "  # {} has moved to {}",
+            style.bold(&from.to_string()),
+            style.bold(&to.to_string())
+        );
+    }
+    for a in &plan.forgotten {
+        let _ = writeln!(
+            out,
+            "  # {} will no longer be managed by infra (removed with destroy = false): the object stays in the cloud",
+            style.bold(&a.to_string())
+        );
+    }
+    let refactored = !plan.moved.is_empty() || !plan.forgotten.is_empty();
+    if refactored {
+        out.push('\n');
+    }
     if changes.is_empty() {
-        if outputs.is_empty() {
+        if outputs.is_empty() && !refactored {
             out.push_str(&style.bold("No changes."));
             out.push_str(" Your infrastructure matches the configuration.\n");
             return out;
+        }
+        if refactored {
+            let _ = writeln!(
+                out,
+                "{} 0 to add, 0 to change, 0 to destroy{}.",
+                style.bold("Plan:"),
+                forget_count(plan)
+            );
         }
     } else {
         let actions: BTreeSet<(Action, bool)> = changes.iter().map(|c| (c.action, c.create_before_destroy)).collect();
@@ -128,11 +162,12 @@ pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String
         let s = plan.summary();
         let _ = writeln!(
             out,
-            "{} {} to add, {} to change, {} to destroy.",
+            "{} {} to add, {} to change, {} to destroy{}.",
             style.bold("Plan:"),
             s.add,
             s.change,
-            s.destroy
+            s.destroy,
+            forget_count(plan)
         );
     }
     if !outputs.is_empty() {

@@ -83,7 +83,7 @@ async fn the_stage_exported_for_terraform_and_imported_back_plans_no_changes() {
     let mut tf_more = tf.clone();
     let extra = tf_more["resources"].as_array_mut().unwrap();
     extra.push(
-        json!({"module": "module.dns", "mode": "managed", "type": "aws_vpc", "name": "x",
+        json!({"module": "module.dns", "mode": "managed", "type": "aws_route53_record", "name": "x",
         "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
         "instances": [{"schema_version": 1, "attributes": {"id": "vpc-0000"}}]}),
     );
@@ -106,7 +106,7 @@ async fn the_stage_exported_for_terraform_and_imported_back_plans_no_changes() {
     let out = r.ok();
     assert!(out.contains(&format!("Imported {managed} resource instances")), "{out}");
     assert!(
-        out.contains("module.dns.aws_vpc.x: resources in modules are not supported"),
+        out.contains("module.dns.aws_route53_record.x: infra does not support the resource type aws_route53_record"),
         "{out}"
     );
     assert!(
