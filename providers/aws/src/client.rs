@@ -81,6 +81,9 @@ pub struct Services {
     elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
     pricing: OnceLock<aws_sdk_pricing::Client>,
     tagging: OnceLock<aws_sdk_resourcegroupstagging::Client>,
+    servicediscovery: OnceLock<aws_sdk_servicediscovery::Client>,
+    scheduler: OnceLock<aws_sdk_scheduler::Client>,
+    cloudwatch: OnceLock<aws_sdk_cloudwatch::Client>,
 }
 
 /// Defines a lazy getter for one service client: shared SDK config, call logger, endpoint override.
@@ -152,6 +155,9 @@ impl Services {
             elbv2: OnceLock::new(),
             pricing: OnceLock::new(),
             tagging: OnceLock::new(),
+            servicediscovery: OnceLock::new(),
+            scheduler: OnceLock::new(),
+            cloudwatch: OnceLock::new(),
         }
     }
 
@@ -202,6 +208,18 @@ impl Services {
     service_client!(
         /// The Resource Groups Tagging API (tags of many resources in one call).
         tagging, aws_sdk_resourcegroupstagging, "resourcegroupstaggingapi"
+    );
+    service_client!(
+        /// Cloud Map (service discovery namespaces and services).
+        servicediscovery, aws_sdk_servicediscovery, "servicediscovery"
+    );
+    service_client!(
+        /// EventBridge Scheduler.
+        scheduler, aws_sdk_scheduler, "scheduler"
+    );
+    service_client!(
+        /// CloudWatch (metric alarms).
+        cloudwatch, aws_sdk_cloudwatch, "cloudwatch"
     );
 
     /// S3, path-style when `s3_use_path_style` is set.

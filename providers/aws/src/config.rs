@@ -88,6 +88,9 @@ pub const ENDPOINT_SERVICES: &[&str] = &[
     "elbv2",
     "pricing",
     "resourcegroupstaggingapi",
+    "servicediscovery",
+    "scheduler",
+    "cloudwatch",
 ];
 
 /// The schema of the provider block (Terraform's argument names).

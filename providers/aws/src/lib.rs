@@ -17,7 +17,7 @@
 //! - [`tags`], [`ec2`], [`iam`], [`rds`], [`values`]: the helpers resource types share; [`tagging`]: tags of
 //!   many resources in one call (Resource Groups Tagging API) for batched refreshes; [`s3`]: bucket tags and
 //!   S3 read-after-write waits; [`efs`]: EFS tags and names; [`ecs`] and [`elbv2`]: those of the ECS and
-//!   load balancing types;
+//!   load balancing types; [`servicediscovery`]: Cloud Map operations and tags;
 //! - [`resources`] and [`data_sources`]: one file per type;
 //! - [`backend`]: Terraform's `backend "s3"` (also for DigitalOcean Spaces) and OpenTofu's
 //!   `key_provider "aws_kms"`, which the binary hands to the engine beside the provider.
@@ -40,6 +40,7 @@ pub mod refresh;
 pub mod resend;
 pub mod resources;
 pub mod s3;
+pub mod servicediscovery;
 pub mod tagging;
 pub mod tags;
 pub mod values;

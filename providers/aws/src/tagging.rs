@@ -1,6 +1,6 @@
 //! Tags of many resources at once, with the Resource Groups Tagging API, for the types whose own API
 //! returns no tags with the object (ECR repositories, log groups, SSM parameters, S3 buckets, ECS task
-//! definitions, RDS subnet groups) — so that a refresh does not cost one tag call per resource.
+//! definitions, RDS subnet groups, CloudWatch alarms) — so that a refresh does not cost one tag call per resource.
 //!
 //! In a refresh, one sweep serves every such type: `GetResources` filtered on this state's
 //! `infra:lineage` tag and on the resource types being refreshed, 100 resources per page, made once
@@ -31,6 +31,7 @@ const SWEPT: &[(&str, &str)] = &[
     ("aws_s3_bucket", "s3"),
     ("aws_ecs_task_definition", "ecs:task-definition"),
     ("aws_db_subnet_group", "rds:subgrp"),
+    ("aws_cloudwatch_metric_alarm", "cloudwatch:alarm"),
 ];
 
 type Tags = HashMap<String, Vec<(String, String)>>;

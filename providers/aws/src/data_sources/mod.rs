@@ -8,6 +8,7 @@ pub mod caller_identity;
 pub mod iam_policy_document;
 pub mod partition;
 pub mod region;
+pub mod secrets;
 pub mod vpc;
 
 /// Adds every data source of this crate to a registry.
@@ -21,4 +22,6 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .data_source(vpc::Vpc)
         .data_source(vpc::Subnets)
         .data_source(vpc::AvailabilityZone)
+        .data_source(secrets::SsmParameter)
+        .data_source(secrets::SecretsmanagerSecret)
 }

@@ -1,6 +1,7 @@
 //! `aws_ecs_service`: an ECS service. `id` is the service ARN. Desired count, task definition (a new
 //! image comes as a new task definition revision), deployment settings, network configuration, load
-//! balancers, grace period, execute command and tag propagation change in place with `UpdateService`;
+//! balancers, service registries (Cloud Map), grace period, execute command and tag propagation change
+//! in place with `UpdateService`;
 //! name, cluster, launch type, scheduling strategy and IAM role force a new service, as in Terraform.
 //! The create passes a client token and waits for `ACTIVE` (or for a steady state with
 //! `wait_for_steady_state`); the delete scales a replica service to 0, deletes it and waits until it is
@@ -21,7 +22,7 @@ use async_trait::async_trait;
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentController,
     DeploymentControllerType, LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, SchedulingStrategy,
-    Service, ServiceField,
+    Service, ServiceField, ServiceRegistry,
 };
 use infra_provider::{
     Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
@@ -111,6 +112,25 @@ fn block() -> Block {
                         Attribute::required(Type::Number).check(Check::IntRange(0, 65535)),
                     ),
             ),
+        )
+        // In place since hashicorp/aws 4.x (UpdateService takes serviceRegistries); it used to force
+        // a new service.
+        .block(
+            "service_registries",
+            NestedBlock::list(
+                Block::new()
+                    .attr("registry_arn", Attribute::required(Type::String))
+                    .attr(
+                        "port",
+                        Attribute::optional(Type::Number).check(Check::IntRange(0, 65536)),
+                    )
+                    .attr("container_name", Attribute::optional(Type::String))
+                    .attr(
+                        "container_port",
+                        Attribute::optional(Type::Number).check(Check::IntRange(0, 65536)),
+                    ),
+            )
+            .max(1),
         )
         .block(
             "deployment_circuit_breaker",
@@ -241,6 +261,18 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
             ])
         })
         .collect();
+    let registries: Vec<Value> = s
+        .service_registries()
+        .iter()
+        .map(|r| {
+            Value::map([
+                ("registry_arn", Value::opt_string(r.registry_arn())),
+                ("port", Value::opt_int(r.port())),
+                ("container_name", Value::opt_string(r.container_name())),
+                ("container_port", Value::opt_int(r.container_port())),
+            ])
+        })
+        .collect();
     let grace = match s.health_check_grace_period_seconds() {
         Some(0)
             if prior
@@ -296,6 +328,7 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
         ("triggers", carry(prior, "triggers", Value::Null)),
         ("network_configuration", Value::List(network.into_iter().collect())),
         ("load_balancer", Value::set(lbs)),
+        ("service_registries", Value::List(registries)),
         (
             "deployment_controller",
             Value::List(vec![Value::map([(
@@ -415,6 +448,21 @@ fn load_balancers(planned: &Value) -> Vec<LoadBalancer> {
                 .set_target_group_arn(str_attr(l, "target_group_arn"))
                 .set_container_name(str_attr(l, "container_name"))
                 .set_container_port(l.get_i64("container_port").map(|p| p as i32))
+                .build()
+        })
+        .collect()
+}
+
+fn service_registries(planned: &Value) -> Vec<ServiceRegistry> {
+    planned
+        .get_list("service_registries")
+        .iter()
+        .map(|r| {
+            ServiceRegistry::builder()
+                .set_registry_arn(str_attr(r, "registry_arn"))
+                .set_port(r.get_i64("port").map(|p| p as i32))
+                .set_container_name(str_attr(r, "container_name"))
+                .set_container_port(r.get_i64("container_port").map(|p| p as i32))
                 .build()
         })
         .collect()
@@ -545,6 +593,7 @@ impl ResourceType<AwsClient> for EcsService {
         let tags = tags::for_create(c, ctx, planned);
         let replica = planned.get_str("scheduling_strategy") != Some("DAEMON");
         let lbs = load_balancers(planned);
+        let registries = service_registries(planned);
         let controller = planned.get_block("deployment_controller").and_then(|d| {
             DeploymentController::builder()
                 .r#type(DeploymentControllerType::from(d.get_str("type").unwrap_or("ECS")))
@@ -569,6 +618,7 @@ impl ResourceType<AwsClient> for EcsService {
             .set_deployment_controller(controller)
             .set_network_configuration(network(planned)?)
             .set_load_balancers((!lbs.is_empty()).then_some(lbs))
+            .set_service_registries((!registries.is_empty()).then_some(registries))
             .set_health_check_grace_period_seconds(
                 planned.get_i64("health_check_grace_period_seconds").map(|n| n as i32),
             )
@@ -608,6 +658,7 @@ impl ResourceType<AwsClient> for EcsService {
             "deployment_circuit_breaker",
             "network_configuration",
             "load_balancer",
+            "service_registries",
             "health_check_grace_period_seconds",
             "enable_execute_command",
             "enable_ecs_managed_tags",
@@ -644,6 +695,10 @@ impl ResourceType<AwsClient> for EcsService {
             }
             if ch("load_balancer") {
                 req = req.set_load_balancers(Some(load_balancers(planned)));
+            }
+            if ch("service_registries") {
+                // An empty list removes the registry.
+                req = req.set_service_registries(Some(service_registries(planned)));
             }
             if ch("health_check_grace_period_seconds") {
                 req = req.health_check_grace_period_seconds(

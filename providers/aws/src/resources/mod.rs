@@ -6,6 +6,7 @@ use crate::client::AwsClient;
 use infra_provider::Registry;
 
 pub mod cloudwatch_log_group;
+pub mod cloudwatch_metric_alarm;
 pub mod db_instance;
 pub mod db_parameter_group;
 pub mod db_subnet_group;
@@ -19,6 +20,7 @@ pub mod efs_access_point;
 pub mod efs_file_system;
 pub mod efs_mount_target;
 pub mod eip;
+pub mod iam_policy;
 pub mod iam_role;
 pub mod iam_role_policy;
 pub mod iam_role_policy_attachment;
@@ -34,9 +36,13 @@ pub mod s3_bucket;
 pub mod s3_bucket_lifecycle_configuration;
 pub mod s3_bucket_public_access_block;
 pub mod s3_bucket_versioning;
+pub mod scheduler_schedule;
+pub mod scheduler_schedule_group;
 pub mod secretsmanager_secret;
 pub mod secretsmanager_secret_version;
 pub mod security_group;
+pub mod service_discovery_private_dns_namespace;
+pub mod service_discovery_service;
 pub mod ssm_parameter;
 pub mod subnet;
 pub mod vpc;
@@ -86,6 +92,14 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .resource(lb::Lb)
         .resource(lb_target_group::LbTargetGroup)
         .resource(lb_listener::LbListener)
+        // Service discovery.
+        .resource(service_discovery_private_dns_namespace::ServiceDiscoveryPrivateDnsNamespace)
+        .resource(service_discovery_service::ServiceDiscoveryService)
+        // EventBridge Scheduler.
+        .resource(scheduler_schedule_group::SchedulerScheduleGroup)
+        .resource(scheduler_schedule::SchedulerSchedule)
+        .resource(iam_policy::IamPolicy)
+        .resource(cloudwatch_metric_alarm::CloudwatchMetricAlarm)
         // Terraform's older names for the same three types.
         .alias("aws_alb", "aws_lb")
         .alias("aws_alb_target_group", "aws_lb_target_group")

@@ -314,3 +314,101 @@ async fn network_lookups_and_derived_names() {
             .contains("\"Service\": \"ecs-tasks.amazonaws.com\"")
     );
 }
+
+/// `data "aws_ssm_parameter"` (value sensitive, `insecure_value` only for plain types) and
+/// `data "aws_secretsmanager_secret"` (by name or ARN; ownership tags hidden).
+#[tokio::test]
+async fn parameter_and_secret_data_sources() {
+    let w = world().await;
+    let schema = w.provider.schema();
+    assert!(schema.data_sources["aws_ssm_parameter"].block.attributes["value"].sensitive);
+    for (name, ty, value) in [
+        ("/app/url", "String", "https://x"),
+        ("/app/key", "SecureString", "s3cret"),
+    ] {
+        w.aws
+            .ssm()
+            .put_parameter()
+            .name(name)
+            .r#type(aws_sdk_ssm::types::ParameterType::from(ty))
+            .value(value)
+            .send()
+            .await
+            .unwrap();
+    }
+    let plain = w
+        .client
+        .read_data("aws_ssm_parameter", &Value::map([("name", Value::from("/app/url"))]))
+        .await
+        .unwrap();
+    assert_eq!(plain.get_str("value"), Some("https://x"));
+    assert_eq!(plain.get_str("insecure_value"), Some("https://x"));
+    assert_eq!(plain.get_str("type"), Some("String"));
+    assert_eq!(plain.get_i64("version"), Some(1));
+    assert!(
+        plain.get_str("arn").is_some_and(|a| a.ends_with(":parameter/app/url")),
+        "{plain:?}"
+    );
+    let secure = w
+        .client
+        .read_data("aws_ssm_parameter", &Value::map([("name", Value::from("/app/key"))]))
+        .await
+        .unwrap();
+    assert_eq!(secure.get_str("value"), Some("s3cret"));
+    assert_eq!(secure.get("insecure_value"), Some(&Value::Null));
+    let missing = w
+        .client
+        .read_data("aws_ssm_parameter", &Value::map([("name", Value::from("/nope"))]))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::NotFound, "{missing}");
+
+    let made = w
+        .aws
+        .secretsmanager()
+        .create_secret()
+        .name("db-password")
+        .description("the db")
+        .secret_string("hunter2")
+        .tags(
+            aws_sdk_secretsmanager::types::Tag::builder()
+                .key("team")
+                .value("web")
+                .build(),
+        )
+        .tags(
+            aws_sdk_secretsmanager::types::Tag::builder()
+                .key(infra_provider::TAG_ADDRESS)
+                .value("x.y")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let arn = made.arn().unwrap().to_string();
+    let by_name = w
+        .client
+        .read_data(
+            "aws_secretsmanager_secret",
+            &Value::map([("name", Value::from("db-password"))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_name.get_str("arn"), Some(arn.as_str()));
+    assert_eq!(by_name.get_str("id"), Some(arn.as_str()));
+    assert_eq!(by_name.get_str("description"), Some("the db"));
+    assert_eq!(
+        by_name.get_string_map("tags").into_iter().collect::<Vec<_>>(),
+        vec![("team".to_string(), "web".to_string())]
+    );
+    assert!(by_name.get("value").is_none(), "the secret's value is not read");
+    let by_arn = w
+        .client
+        .read_data(
+            "aws_secretsmanager_secret",
+            &Value::map([("arn", Value::from(arn.as_str()))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_arn.get_str("name"), Some("db-password"));
+}

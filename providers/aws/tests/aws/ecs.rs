@@ -724,3 +724,95 @@ async fn cluster_configuration_for_ecs_exec() {
     assert_eq!(log.get_str("cloud_watch_log_group_name"), Some("/ecs/exec-audit"));
     assert_no_diff(&w, "aws_ecs_cluster", &c2, &cfg2);
 }
+
+/// `service_registries` (Cloud Map): sent on create, read back, changed and removed in place (UpdateService),
+/// as hashicorp/aws does since 4.x.
+#[tokio::test]
+async fn service_registries_change_in_place() {
+    let (w, cluster, td, subnets, sg) = service_world().await;
+    let ns = crate::service_discovery::namespace(&w).await;
+    let registry = |name: &str| {
+        Value::map([
+            ("name", Value::from(name)),
+            ("namespace_id", Value::from(ns.as_str())),
+            (
+                "dns_config",
+                Value::List(vec![Value::map([
+                    ("namespace_id", Value::from(ns.as_str())),
+                    (
+                        "dns_records",
+                        Value::List(vec![Value::map([("ttl", Value::int(10)), ("type", Value::from("A"))])]),
+                    ),
+                ])]),
+            ),
+        ])
+    };
+    let web = create(
+        &w,
+        "aws_service_discovery_service",
+        "aws_service_discovery_service.web",
+        &registry("web"),
+    )
+    .await;
+    let web2 = create(
+        &w,
+        "aws_service_discovery_service",
+        "aws_service_discovery_service.web2",
+        &registry("web2"),
+    )
+    .await;
+    let arn_of = |v: &Value| v.get_str("arn").unwrap().to_string();
+    let with_registry = |arn: Option<&str>| {
+        let mut c = service_config("web", &cluster, &td, &subnets, &sg, 1);
+        if let Some(arn) = arn {
+            c.set_attr(
+                "service_registries",
+                Value::List(vec![Value::map([
+                    ("registry_arn", Value::from(arn)),
+                    ("container_name", Value::from("web")),
+                ])]),
+            );
+        }
+        c
+    };
+    let cfg = with_registry(Some(&arn_of(&web)));
+    let s1 = create(&w, "aws_ecs_service", "aws_ecs_service.web", &cfg).await;
+    let reg = s1.get_block("service_registries").expect("registry read back");
+    assert_eq!(reg.get_str("registry_arn"), Some(arn_of(&web).as_str()));
+    assert_eq!(reg.get_str("container_name"), Some("web"));
+    let cloud = w
+        .aws
+        .ecs()
+        .describe_services()
+        .cluster("stage")
+        .services(id(&s1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cloud.services()[0].service_registries()[0].registry_arn(),
+        Some(arn_of(&web).as_str())
+    );
+    assert_no_diff(&w, "aws_ecs_service", &s1, &cfg);
+
+    // Another registry: in place (update() asserts that nothing is replaced).
+    let cfg2 = with_registry(Some(&arn_of(&web2)));
+    let s2 = update(&w, "aws_ecs_service", "aws_ecs_service.web", &s1, &cfg2).await;
+    assert_eq!(id(&s2), id(&s1));
+    assert_eq!(
+        s2.get_block("service_registries")
+            .and_then(|r| r.get_str("registry_arn")),
+        Some(arn_of(&web2).as_str())
+    );
+    assert_no_diff(&w, "aws_ecs_service", &s2, &cfg2);
+    // Removed: in place too.
+    let cfg3 = with_registry(None);
+    let s3 = update(&w, "aws_ecs_service", "aws_ecs_service.web", &s2, &cfg3).await;
+    assert_eq!(s3.get_list("service_registries").len(), 0, "{s3:?}");
+    assert_eq!(read(&w, "aws_ecs_service", &s3).await.as_ref(), Some(&s3));
+    // The port is checked at plan time.
+    let schema = schema_of(&w, "aws_ecs_service");
+    let port = &schema.block.blocks["service_registries"].block.attributes["port"];
+    assert!(port.check.as_ref().unwrap().check(&Value::int(70000)).is_err());
+    assert!(!schema.block.blocks["service_registries"].force_new);
+}

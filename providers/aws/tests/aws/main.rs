@@ -2,6 +2,7 @@
 //! Every test starts its own moto server and configures the provider through `Provider::configure`.
 
 mod cloudwatch_log_group;
+mod cloudwatch_metric_alarm;
 mod common;
 mod data_sources;
 mod db_instance;
@@ -13,6 +14,7 @@ mod ecs;
 mod efs;
 mod eip;
 mod iam;
+mod iam_policy;
 mod internet_gateway;
 mod lb;
 mod nat_gateway;
@@ -20,9 +22,11 @@ mod refresh;
 mod route;
 mod route_table;
 mod s3;
+mod scheduler;
 mod secretsmanager;
 mod security_group;
 mod security_group_rule;
+mod service_discovery;
 mod ssm_parameter;
 mod subnet;
 mod vpc;
