@@ -186,6 +186,12 @@ pub const LANGUAGE_VERSION: &str = "1.11.0";
 /// `required_version` and `required_providers` (sources and version constraints) against what infra and
 /// its providers are.
 fn requirements(cfg: &Config, providers: &ProviderSet, diags: &mut Diagnostics) {
+    // Every module states its own requirements, as in Terraform.
+    for c in cfg.module_calls.values() {
+        if let Some(m) = &c.module {
+            requirements(m, providers, diags);
+        }
+    }
     use crate::config::version::{Version, satisfies};
     let ours = Version::parse(LANGUAGE_VERSION).expect("a valid version").0;
     if let (Some(spec), span) = (&cfg.terraform.required_version, cfg.terraform.required_version_span) {

@@ -865,6 +865,7 @@ resource "fake_network" "after" {
   depends_on = [module.app]
 }
 output "net_id" { value = module.net.id }
+output "net_dir" { value = module.net.own_dir }
 output "subnet_ids" { value = { for k, m in module.app : k => m.subnet_id } }
 output "secret" {
   value     = module.net.secret
@@ -891,6 +892,7 @@ resource "fake_network" "this" {
   name       = local.full
 }
 output "id" { value = fake_network.this.id }
+output "own_dir" { value = "${path.module}:${fileexists("${path.module}/main.tf")}" }
 output "secret" {
   value     = var.secret
   sensitive = true
@@ -1002,6 +1004,8 @@ output "label" { value = upper(var.label) }
             "{subnet_ids:?}"
         );
         assert!(state.outputs["secret"].sensitive);
+        // path.module is the module's directory from the root module's, where file functions resolve.
+        assert_eq!(state.outputs["net_dir"].value.as_str(), Some("modules/net:true"));
         // The next plan has nothing to do.
         let p = plan_tree(&w, &cfg, PlanOptions::default()).await.expect("plan");
         assert!(actions(&p).is_empty(), "{:?}", actions(&p));

@@ -1084,29 +1084,77 @@ async fn state_cmd(dir: &Path, cmd: StateCommand, t: &Tools<'_>) -> Result<(), C
             source,
             destination,
         } => {
+            use crate::config::refactor::{Endpoint, Moved, moved_to, names};
             let o = store_for(dir, &env, t).await?;
-            let from = parse_addr(&source)?;
-            let to = parse_addr(&destination)?;
-            if from.resource.type_name != to.resource.type_name || from.resource.mode != to.resource.mode {
+            let parse = |s: &str| s.parse::<Endpoint>().map_err(|e| CliError::usage(e.to_string()));
+            let (from, to) = (parse(&source)?, parse(&destination)?);
+            let same_kind = match (&from, &to) {
+                (Endpoint::Module(_), Endpoint::Module(_)) => true,
+                (
+                    Endpoint::Resource(f) | Endpoint::Instance(InstanceAddr { resource: f, .. }),
+                    Endpoint::Resource(t) | Endpoint::Instance(InstanceAddr { resource: t, .. }),
+                ) => {
+                    if f.type_name != t.type_name || f.mode != t.mode {
+                        return Err(CliError::usage(format!(
+                            "cannot move {from} to {to}: the resource type must stay the same"
+                        )));
+                    }
+                    true
+                }
+                _ => false,
+            };
+            if !same_kind {
                 return Err(CliError::usage(format!(
-                    "cannot move {from} to {to}: the resource type must stay the same"
+                    "cannot move {from} to {to}: move a module to a module, a resource or instance to a resource or instance"
                 )));
             }
+            let m = Moved {
+                from: from.clone(),
+                to: to.clone(),
+                span: crate::diag::Span::default(),
+            };
             let lock = lock(&o.store, "state mv", o.settings.lock_timeout).await?;
             let result = async {
                 let mut state = load_state(&o.store).await?;
-                if state.resources.contains_key(&to) {
+                let moving: Vec<InstanceAddr> = state
+                    .resources
+                    .keys()
+                    .filter(|a| match (&from, &to) {
+                        // A resource moving to one instance address: its instance without a key.
+                        (Endpoint::Resource(_), Endpoint::Instance(_)) => names(&from, a) && a.key == InstanceKey::None,
+                        _ => names(&from, a),
+                    })
+                    .cloned()
+                    .collect();
+                if moving.is_empty() {
                     return Err(CliError::new(format!(
-                        "cannot move {from} to {to}: {to} is already in state"
+                        "nothing at {from} in state {}",
+                        o.store.describe()
                     )));
                 }
-                let inst = state
-                    .resources
-                    .remove(&from)
-                    .ok_or_else(|| CliError::new(format!("no instance {from} in state {}", o.store.describe())))?;
-                state.resources.insert(to.clone(), inst);
+                let mut moves = Vec::new();
+                for a in &moving {
+                    let mut dest = moved_to(&m, a);
+                    if let (Endpoint::Instance(_), Endpoint::Resource(_)) = (&from, &to) {
+                        dest.key = InstanceKey::None;
+                    }
+                    if state.resources.contains_key(&dest) && !moving.contains(&dest) {
+                        return Err(CliError::new(format!(
+                            "cannot move {a} to {dest}: {dest} is already in state"
+                        )));
+                    }
+                    moves.push((a.clone(), dest));
+                }
+                let taken: Vec<_> = moves.iter().filter_map(|(a, _)| state.resources.remove(a)).collect();
+                for ((_, dest), inst) in moves.iter().zip(taken) {
+                    state.resources.insert(dest.clone(), inst);
+                }
                 o.store.persist(&mut state).await?;
-                ui.print(&format!("Move \"{from}\" to \"{to}\"\nSuccessfully moved 1 object.\n"));
+                let n = moves.len();
+                ui.print(&format!(
+                    "Move \"{from}\" to \"{to}\"\nSuccessfully moved {n} object{}.\n",
+                    if n == 1 { "" } else { "s" }
+                ));
                 Ok(())
             }
             .await;

@@ -368,6 +368,27 @@ pub fn expand(cfg: &Arc<Config>, vars: Option<&BTreeMap<String, Value>>, env: &s
     (Arc::new(flat), diags)
 }
 
+/// `path.module` of a module: its directory relative to the root module's (functions such as `file`
+/// resolve paths from there), `../shared/x` for one outside it.
+fn relative_dir(dir: &std::path::Path, root: &std::path::Path) -> String {
+    use super::modules::normalize;
+    let abs = |p: &std::path::Path| normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let (d, r) = (abs(dir), abs(root));
+    let common = d.components().zip(r.components()).take_while(|(a, b)| a == b).count();
+    let mut out = std::path::PathBuf::new();
+    for _ in r.components().skip(common) {
+        out.push("..");
+    }
+    for c in d.components().skip(common) {
+        out.push(c.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        out.display().to_string()
+    }
+}
+
 fn rewrite_resource(rw: &mut Rewriter<'_>, r: &mut Resource) {
     rw.body(&mut r.body);
     for e in [&mut r.count, &mut r.for_each].into_iter().flatten() {
@@ -547,12 +568,12 @@ impl Expander<'_> {
                 .iter()
                 .map(|(m, s)| (parent.child(m, InstanceKey::None), *s)),
         );
-        let dir = crate::config::display_path(&child.dir);
+        let dir = relative_dir(&child.dir, &self.flat.dir);
         let counted = call.count.is_some();
         let mut objects: Vec<(InstanceKey, Expr)> = Vec::new();
         for inst in instances {
             let path = parent.child(&call.name, inst.key.clone());
-            let mut args = Rewriter::new(parent, Some(crate::config::display_path(&parent_cfg.dir)));
+            let mut args = Rewriter::new(parent, Some(relative_dir(&parent_cfg.dir, &self.flat.dir)));
             args.count_index = inst.count_index.clone();
             args.each = inst.each.clone();
             let mut rw = Rewriter::new(&path, Some(dir.clone()));

@@ -27,6 +27,18 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
+impl std::str::FromStr for Endpoint {
+    type Err = crate::addrs::AddrError;
+    /// `aws_vpc.a` (every instance), `aws_vpc.a[0]`, `module.net`, `module.app["api"].aws_x.y`.
+    fn from_str(s: &str) -> Result<Endpoint, Self::Err> {
+        match s.parse::<InstanceAddr>() {
+            Ok(i) if i.key == InstanceKey::None => Ok(Endpoint::Resource(i.resource)),
+            Ok(i) => Ok(Endpoint::Instance(i)),
+            Err(e) => s.parse::<ModulePath>().map(Endpoint::Module).map_err(|_| e),
+        }
+    }
+}
+
 impl Endpoint {
     /// The same endpoint inside module instance `path` (a block of a called module).
     pub fn within(&self, path: &ModulePath) -> Endpoint {

@@ -137,6 +137,38 @@ fn rows(envs: &[(&str, &Estimate)]) -> Vec<Row> {
         }
     }
     let mut first_total = true;
+    // A subtotal per top-level module instance (`module.service["api"]`), when resources are in modules.
+    let mut modules: Vec<String> = Vec::new();
+    for (_, e) in envs {
+        for r in &e.resources {
+            if let Some(m) = top_module(&r.address)
+                && !modules.contains(&m)
+            {
+                modules.push(m);
+            }
+        }
+    }
+    modules.sort();
+    for m in modules {
+        rows.push(Row {
+            label: format!("{m} subtotal"),
+            indent: false,
+            detail: single.then(|| (String::new(), String::new())),
+            cells: envs
+                .iter()
+                .map(|(_, e)| {
+                    e.resources
+                        .iter()
+                        .filter(|r| top_module(&r.address).as_deref() == Some(m.as_str()))
+                        .map(|r| r.monthly)
+                        .sum::<Money>()
+                        .to_string()
+                })
+                .collect(),
+            sep: if first_total { Sep::Rule } else { Sep::None },
+        });
+        first_total = false;
+    }
     for provider in providers(envs) {
         rows.push(Row {
             label: format!("{provider} total"),
@@ -158,6 +190,13 @@ fn rows(envs: &[(&str, &Estimate)]) -> Vec<Row> {
         sep: if first_total { Sep::Rule } else { Sep::None },
     });
     rows
+}
+
+/// The top-level module instance an address is in (`module.service["api"]`), if any.
+fn top_module(address: &str) -> Option<String> {
+    let a: crate::addrs::InstanceAddr = address.parse().ok()?;
+    let first = a.resource.module.0.first()?.clone();
+    Some(crate::addrs::ModulePath(vec![first]).to_string())
 }
 
 fn total_cell(e: &Estimate) -> String {

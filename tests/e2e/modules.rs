@@ -64,6 +64,17 @@ async fn a_module_based_stack_plans_applies_and_moves_between_terraform_and_infr
     let r = w.infra(&["plan", "--env", ENV, "--detailed-exitcode"]);
     assert_eq!(r.code, 0, "{}", r.all());
 
+    // Cost itemizes module resources by address, with a subtotal per module instance.
+    let r = w.infra(&["cost", "--env", ENV]);
+    let out = r.ok();
+    for row in [
+        "module.service[\"api\"].aws_ecr_repository.this",
+        "module.service[\"api\"] subtotal",
+        "module.network subtotal",
+    ] {
+        assert!(out.contains(row), "{row}\n{out}");
+    }
+
     // Module addresses in the state commands.
     let list = w.infra(&["state", "list", "--env", ENV]);
     assert!(
@@ -139,6 +150,16 @@ async fn a_module_based_stack_plans_applies_and_moves_between_terraform_and_infr
     std::fs::rename(w.state_file(ENV), w.path().join("infra-state.json")).unwrap();
     let r = w.infra(&["state", "import-terraform", "--env", ENV, "tf.tfstate"]);
     assert!(r.ok().contains("Imported 12 resource instances"), "{}", r.all());
+    let r = w.infra(&["plan", "--env", ENV, "--detailed-exitcode"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+
+    // `state mv` of a whole module instance, and back.
+    let r = w.infra(&["state", "mv", "--env", ENV, "module.network", "module.net"]);
+    assert!(r.ok().contains("Successfully moved 4 objects"), "{}", r.all());
+    let list = w.infra(&["state", "list", "--env", ENV]);
+    assert!(list.ok().contains("module.net.aws_vpc.this"), "{}", list.all());
+    let r = w.infra(&["state", "mv", "--env", ENV, "module.net", "module.network"]);
+    r.ok();
     let r = w.infra(&["plan", "--env", ENV, "--detailed-exitcode"]);
     assert_eq!(r.code, 0, "{}", r.all());
 
