@@ -1197,4 +1197,59 @@ removed {
         assert!(text.contains("Ambiguous move statements"), "{text}");
         assert!(text.contains("main.tf:5") && text.contains("main.tf:1"), "{text}");
     }
+
+    #[tokio::test]
+    async fn import_blocks_are_planned_as_imports_and_applied() {
+        let w = World::new();
+        let net = r#"
+resource "fake_network" "main" {
+  cidr_block = "10.0.0.0/16"
+  name       = "main"
+}
+"#;
+        w.apply(net).await;
+        let id = w.state().resources[&"fake_network.main".parse().unwrap()]
+            .value
+            .get_str("id")
+            .unwrap()
+            .to_string();
+        // The state is lost; the object is still in the cloud.
+        let mut st = w.store.load().await.unwrap().unwrap();
+        st.resources.clear();
+        w.store.persist(&mut st).await.unwrap();
+        let with_import = format!("{net}\nimport {{\n  to = fake_network.main\n  id = \"{id}\"\n}}\n");
+        let p = w.plan(&with_import).await;
+        assert!(actions(&p).is_empty(), "nothing created: {:?}", actions(&p));
+        assert_eq!(p.imported, vec![("fake_network.main".parse().unwrap(), id.clone())]);
+        let text = crate::plan::render::render_plan(&p, &w.providers, crate::plan::render::Style { color: false });
+        assert!(text.contains("# fake_network.main will be imported"), "{text}");
+        assert!(text.contains("Plan: 1 to import, 0 to add"), "{text}");
+        let j = crate::plan::json::plan_json(&p, &w.providers);
+        let c = j["resource_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["address"] == "fake_network.main")
+            .cloned();
+        assert_eq!(
+            c.map(|c| c["change"]["importing"]["id"].clone()),
+            Some(serde_json::json!(id))
+        );
+        w.apply(&with_import).await;
+        assert_eq!(w.fake.cloud.count("net-"), 1, "imported, not created again");
+        assert!(w.state().resources.contains_key(&"fake_network.main".parse().unwrap()));
+        // Once managed, the block is satisfied: nothing more to do.
+        let p = w.plan(&with_import).await;
+        assert!(!p.has_changes());
+        // An ID the cloud does not have.
+        let missing = format!(
+            "{net}\nresource \"fake_network\" \"other\" {{\n  cidr_block = \"10.1.0.0/16\"\n}}\nimport {{\n  to = fake_network.other\n  id = \"net-missing\"\n}}\n"
+        );
+        let (_, r) = w.plan_with(&missing, PlanOptions::default()).await;
+        let d = r.unwrap_err();
+        assert!(
+            format!("{d:?}").contains("Cannot import non-existent remote object"),
+            "{d:?}"
+        );
+    }
 }

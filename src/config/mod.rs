@@ -40,6 +40,8 @@ pub struct Config {
     pub moved: Vec<refactor::Moved>,
     /// `removed` blocks.
     pub removed: Vec<refactor::Removed>,
+    /// `import` blocks (root module only).
+    pub imports: Vec<refactor::Import>,
     /// This is a called module, not the root module.
     pub is_module: bool,
     /// Module calls have been expanded into this configuration ([`expand`]).
@@ -342,7 +344,8 @@ impl Config {
                 ),
                 "moved" => self.load_moved(b, diags),
                 "removed" => self.load_removed(b, diags),
-                "import" | "check" => diags.error(
+                "import" => self.load_import(b, diags),
+                "check" => diags.error(
                     Some(b.kind_span),
                     "Unsupported block type",
                     format!(

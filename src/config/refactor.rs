@@ -61,6 +61,14 @@ pub struct Moved {
     pub span: Span,
 }
 
+/// An `import { to = ADDR  id = "..." }` block: the object is read during the plan and managed from then on.
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub to: InstanceAddr,
+    pub id: Expr,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone)]
 pub struct Removed {
     pub from: Endpoint,
@@ -170,6 +178,68 @@ impl Config {
             return;
         }
         self.moved.push(Moved { from, to, span });
+    }
+
+    pub(super) fn load_import(&mut self, b: Block, diags: &mut Diagnostics) {
+        if self.is_module {
+            diags.error(
+                Some(b.kind_span),
+                "Invalid import block",
+                "Import blocks are only allowed in the root module: move it there, with the module address in to.",
+            );
+            return;
+        }
+        for a in &b.body.attrs {
+            if !["to", "id", "provider"].contains(&a.name.as_str()) {
+                diags.error(Some(a.name_span), "Unsupported argument", format!("An argument named {:?} is not expected in an import block (infra does not support for_each or identity here yet).", a.name));
+            }
+        }
+        for nb in &b.body.blocks {
+            diags.error(
+                Some(nb.kind_span),
+                "Unsupported block type",
+                format!("Blocks of type {:?} are not expected in an import block.", nb.kind),
+            );
+        }
+        let Some(to) = Self::endpoint_arg(&b, "to", diags) else {
+            return;
+        };
+        let to = match to {
+            Endpoint::Resource(r) => r.instance(InstanceKey::None),
+            Endpoint::Instance(i) => i,
+            Endpoint::Module(m) => {
+                diags.error(
+                    Some(b.kind_span),
+                    "Invalid import address",
+                    format!("{m} is a module: an import block's to names one resource instance."),
+                );
+                return;
+            }
+        };
+        let Some(id) = b.body.attr("id") else {
+            diags.error(
+                Some(b.kind_span),
+                "Missing required argument",
+                "An import block needs the argument \"id\": the cloud's ID of the object.",
+            );
+            return;
+        };
+        if let Some(prev) = self.imports.iter().find(|i| i.to == to) {
+            diags.error(
+                Some(b.kind_span),
+                "Duplicate import configuration",
+                format!(
+                    "{to} is already imported by the block at {}.",
+                    self.sources.location(prev.span)
+                ),
+            );
+            return;
+        }
+        self.imports.push(Import {
+            to,
+            id: id.expr.clone(),
+            span: b.kind_span,
+        });
     }
 
     pub(super) fn load_removed(&mut self, b: Block, diags: &mut Diagnostics) {

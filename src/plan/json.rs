@@ -243,7 +243,12 @@ fn sensitive_values(mask: J) -> J {
     }
 }
 
-pub fn change_json(c: &ResourceChange, providers: &ProviderSet, moved: &[(InstanceAddr, InstanceAddr)]) -> J {
+pub fn change_json(
+    c: &ResourceChange,
+    providers: &ProviderSet,
+    moved: &[(InstanceAddr, InstanceAddr)],
+    imported: &[(InstanceAddr, String)],
+) -> J {
     let (before, before_sensitive) = c
         .before
         .as_ref()
@@ -276,6 +281,9 @@ pub fn change_json(c: &ResourceChange, providers: &ProviderSet, moved: &[(Instan
     }
     if let Some(d) = &c.deposed {
         j["deposed"] = J::from(d.clone());
+    }
+    if let Some((_, id)) = imported.iter().find(|(a, _)| *a == c.addr) {
+        j["change"]["importing"] = json!({"id": id});
     }
     j
 }
@@ -671,7 +679,7 @@ pub fn plan_json(plan: &Plan, providers: &ProviderSet) -> J {
         "variables": variables,
         "planned_values": {"outputs": planned_outputs, "root_module": module_tree(planned_resources)},
         "resource_drift": drift,
-        "resource_changes": plan.changes.iter().map(|c| change_json(c, providers, &plan.moved)).collect::<Vec<_>>(),
+        "resource_changes": plan.changes.iter().map(|c| change_json(c, providers, &plan.moved, &plan.imported)).collect::<Vec<_>>(),
         "infra_forgotten": plan.forgotten.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
         "relevant_attributes": relevant,
         "output_changes": outputs,

@@ -174,6 +174,8 @@ pub struct Plan {
     pub moved: Vec<(InstanceAddr, InstanceAddr)>,
     /// Objects a `removed` block with `destroy = false` takes out of the state (left in the cloud).
     pub forgotten: Vec<InstanceAddr>,
+    /// Objects `import` blocks read from the cloud: (address, ID).
+    pub imported: Vec<(InstanceAddr, String)>,
 }
 
 /// Counts for the summary line.
@@ -210,6 +212,7 @@ impl Plan {
             || self.outputs.iter().any(|o| !o.is_noop())
             || !self.moved.is_empty()
             || !self.forgotten.is_empty()
+            || !self.imported.is_empty()
             || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
     }
 

@@ -138,6 +138,8 @@ struct PlanFileV1 {
     moved: Vec<(InstanceAddr, InstanceAddr)>,
     #[serde(default)]
     forgotten: Vec<InstanceAddr>,
+    #[serde(default)]
+    imported: Vec<(InstanceAddr, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +170,7 @@ pub fn encode(plan: &Plan) -> String {
         targets: plan.targets.clone(),
         moved: plan.moved.clone(),
         forgotten: plan.forgotten.clone(),
+        imported: plan.imported.clone(),
         sources: plan.sources.clone(),
         variables: plan
             .variables
@@ -291,6 +294,7 @@ pub fn decode(text: &str, path: &str) -> Result<Plan, PlanFileError> {
         usage: f.usage,
         moved: f.moved,
         forgotten: f.forgotten,
+        imported: f.imported,
     })
 }
 

@@ -154,6 +154,8 @@ struct Planner<'a> {
     moved: Vec<(InstanceAddr, InstanceAddr)>,
     /// Objects `removed { lifecycle { destroy = false } }` takes out of the state.
     forgotten: Vec<InstanceAddr>,
+    /// Objects `import` blocks read into the state: (address, cloud ID).
+    imported: Vec<(InstanceAddr, String)>,
 }
 
 /// Makes a plan. Returns the plan (when there were no errors) and every diagnostic.
@@ -178,6 +180,23 @@ pub async fn plan(
     diags.extend(d);
     if diags.has_errors() {
         return (None, diags);
+    }
+    // An import block must name a resource the configuration declares.
+    for imp in &cfg.imports {
+        if !cfg
+            .resources
+            .get(&imp.to.resource)
+            .is_some_and(|r| r.addr.mode == Mode::Managed)
+        {
+            diags.error(
+                Some(imp.span),
+                "Configuration for import target does not exist",
+                format!(
+                    "The configuration has no resource {} to import into: add a resource \"{}\" \"{}\" block.",
+                    imp.to.resource, imp.to.resource.type_name, imp.to.resource.name
+                ),
+            );
+        }
     }
     // A module target selects every resource in it, in the configuration or in the state.
     let mut owned_opts = opts.clone();
@@ -257,6 +276,7 @@ pub async fn plan(
         regions: BTreeMap::new(),
         moved: Vec::new(),
         forgotten: Vec::new(),
+        imported: Vec::new(),
     };
     p.normalize_state();
     p.refactor_state();
@@ -299,6 +319,7 @@ pub async fn plan(
             p.refresh().await;
         }
         p.adopt_interrupted_creates().await;
+        p.import_blocks().await;
         if p.diags.has_errors() {
             return (None, p.diags);
         }
@@ -323,6 +344,7 @@ pub async fn plan(
         regions,
         moved,
         forgotten,
+        imported,
         ..
     } = p;
     let plan = Plan {
@@ -348,6 +370,7 @@ pub async fn plan(
         usage: None,
         moved,
         forgotten,
+        imported,
     };
     (Some(plan), diags)
 }
@@ -364,6 +387,90 @@ impl Planner<'_> {
                 if let Ok(schema) = self.providers.schema(&inst.provider.name, &addr.resource) {
                     inst.value = conform(&schema.block, &inst.value);
                 }
+            }
+        }
+    }
+
+    /// `import` blocks: each object not in the state yet is read from the cloud by its ID and planned from
+    /// then on as a managed object (its differences from the configuration are updates, as after
+    /// `infra import`); the apply records it.
+    async fn import_blocks(&mut self) {
+        let cfg = self.cfg.clone();
+        let graph = if cfg.imports.is_empty() {
+            None
+        } else {
+            ConfigGraph::build(&cfg).ok()
+        };
+        for imp in &cfg.imports {
+            if self.refreshed.resources.contains_key(&imp.to) {
+                continue;
+            }
+            let Some(r) = cfg
+                .resources
+                .get(&imp.to.resource)
+                .filter(|r| r.addr.mode == Mode::Managed)
+            else {
+                self.diags.error(
+                    Some(imp.span),
+                    "Configuration for import target does not exist",
+                    format!(
+                        "The configuration has no resource {} to import into: add a resource \"{}\" \"{}\" block.",
+                        imp.to.resource, imp.to.resource.type_name, imp.to.resource.name
+                    ),
+                );
+                continue;
+            };
+            let id = match self.scope.evaluator().eval(&imp.id).map(Value::unmark_deep) {
+                Ok((Value::String(s), _)) if !s.is_empty() => s,
+                Ok((Value::Unknown, _)) => {
+                    self.diags.error(
+                        Some(imp.id.span()),
+                        "Invalid import id argument",
+                        "The import ID is known only after apply: it must be known when planning.",
+                    );
+                    continue;
+                }
+                Ok(_) => {
+                    self.diags.error(
+                        Some(imp.id.span()),
+                        "Invalid import id argument",
+                        "The import ID must be a non-empty string.",
+                    );
+                    continue;
+                }
+                Err(d) => {
+                    self.diags.push(d);
+                    continue;
+                }
+            };
+            let Some(client) = self.client(&r.provider).await else {
+                continue;
+            };
+            let Some(schema) = self.schema(&r.provider, &imp.to.resource).cloned() else {
+                continue;
+            };
+            match client.import(&imp.to.resource.type_name, &id).await {
+                Ok(Some(v)) => {
+                    let mut inst = ResourceInstance::ready(r.provider.clone(), conform(&schema.block, &v));
+                    inst.create_before_destroy = r.lifecycle.create_before_destroy;
+                    inst.schema_version = schema.version;
+                    if let Some(g) = &graph {
+                        inst.dependencies = g.resource_deps(&Node::Resource(imp.to.resource.clone()));
+                    }
+                    self.refreshed.resources.insert(imp.to.clone(), inst);
+                    self.imported.push((imp.to.clone(), id));
+                }
+                Ok(None) => self.diags.error(
+                    Some(imp.span),
+                    "Cannot import non-existent remote object",
+                    format!(
+                        "While attempting to import {}: no {} with ID {id:?} exists.",
+                        imp.to, imp.to.resource.type_name
+                    ),
+                ),
+                Err(e) => self
+                    .diags
+                    .error(Some(imp.span), "Import failed", format!("{}: {e}", imp.to)),
             }
         }
     }

@@ -55,6 +55,13 @@ const UNKNOWN: &str = "(known after apply)";
 const SENSITIVE: &str = "(sensitive value)";
 
 /// Renders the whole plan (without the cost line, which the caller adds).
+fn import_count(plan: &Plan) -> String {
+    match plan.imported.len() {
+        0 => String::new(),
+        n => format!("{n} to import, "),
+    }
+}
+
 fn forget_count(plan: &Plan) -> String {
     match plan.forgotten.len() {
         0 => String::new(),
@@ -116,7 +123,10 @@ pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String
             style.bold(&a.to_string())
         );
     }
-    let refactored = !plan.moved.is_empty() || !plan.forgotten.is_empty();
+    for (a, id) in &plan.imported {
+        let _ = writeln!(out, "  # {} will be imported (ID {id:?})", style.bold(&a.to_string()));
+    }
+    let refactored = !plan.moved.is_empty() || !plan.forgotten.is_empty() || !plan.imported.is_empty();
     if refactored {
         out.push('\n');
     }
@@ -129,8 +139,9 @@ pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String
         if refactored {
             let _ = writeln!(
                 out,
-                "{} 0 to add, 0 to change, 0 to destroy{}.",
+                "{} {}0 to add, 0 to change, 0 to destroy{}.",
                 style.bold("Plan:"),
+                import_count(plan),
                 forget_count(plan)
             );
         }
@@ -162,8 +173,9 @@ pub fn render_plan(plan: &Plan, providers: &ProviderSet, style: Style) -> String
         let s = plan.summary();
         let _ = writeln!(
             out,
-            "{} {} to add, {} to change, {} to destroy{}.",
+            "{} {}{} to add, {} to change, {} to destroy{}.",
             style.bold("Plan:"),
+            import_count(plan),
             s.add,
             s.change,
             s.destroy,

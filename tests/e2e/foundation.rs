@@ -220,6 +220,47 @@ async fn apply_update_replace_recreate_destroy() {
 }
 
 #[tokio::test]
+async fn an_import_block_brings_an_existing_vpc_under_management() {
+    let w = World::aws();
+    let made = w
+        .ec2()
+        .await
+        .create_vpc()
+        .cidr_block("10.42.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let id = made.vpc().unwrap().vpc_id().unwrap().to_string();
+    w.write(&[(
+        "main.tf",
+        &format!(
+            "variable \"legacy_vpc\" {{ default = \"{id}\" }}\nresource \"aws_vpc\" \"legacy\" {{\n  cidr_block = \"10.42.0.0/16\"\n  tags = {{ Name = \"legacy\" }}\n}}\nimport {{\n  to = aws_vpc.legacy\n  id = var.legacy_vpc\n}}\n"
+        ),
+    )]);
+    let r = w.infra(&["plan", "--out", "p.plan"]);
+    let out = r.ok();
+    assert!(
+        out.contains(&format!("# aws_vpc.legacy will be imported (ID \"{id}\")")),
+        "{out}"
+    );
+    // The tag the configuration adds is an update of the imported object, not a new VPC.
+    assert!(
+        out.contains("Plan: 1 to import, 0 to add, 1 to change, 0 to destroy."),
+        "{out}"
+    );
+    w.infra(&["apply", "p.plan"]).ok();
+    let vpcs = w.ec2().await.describe_vpcs().vpc_ids(&id).send().await.unwrap();
+    let tags = vpcs.vpcs()[0].tags();
+    assert!(
+        tags.iter()
+            .any(|t| t.key() == Some("Name") && t.value() == Some("legacy")),
+        "{tags:?}"
+    );
+    let p = w.infra(&["plan", "--detailed-exitcode"]);
+    assert_eq!(p.code, 0, "{}", p.all());
+}
+
+#[tokio::test]
 async fn import_an_existing_vpc() {
     let w = World::aws();
     let made = w
