@@ -183,10 +183,10 @@ pub async fn plan(
     }
     // An import block must name a resource the configuration declares.
     for imp in &cfg.imports {
-        if !cfg
+        if cfg
             .resources
             .get(&imp.to.resource)
-            .is_some_and(|r| r.addr.mode == Mode::Managed)
+            .is_none_or(|r| r.addr.mode != Mode::Managed)
         {
             diags.error(
                 Some(imp.span),
