@@ -5,6 +5,7 @@ use infra_provider::Registry;
 
 pub mod availability_zones;
 pub mod caller_identity;
+pub mod ecr;
 pub mod iam_policy_document;
 pub mod partition;
 pub mod region;
@@ -23,5 +24,7 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .data_source(vpc::Subnets)
         .data_source(vpc::AvailabilityZone)
         .data_source(secrets::SsmParameter)
+        .data_source(ecr::EcrRepository)
+        .data_source(vpc::SecurityGroup)
         .data_source(secrets::SecretsmanagerSecret)
 }

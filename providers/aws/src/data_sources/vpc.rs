@@ -300,3 +300,67 @@ impl DataSourceType<AwsClient> for AvailabilityZone {
         Ok(complete(&zone_block(), v))
     }
 }
+
+/// `data "aws_security_group"`: one security group by `id`, `name`, `vpc_id`, `tags` and `filter` blocks
+/// (one `DescribeSecurityGroups`); exactly one must match.
+pub struct SecurityGroup;
+
+fn security_group_block() -> Block {
+    Block::new()
+        .attr("id", Attribute::optional_computed(Type::String))
+        .attr("name", Attribute::optional_computed(Type::String))
+        .attr("vpc_id", Attribute::optional_computed(Type::String))
+        .attr("arn", Attribute::computed(Type::String))
+        .attr("description", Attribute::computed(Type::String))
+        .attr("tags", Attribute::optional_computed(Type::string_map()))
+        .block("filter", filter_block())
+}
+
+#[async_trait]
+impl DataSourceType<AwsClient> for SecurityGroup {
+    fn name(&self) -> &'static str {
+        "aws_security_group"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(security_group_block())
+    }
+
+    async fn read(&self, c: &AwsClient, config: &Value) -> Result<Value> {
+        let found = c
+            .ec2()
+            .describe_security_groups()
+            .set_group_ids(config.get_str("id").map(|id| vec![id.to_string()]))
+            .set_filters(Some(filters(config, &[("name", "group-name"), ("vpc_id", "vpc-id")])))
+            .send()
+            .await
+            .map_err(aws_err("reading EC2 security groups (ec2:DescribeSecurityGroups)"))?;
+        let sg = match found.security_groups() {
+            [one] => one,
+            [] => return Err(ProviderError::invalid("no matching EC2 Security Group found")),
+            many => {
+                return Err(ProviderError::invalid(format!(
+                    "{} EC2 Security Groups matched; use additional constraints to reduce matches to a single EC2 Security Group",
+                    many.len()
+                )));
+            }
+        };
+        let id = sg.group_id().unwrap_or_default();
+        let arn = format!(
+            "arn:{}:ec2:{}:{}:security-group/{id}",
+            c.partition(),
+            c.region(),
+            sg.owner_id().unwrap_or_default()
+        );
+        let mut v = Value::map([
+            ("id", Value::string(id)),
+            ("name", Value::opt_string(sg.group_name())),
+            ("vpc_id", Value::opt_string(sg.vpc_id())),
+            ("arn", Value::string(arn)),
+            ("description", Value::opt_string(sg.description())),
+            ("tags", visible_tags(sg.tags())),
+        ]);
+        v.set_attr("filter", config.get("filter").cloned().unwrap_or_default());
+        Ok(complete(&security_group_block(), v))
+    }
+}

@@ -202,7 +202,7 @@ async fn read_repositories(c: &AwsClient, names: &[String], priors: &[Value], ba
     Ok(results)
 }
 
-async fn read_one(c: &AwsClient, name: &str, prior: &Value) -> Result<Option<Value>> {
+pub(crate) async fn read_one(c: &AwsClient, name: &str, prior: &Value) -> Result<Option<Value>> {
     let prior = prior_for(prior, name);
     crate::values::single(
         read_repositories(c, &[name.to_string()], std::slice::from_ref(&prior), false)

@@ -412,3 +412,99 @@ async fn parameter_and_secret_data_sources() {
         .unwrap();
     assert_eq!(by_arn.get_str("name"), Some("db-password"));
 }
+
+#[tokio::test]
+async fn ecr_repository_data_source() {
+    let w = world().await;
+    w.aws
+        .ecr()
+        .create_repository()
+        .repository_name("team/api")
+        .image_tag_mutability(aws_sdk_ecr::types::ImageTagMutability::Immutable)
+        .send()
+        .await
+        .unwrap();
+    let repo = w
+        .client
+        .read_data("aws_ecr_repository", &Value::map([("name", Value::from("team/api"))]))
+        .await
+        .unwrap();
+    assert_eq!(repo.get_str("name"), Some("team/api"));
+    assert_eq!(repo.get_str("image_tag_mutability"), Some("IMMUTABLE"));
+    assert!(
+        repo.get_str("repository_url")
+            .is_some_and(|u| u.ends_with(".amazonaws.com/team/api")),
+        "{repo:?}"
+    );
+    assert_eq!(repo.get_str("registry_id"), Some("123456789012"));
+    assert!(repo.get_strings("most_recent_image_tags").is_empty());
+    let missing = w
+        .client
+        .read_data("aws_ecr_repository", &Value::map([("name", Value::from("team/nope"))]))
+        .await
+        .unwrap_err();
+    assert!(missing.message.contains("team/nope"), "{missing:?}");
+}
+
+#[tokio::test]
+async fn security_group_data_source() {
+    let w = world().await;
+    let vpc = w
+        .aws
+        .ec2()
+        .create_vpc()
+        .cidr_block("10.77.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+    let made = w
+        .aws
+        .ec2()
+        .create_security_group()
+        .group_name("api")
+        .description("the API")
+        .vpc_id(&vpc_id)
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
+                .tags(aws_sdk_ec2::types::Tag::builder().key("Role").value("api").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = made.group_id().unwrap().to_string();
+    let by_name = w
+        .client
+        .read_data(
+            "aws_security_group",
+            &Value::map([("name", Value::from("api")), ("vpc_id", Value::string(&vpc_id))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_name.get_str("id"), Some(id.as_str()));
+    assert_eq!(by_name.get_str("description"), Some("the API"));
+    assert!(
+        by_name
+            .get_str("arn")
+            .is_some_and(|a| a.ends_with(&format!(":security-group/{id}"))),
+        "{by_name:?}"
+    );
+    let by_tag = w
+        .client
+        .read_data(
+            "aws_security_group",
+            &Value::map([("tags", Value::string_map([("Role", "api")]))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_tag.get_str("name"), Some("api"));
+    // The VPC's default group and this one: more than one match is an error, as in Terraform.
+    let many = w
+        .client
+        .read_data("aws_security_group", &Value::map([("vpc_id", Value::string(&vpc_id))]))
+        .await
+        .unwrap_err();
+    assert!(many.message.contains("matched"), "{many:?}");
+}
