@@ -1252,4 +1252,53 @@ resource "fake_network" "main" {
             "{d:?}"
         );
     }
+
+    #[tokio::test]
+    async fn a_secret_inside_a_map_is_never_printed() {
+        let w = World::new();
+        let cfg = r#"
+variable "token" {
+  type      = string
+  sensitive = true
+  default   = "tok-SECRET-123"
+}
+module "net" {
+  source = "./modules/net"
+  cidr   = "10.0.0.0/16"
+  name   = "main"
+  secret = var.token
+}
+resource "fake_network" "direct" {
+  cidr_block = "10.1.0.0/16"
+  tags       = { Plain = "visible", Token = var.token }
+}
+"#;
+        let base = w.dir.path().join("cfg");
+        for (p, t) in [
+            ("main.tf", cfg),
+            (
+                "modules/net/main.tf",
+                &NET_MOD.replace(
+                    "name       = local.full",
+                    "name       = local.full\n  tags       = { Secret = var.secret }",
+                ),
+            ),
+        ] {
+            let f = base.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, t).unwrap();
+        }
+        let (loaded, d) = Config::load(&base);
+        assert!(!d.has_errors(), "{d:?}");
+        let p = plan_tree(&w, &Arc::new(loaded), PlanOptions::default())
+            .await
+            .expect("plan");
+        let text = crate::plan::render::render_plan(&p, &w.providers, crate::plan::render::Style { color: false });
+        assert!(!text.contains("tok-SECRET-123"), "{text}");
+        assert!(text.contains("\"Token\" = (sensitive value)"), "{text}");
+        assert!(text.contains("\"Secret\" = (sensitive value)"), "{text}");
+        assert!(text.contains("\"Plain\" = \"visible\""), "{text}");
+        let json = crate::plan::json::plan_json(&p, &w.providers).to_string();
+        assert!(!json.contains("tok-SECRET-123"), "{json}");
+    }
 }

@@ -424,6 +424,34 @@ pub fn mark_sensitive(block: &Block, v: Value, extra: &[Path]) -> Value {
     v.apply_marks(&paths)
 }
 
+/// The paths of `v` whose value is one of `wanted` (a set holding one is marked whole: its elements have
+/// no stable path).
+pub fn paths_of_values(v: &Value, wanted: &[&Value], at: &Path, out: &mut Vec<Path>) {
+    match v {
+        Value::Map(m) => {
+            for (k, x) in m {
+                paths_of_values(x, wanted, &at.key(k), out);
+            }
+        }
+        Value::List(items) => {
+            for (i, x) in items.iter().enumerate() {
+                paths_of_values(x, wanted, &at.index(i), out);
+            }
+        }
+        Value::Set(items) => {
+            let mut inner = Vec::new();
+            for x in items {
+                paths_of_values(x, wanted, at, &mut inner);
+            }
+            if !inner.is_empty() {
+                out.push(at.clone());
+            }
+        }
+        leaf if wanted.contains(&leaf) => out.push(at.clone()),
+        _ => {}
+    }
+}
+
 /// Paths (top-level attribute granularity, nested for blocks) where two objects differ.
 pub fn changed_paths(a: &Value, b: &Value) -> Vec<Path> {
     let mut out = Vec::new();

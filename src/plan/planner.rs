@@ -992,7 +992,19 @@ impl Planner<'_> {
                     continue;
                 }
             }
+            // A secret the provider copied elsewhere (the AWS provider's `tags_all` from `tags`) is as
+            // secret there: every leaf of the planned object equal to a sensitive configured value is marked.
+            let secrets: Vec<&Value> = config_sensitive
+                .iter()
+                .filter_map(|p| config.get_path(p))
+                .filter(|v| matches!(v, Value::String(s) if !s.is_empty()))
+                .collect();
+            let mut copies = Vec::new();
+            if !secrets.is_empty() {
+                super::diff::paths_of_values(&planned, &secrets, &Path::root(), &mut copies);
+            }
             let mut after_sensitive = config_sensitive;
+            after_sensitive.extend(copies);
             after_sensitive.extend(sensitive_paths(&schema.block, &planned));
             after_sensitive.sort();
             after_sensitive.dedup();

@@ -363,7 +363,17 @@ impl Ctx<'_> {
         if is_sensitive(sensitive, p) {
             return SENSITIVE.into();
         }
-        render_value(v, indent)
+        // Sensitive parts inside the value (a secret in one entry of `tags`).
+        let inner: Vec<Path> = sensitive
+            .iter()
+            .filter(|s| s.0.len() > p.0.len() && s.starts_with(p))
+            .map(|s| Path(s.0[p.0.len()..].to_vec()))
+            .collect();
+        if inner.is_empty() {
+            render_value(v, indent)
+        } else {
+            render_value(&v.clone().apply_marks(&inner), indent)
+        }
     }
 
     fn width(block: &Block, names: &[&String]) -> usize {
