@@ -145,4 +145,27 @@ mod tests {
         );
         assert_eq!(s.region.as_deref(), Some("us-east-1"));
     }
+
+    #[test]
+    fn data_sources_are_never_priced() {
+        // The stage's helpers (aws_iam_policy_document, aws_vpc, aws_subnets, ...) are data sources: they cost
+        // nothing and are not resources to list.
+        let item = |addr: &str| Item {
+            addr: addr.parse().unwrap(),
+            provider: ProviderKey::default_for("aws"),
+            attrs: Value::map([("id", Value::from("x"))]),
+            dependencies: vec![],
+        };
+        let regions = BTreeMap::from([("aws".to_string(), "us-east-1".to_string())]);
+        let out = priced(
+            &[
+                item("data.aws_iam_policy_document.assume"),
+                item("data.aws_secretsmanager_secret.token"),
+                item("aws_iam_policy.read"),
+            ],
+            &regions,
+        );
+        let addresses: Vec<&str> = out.iter().map(|p| p.address.as_str()).collect();
+        assert_eq!(addresses, vec!["aws_iam_policy.read"]);
+    }
 }

@@ -99,8 +99,9 @@ impl PriceSource {
     pub fn describe(&self) -> String {
         if let Some(aws) = &self.aws {
             let filters: Vec<String> = aws.filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let global = if aws.global { " (global service)" } else { "" };
             format!(
-                "AWS Price List GetProducts {} [{}]",
+                "AWS Price List GetProducts {} [{}]{global}",
                 aws.service_code,
                 filters.join(", ")
             )
@@ -120,6 +121,20 @@ pub struct AwsSelector {
     pub service_code: String,
     /// Attribute name → value (`productFamily` matches the product family, the rest the product attributes).
     pub filters: BTreeMap<String, String>,
+    /// The service prices globally (Route 53): its products carry no `regionCode`. The filters still pin
+    /// `regionCode` to the file's region (the price is the same in every region), but a refresh leaves it out of
+    /// the query and accepts a product without one; a product that has one must still match it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub global: bool,
+    /// The product's first tier is a free tier (EventBridge Scheduler's first 14 million invocations a month):
+    /// a refresh takes the first tier priced above zero instead of the one starting at 0, since the catalog holds
+    /// list prices without free tiers.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub first_paid_tier: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A DigitalOcean API listing that carries the price.

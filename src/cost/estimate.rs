@@ -439,6 +439,22 @@ impl<'a> Pricer<'a> {
         }
     }
 
+    /// A usage-based component whose quantity has a default the model derived from the configuration (e.g.
+    /// the invocations a schedule expression makes): the usage figure when the usage file gives one, else
+    /// `default`.
+    pub fn usage_or(&mut self, id: &str, name: impl Into<String>, key: &str, usage_key: &str, default: Decimal) {
+        let q = self.usage.get(usage_key).copied().unwrap_or(default);
+        if let Some(e) = self.entry(key) {
+            let c = component(self.table, e, id, name.into(), Some(q), Some(usage_key.to_string()));
+            self.components.push(c);
+        }
+    }
+
+    /// The usage file's figure for `usage_key`, if it gives one.
+    pub fn usage_value(&self, usage_key: &str) -> Option<Decimal> {
+        self.usage.get(usage_key).copied()
+    }
+
     /// Records that `what` is known only after apply.
     pub fn unknown(&mut self, what: &str) {
         if !self.unknown.iter().any(|u| u == what) {

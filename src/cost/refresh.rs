@@ -5,9 +5,11 @@
 //! - AWS: for each catalog entry, `GetProducts` with the entry's service code and its filters as `TERM_MATCH`
 //!   filters ([`aws_query`]); [`parse_get_products`] reads a response (whose `PriceList` items are JSON
 //!   documents encoded as strings), and [`refresh_aws_entry`] / [`refresh_aws_file`] select the one product that
-//!   matches every filter and take the price of its on-demand dimension starting at 0. The Price List unit
-//!   must agree with the catalog unit ([`unit_matches`]) so that a per-hour price never lands in a per-month
-//!   slot.
+//!   matches every filter and take the price of its on-demand dimension starting at 0 (or, for a selector with
+//!   `first_paid_tier`, the first dimension priced above zero: a free tier is not a list price). The Price
+//!   List unit must agree with the catalog unit ([`unit_matches`]) so that a per-hour price never lands in a
+//!   per-month slot. A `global` selector (Route 53, whose products have no region) is queried without
+//!   `regionCode` and matches a product without one ([`selector_matches`]).
 //! - DigitalOcean: [`do_size_entries`] turns a `GET /v2/sizes` response into `droplet/<slug>` entries
 //!   (`price_monthly`, with `price_hourly`, vCPUs, memory and disk as attributes); [`refresh_do_file`] replaces
 //!   the size entries of the DigitalOcean file and keeps the rest (database nodes, volumes, load balancers,
@@ -15,7 +17,7 @@
 //!
 //! Errors name the catalog key and what did not fit ([`CostError::Refresh`]).
 
-use super::catalog::{CURRENCY, Catalog, CatalogFile, DoSelector, PriceEntry, PriceSource};
+use super::catalog::{AwsSelector, CURRENCY, Catalog, CatalogFile, DoSelector, PriceEntry, PriceSource};
 use super::error::CostError;
 use futures::stream::{self, StreamExt};
 use infra_provider::{PriceList, PriceQuery};
@@ -34,10 +36,14 @@ fn err(message: impl Into<String>) -> CostError {
 /// The `GetProducts` request for an entry: service code and `(field, value)` `TERM_MATCH` filters. `usagetype`
 /// is left out: the catalog writes it without the region prefix (`NatGateway-Hours`, which AWS spells
 /// `SAE1-NatGateway-Hours` in sa-east-1 and with or without `USE1-` in us-east-1), so [`product_matches`]
-/// matches it on the products the other filters return.
+/// matches it on the products the other filters return. A `global` selector's `regionCode` is left out too:
+/// the products of a global service (Route 53) have none.
 pub fn aws_query(entry: &PriceEntry) -> Option<(String, Vec<(String, String)>)> {
     let sel = entry.source.aws.as_ref()?;
-    let filters = sel.filters.iter().filter(|(k, _)| k.as_str() != "usagetype");
+    let filters = sel
+        .filters
+        .iter()
+        .filter(|(k, _)| k.as_str() != "usagetype" && !(sel.global && k.as_str() == "regionCode"));
     Some((
         sel.service_code.clone(),
         filters.map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -94,6 +100,22 @@ pub fn product_matches(product: &Json, service_code: &str, filters: &BTreeMap<St
         })
 }
 
+/// True when the product matches an entry's selector: [`product_matches`] on its filters, except that a
+/// `global` selector's `regionCode` also accepts a product without a `regionCode` attribute (or an empty one).
+pub fn selector_matches(product: &Json, sel: &AwsSelector) -> bool {
+    if !sel.global {
+        return product_matches(product, &sel.service_code, &sel.filters);
+    }
+    let has_region = product_field(product, "regionCode").is_some_and(|r| !r.is_empty());
+    let filters: BTreeMap<String, String> = sel
+        .filters
+        .iter()
+        .filter(|(k, _)| has_region || k.as_str() != "regionCode")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    product_matches(product, &sel.service_code, &filters)
+}
+
 /// `SAE1-NatGateway-Hours` is `NatGateway-Hours` behind the region prefix `SAE1`.
 fn has_region_prefix(actual: &str, wanted: &str) -> bool {
     match actual.split_once('-') {
@@ -109,6 +131,12 @@ fn has_region_prefix(actual: &str, wanted: &str) -> bool {
 /// The on-demand price of a product: `(price per unit in USD, Price List unit, SKU)` of the dimension that
 /// starts at 0 (the first tier).
 pub fn on_demand_price(product: &Json) -> Result<(Decimal, String, String), CostError> {
+    on_demand_price_of_tier(product, false)
+}
+
+/// Like [`on_demand_price`]; with `first_paid`, the dimension with the lowest `beginRange` among those priced
+/// above zero (the first tier after a free tier).
+pub fn on_demand_price_of_tier(product: &Json, first_paid: bool) -> Result<(Decimal, String, String), CostError> {
     let sku = product
         .pointer("/product/sku")
         .and_then(Json::as_str)
@@ -129,13 +157,29 @@ pub fn on_demand_price(product: &Json) -> Result<(Decimal, String, String), Cost
         .get("priceDimensions")
         .and_then(Json::as_object)
         .ok_or_else(|| err(format!("product {sku} has no price dimensions")))?;
-    let dim = if dims.len() == 1 {
-        dims.values().next()
+    let usd_of = |d: &Json| {
+        d.pointer("/pricePerUnit/USD")
+            .and_then(Json::as_str)
+            .and_then(|u| Decimal::from_str(u).ok())
+    };
+    let dim = if first_paid {
+        let begin = |d: &Json| {
+            d.get("beginRange")
+                .and_then(Json::as_str)
+                .and_then(|b| Decimal::from_str(b).ok())
+                .unwrap_or(Decimal::MAX)
+        };
+        dims.values()
+            .filter(|d| usd_of(d).is_some_and(|u| u > Decimal::ZERO))
+            .min_by_key(|d| begin(d))
+            .ok_or_else(|| err(format!("product {sku} has no price dimension above zero")))?
+    } else if dims.len() == 1 {
+        dims.values().next().expect("one dimension")
     } else {
         dims.values()
             .find(|d| d.get("beginRange").and_then(Json::as_str) == Some("0"))
-    }
-    .ok_or_else(|| err(format!("product {sku} has no price dimension starting at 0")))?;
+            .ok_or_else(|| err(format!("product {sku} has no price dimension starting at 0")))?
+    };
     let usd = dim
         .pointer("/pricePerUnit/USD")
         .and_then(Json::as_str)
@@ -159,9 +203,14 @@ pub fn unit_matches(catalog_unit: &str, price_list_unit: &str) -> bool {
         "GB" => &["GB"],
         "LCU-hour" => &["LCU-Hrs"],
         "NLCU-hour" => &["NLCU-Hrs", "LCU-Hrs"],
-        "request" => &["Requests", "Request", "API Requests"],
+        "request" => &["Requests", "Request", "API Requests", "CloudMapAPICall"],
         "secret-month" => &["Secrets", "Secret-Mo", "Mo"],
         "parameter-month" => &["Parameters", "Parameter-Mo", "Mo"],
+        "alarm-metric-month" => &["Alarms", "Alarm"],
+        "hosted-zone-month" => &["HostedZone", "HostedZones", "Hosted Zone"],
+        "resource-month" => &["CloudMapResource", "Resources", "Resource-Month"],
+        "query" => &["Queries", "Query"],
+        "invocation" => &["Invocations", "Invocation"],
         _ => &[],
     };
     accepted.iter().any(|u| u.eq_ignore_ascii_case(price_list_unit))
@@ -174,10 +223,7 @@ pub fn refresh_aws_entry(entry: &PriceEntry, products: &[Json], read_on: &str) -
         .aws
         .as_ref()
         .ok_or_else(|| err(format!("{}: no Price List selector", entry.key)))?;
-    let found: Vec<&Json> = products
-        .iter()
-        .filter(|p| product_matches(p, &sel.service_code, &sel.filters))
-        .collect();
+    let found: Vec<&Json> = products.iter().filter(|p| selector_matches(p, sel)).collect();
     let product = match found.as_slice() {
         [one] => *one,
         [] => {
@@ -199,7 +245,10 @@ pub fn refresh_aws_entry(entry: &PriceEntry, products: &[Json], read_on: &str) -
             )));
         }
     };
-    let (price, unit, sku) = on_demand_price(product).map_err(|e| err(format!("{}: {e}", entry.key)))?;
+    let (price, unit, sku) = on_demand_price_of_tier(product, sel.first_paid_tier).map_err(|e| match e {
+        CostError::Refresh(m) => err(format!("{}: {m}", entry.key)),
+        other => err(format!("{}: {other}", entry.key)),
+    })?;
     if !unit_matches(&entry.unit, &unit) {
         return Err(err(format!(
             "{}: product {sku} is priced per {unit:?}, the catalog entry per {:?}",
@@ -679,6 +728,91 @@ mod tests {
         assert!(!has_region_prefix("use1-NatGateway-Hours", "NatGateway-Hours"));
         assert!(!has_region_prefix("ABCDEF-NatGateway-Hours", "NatGateway-Hours"));
         assert!(!has_region_prefix("RDS:GP3-Storage", "Storage"));
+    }
+
+    #[test]
+    fn global_products_without_a_region_and_free_first_tiers_are_handled() {
+        // Route 53 prices globally: its products have no regionCode, and the query leaves it out.
+        let zone = product(
+            "AmazonRoute53",
+            "QKVQ8C3NSWW2GX3V",
+            "DNS Zone",
+            json!({"servicecode": "AmazonRoute53", "location": "Global", "usagetype": "HostedZone", "operation": ""}),
+            &[
+                ("HostedZone", "0", "25", "0.5000000000"),
+                ("HostedZone", "25", "Inf", "0.1000000000"),
+            ],
+        );
+        for region in ["us-east-1", "sa-east-1"] {
+            let old = bundled_entry(region, "route53/hosted-zone");
+            let (_, filters) = aws_query(&old).unwrap();
+            assert!(filters.iter().all(|(k, _)| k != "regionCode"), "{filters:?}");
+            let fresh = refresh_aws_entry(&old, std::slice::from_ref(&zone), "2026-12-01").unwrap();
+            assert_eq!(
+                fresh.price.to_string(),
+                "0.50",
+                "{region}: the first 25 zones, the catalog's writing"
+            );
+        }
+        // A product that does carry a region must still be the file's.
+        let mut elsewhere = zone.clone();
+        elsewhere["product"]["attributes"]["regionCode"] = json!("eu-west-3");
+        let old = bundled_entry("us-east-1", "route53/hosted-zone");
+        assert!(refresh_aws_entry(&old, &[elsewhere], "2026-12-01").is_err());
+        // A regional selector still queries by region.
+        let alarm = bundled_entry("us-east-1", "cloudwatch/alarm/standard");
+        assert!(
+            aws_query(&alarm)
+                .unwrap()
+                .1
+                .contains(&("regionCode".into(), "us-east-1".into()))
+        );
+
+        // EventBridge Scheduler's first tier is the free tier: the list price is the first paid one.
+        let scheduled = product(
+            "AWSEvents",
+            "29C3758CBCYNXH8B",
+            "EventBridge",
+            json!({"regionCode": "us-east-1", "usagetype": "USE1-ScheduledInvocation", "operation": "Invocation"}),
+            &[
+                ("Invocations", "14000000", "Inf", "0.0000010000"),
+                ("Invocations", "0", "14000000", "0.0000000000"),
+            ],
+        );
+        let old = bundled_entry("us-east-1", "scheduler/invocation");
+        let fresh = refresh_aws_entry(&old, std::slice::from_ref(&scheduled), "2026-12-01").unwrap();
+        assert_eq!(fresh.price.to_string(), "0.000001");
+        assert_eq!(
+            on_demand_price(&scheduled).unwrap().0,
+            Decimal::ZERO,
+            "without the flag the free tier would be taken"
+        );
+        let all_free = product(
+            "AWSEvents",
+            "FREEFREEFREEFREE",
+            "EventBridge",
+            json!({"regionCode": "us-east-1", "usagetype": "ScheduledInvocation"}),
+            &[("Invocations", "0", "Inf", "0.0000000000")],
+        );
+        let e = refresh_aws_entry(&old, &[all_free], "2026-12-01")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("scheduler/invocation: product FREEFREEFREEFREE has no price dimension above zero"),
+            "{e}"
+        );
+
+        for (catalog, price_list) in [
+            ("alarm-metric-month", "Alarms"),
+            ("hosted-zone-month", "HostedZone"),
+            ("resource-month", "CloudMapResource"),
+            ("request", "CloudMapAPICall"),
+            ("query", "Queries"),
+            ("invocation", "Invocations"),
+        ] {
+            assert!(unit_matches(catalog, price_list), "{catalog} / {price_list}");
+        }
+        assert!(!unit_matches("invocation", "Hrs"));
     }
 
     #[test]

@@ -28,6 +28,11 @@ fn price_list_unit(unit: &str) -> &'static str {
         "request" => "Requests",
         "secret-month" => "Secrets",
         "parameter-month" => "Parameters",
+        "alarm-metric-month" => "Alarms",
+        "hosted-zone-month" => "HostedZone",
+        "resource-month" => "CloudMapResource",
+        "query" => "Queries",
+        "invocation" => "Invocations",
         other => panic!("no Price List unit for catalog unit {other}"),
     }
 }
@@ -166,7 +171,7 @@ fn refresh_prices_rebuilds_the_bundled_catalog_from_both_price_lists() {
     // whole-service download.
     let requests = fake.requests();
     let firsts = requests.iter().filter(|r| r.get("NextToken").is_none()).count();
-    assert_eq!(firsts, 101 + 44, "one query per AWS entry");
+    assert_eq!(firsts, 108 + 50, "one query per AWS entry");
     assert!(
         requests
             .iter()
@@ -220,7 +225,7 @@ fn a_price_change_is_reported_and_a_missing_product_names_the_entry() {
     let stdout = String::from_utf8_lossy(&r.stdout).to_string();
     assert!(r.status.success(), "{stdout}{}", String::from_utf8_lossy(&r.stderr));
     assert!(
-        stdout.contains("p/aws/sa-east-1.json: 44 prices, 1 changed"),
+        stdout.contains("p/aws/sa-east-1.json: 50 prices, 1 changed"),
         "{stdout}"
     );
     assert!(stdout.contains("-> 0.5"), "{stdout}");

@@ -9,6 +9,7 @@
 use super::estimate::Pricer;
 
 mod aws_cloudwatch_log_group;
+mod aws_cloudwatch_metric_alarm;
 mod aws_db_instance;
 mod aws_ebs_volume;
 mod aws_ecr_repository;
@@ -19,7 +20,10 @@ mod aws_instance;
 mod aws_lb;
 mod aws_nat_gateway;
 mod aws_s3_bucket;
+mod aws_scheduler_schedule;
 mod aws_secretsmanager_secret;
+mod aws_service_discovery_private_dns_namespace;
+mod aws_service_discovery_service;
 mod aws_ssm_parameter;
 mod aws_vpc_endpoint;
 mod digitalocean_database_cluster;
@@ -46,6 +50,7 @@ pub struct UsageKey {
 /// Every priced resource type.
 pub static MODELS: &[&Model] = &[
     &aws_cloudwatch_log_group::MODEL,
+    &aws_cloudwatch_metric_alarm::MODEL,
     &aws_db_instance::MODEL,
     &aws_ebs_volume::MODEL,
     &aws_ecr_repository::MODEL,
@@ -56,7 +61,10 @@ pub static MODELS: &[&Model] = &[
     &aws_lb::MODEL,
     &aws_nat_gateway::MODEL,
     &aws_s3_bucket::MODEL,
+    &aws_scheduler_schedule::MODEL,
     &aws_secretsmanager_secret::MODEL,
+    &aws_service_discovery_private_dns_namespace::MODEL,
+    &aws_service_discovery_service::MODEL,
     &aws_ssm_parameter::MODEL,
     &aws_vpc_endpoint::MODEL,
     &digitalocean_database_cluster::MODEL,
@@ -98,6 +106,8 @@ pub static FREE: &[&str] = &[
     "aws_eip_association",
     "aws_key_pair",
     "aws_cloudwatch_log_stream",
+    "aws_scheduler_schedule_group",
+    "aws_service_discovery_http_namespace",
     "digitalocean_vpc",
     "digitalocean_firewall",
     "digitalocean_database_firewall",
@@ -152,6 +162,54 @@ pub fn usage_keys(type_name: &str) -> Option<&'static [UsageKey]> {
     }
 }
 
+/// Helpers for the models' unit tests: price one resource with the bundled catalog.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::cost::{Catalog, Money, PricedResource, ResourceCost, Usage, estimate};
+    use infra_provider::Value;
+
+    /// One AWS resource priced in `region` with `usage` (a usage file's text, or none).
+    pub fn priced(region: &str, usage: Option<&str>, address: &str, attrs: Value) -> ResourceCost {
+        let usage = match usage {
+            Some(text) => Usage::parse(std::path::Path::new("infra-usage.yml"), text).unwrap(),
+            None => Usage::empty(),
+        };
+        let e = estimate(
+            &Catalog::bundled(),
+            &usage,
+            &[PricedResource::aws(address, region, attrs)],
+        )
+        .unwrap();
+        let r = e.resources.into_iter().next().unwrap();
+        let sum: Money = r.components.iter().filter_map(|c| c.monthly).sum();
+        assert_eq!(r.monthly, sum, "{address}: the total is the sum of its lines");
+        r
+    }
+
+    pub fn one(address: &str, attrs: Value) -> ResourceCost {
+        priced("us-east-1", None, address, attrs)
+    }
+
+    pub fn one_in(region: &str, address: &str, attrs: Value) -> ResourceCost {
+        priced(region, None, address, attrs)
+    }
+
+    pub fn with_usage(usage: &str, address: &str, attrs: Value) -> ResourceCost {
+        priced("us-east-1", Some(usage), address, attrs)
+    }
+
+    /// `(component name, monthly cost)`; `usage?` for a usage-based component without a figure.
+    pub fn lines(r: &ResourceCost) -> Vec<(String, String)> {
+        r.components
+            .iter()
+            .map(|c| {
+                let monthly = c.monthly.map(|m| m.to_plain_string());
+                (c.name.clone(), monthly.unwrap_or_else(|| "usage?".into()))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +231,27 @@ mod tests {
         assert!(matches!(lookup("aws_s3_bucket_versioning"), Some(Kind::Free)));
         assert!(matches!(lookup("aws_iam_role"), Some(Kind::Free)));
         assert!(lookup("aws_dynamodb_table").is_none());
+    }
+
+    #[test]
+    fn the_stage_types_of_issue_11_are_priced_or_free() {
+        for t in [
+            "aws_cloudwatch_metric_alarm",
+            "aws_scheduler_schedule",
+            "aws_service_discovery_private_dns_namespace",
+            "aws_service_discovery_service",
+        ] {
+            assert!(matches!(lookup(t), Some(Kind::Priced(_))), "{t}");
+        }
+        for t in [
+            "aws_scheduler_schedule_group",
+            "aws_service_discovery_http_namespace",
+            "aws_iam_policy",
+            "aws_iam_role_policy",
+            "aws_iam_role_policy_attachment",
+        ] {
+            assert!(matches!(lookup(t), Some(Kind::Free)), "{t}");
+        }
     }
 
     #[test]
