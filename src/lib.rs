@@ -9,6 +9,7 @@
 //! - [`cost`]: offline monthly cost estimates from a bundled price catalog.
 //! - [`graph`]: the dependency graph of a configuration (cycles, order).
 //! - [`scope`]: what names mean during evaluation (variables, locals, resources).
+//! - [`policy`]: built-in policy checks (the team's guidelines) on a plan's planned values.
 //! - [`plan`]: refresh + diff into a [`plan::Plan`]; its renderings and saved form.
 //! - [`apply`]: executing a plan's graph, durably.
 //! - [`state`]: the state model, file format, the store (serial, encryption) over any backend, the local
@@ -33,6 +34,7 @@ pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod plan;
+pub mod policy;
 pub mod provider_set;
 pub mod scope;
 pub mod state;

@@ -13,6 +13,12 @@ resource "digitalocean_database_cluster" "pg" {
     day  = "sunday"
     hour = "03:00:00"
   }
+
+  # Production's recovery point is 5 minutes (infra.policy.hcl): point-in-time recovery meets it, but
+  # deleting the cluster deletes its backups, and DigitalOcean has no deletion protection setting.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # Only the droplet may connect to the database.

@@ -1,4 +1,5 @@
 # One droplet runs the API and the workers as Docker containers (cloud-init installs Docker and starts them).
+# infra:waive recovery-backups: the droplet is stateless (data in the managed database, uploads in S3) and is rebuilt from user_data
 resource "digitalocean_droplet" "app" {
   name       = "${var.name}-app"
   region     = var.region

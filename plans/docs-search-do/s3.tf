@@ -29,6 +29,16 @@ resource "aws_s3_bucket" "tmp" {
   bucket = var.tmp_bucket_name
 }
 
+# Uploads are private: no ACL or bucket policy can make the bucket public.
+resource "aws_s3_bucket_public_access_block" "tmp" {
+  bucket = aws_s3_bucket.tmp.id
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
 resource "aws_s3_bucket_lifecycle_configuration" "tmp" {
   bucket = aws_s3_bucket.tmp.id
 

@@ -61,6 +61,39 @@ pub enum Command {
     Env(EnvCommand),
     /// Monthly cost per resource, per environment (offline)
     Cost(CostArgs),
+    /// Check the configuration against the built-in policy rules (offline, without state); exit 1 on
+    /// an unwaived error
+    Policy(PolicyArgs),
+}
+
+/// What `--policy` does with a plan's policy findings.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PolicyMode {
+    /// Do not evaluate the rules
+    Off,
+    /// Print the findings after the plan (the default)
+    #[default]
+    Warn,
+    /// Print them, and fail (exit 1, no plan saved, nothing applied) on an unwaived error
+    Error,
+}
+
+#[derive(Args, Debug)]
+pub struct PolicyArgs {
+    /// Environment: selects DIR/NAME.tfvars and the policy file's settings for it
+    #[arg(long, default_value = "default", env = "INFRA_ENV")]
+    pub env: String,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Print the report as JSON
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print the report as Markdown
+    #[arg(long)]
+    pub markdown: bool,
+    /// List the rules, with the guideline each comes from, and exit
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// Which environment and state.
@@ -104,6 +137,10 @@ pub struct PlanningArgs {
     /// Replace this instance even if it has not changed (repeatable)
     #[arg(long, value_name = "ADDR")]
     pub replace: Vec<String>,
+    /// Policy rules on the planned values: off, warn (print the findings) or error (also fail on an
+    /// unwaived error)
+    #[arg(long, value_enum, default_value_t = PolicyMode::Warn, value_name = "MODE")]
+    pub policy: PolicyMode,
 }
 
 #[derive(Args, Debug)]

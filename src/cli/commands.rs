@@ -3,7 +3,8 @@
 use super::CliError;
 use super::args::{
     ApplyArgs, Cli, Command, CostArgs, CostCommand, CostFormat, DestroyArgs, EnvArgs, EnvCommand, FmtArgs, ImportArgs,
-    InitArgs, OutputArgs, PlanArgs, PlanningArgs, RefreshPricesArgs, ShowArgs, StateCommand, VarArgs,
+    InitArgs, OutputArgs, PlanArgs, PlanningArgs, PolicyArgs, PolicyMode, RefreshPricesArgs, ShowArgs, StateCommand,
+    VarArgs,
 };
 use super::backend;
 use super::settings::{self, Settings};
@@ -17,6 +18,7 @@ use crate::diag::{Diagnostics, Severity};
 use crate::encryption::Encryptors;
 use crate::plan::planner::{self, PlanOptions, configure_provider};
 use crate::plan::{Plan, PlanMode, json, planfile, render, vars};
+use crate::policy;
 use crate::provider_set::ProviderSet;
 use crate::state::local::LocalBlob;
 use crate::state::{LockInfo, ResourceInstance, State, StateStore};
@@ -56,6 +58,7 @@ pub async fn run(cli: Cli, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<
             ..
         }) => refresh_prices(&a, providers, ui).await,
         Command::Cost(a) => cost_cmd(&dir, a, matches, t).await,
+        Command::Policy(a) => policy_cmd(&dir, a, matches, t).await,
     }
 }
 
@@ -488,10 +491,20 @@ fn cost_json(d: &cost::CostDelta) -> serde_json::Value {
     })
 }
 
-fn print_plan(plan: &Plan, providers: &ProviderSet, cost: Option<&cost::CostDelta>, as_json: bool, ui: &Ui) {
+fn print_plan(
+    plan: &Plan,
+    providers: &ProviderSet,
+    cost: Option<&cost::CostDelta>,
+    policy: Option<&policy::Report>,
+    as_json: bool,
+    ui: &Ui,
+) {
     if as_json {
         let mut j = json::plan_json(plan, providers);
         j["cost"] = cost.map(cost_json).unwrap_or(serde_json::Value::Null);
+        if let Some(p) = policy {
+            j["infra_policy"] = policy::render::json(p);
+        }
         ui.print(&format!("{j}\n"));
         return;
     }
@@ -499,7 +512,54 @@ fn print_plan(plan: &Plan, providers: &ProviderSet, cost: Option<&cost::CostDelt
     if let Some(c) = cost {
         text.push_str(&format!("\n{}\n", ui.out.bold(&c.to_string())));
     }
+    if let Some(p) = policy {
+        text.push_str(&policy::render::text(p, ui.out));
+    }
     ui.print(&text);
+}
+
+/// The Markdown summary of a plan, with its policy section.
+fn plan_markdown(
+    plan: &Plan,
+    providers: &ProviderSet,
+    cost: Option<&cost::CostDelta>,
+    policy: Option<&policy::Report>,
+) -> String {
+    let mut text = crate::plan::markdown::render(plan, providers, cost);
+    if let Some(p) = policy {
+        text.push_str(&format!("\n{}", policy::render::markdown(p)));
+    }
+    text
+}
+
+/// The policy report of a plan (none for `--policy=off` and destroy plans). A malformed policy file is
+/// an error; a configuration the rules cannot reload is a warning.
+fn plan_policy(dir: &Path, plan: &Plan, mode: PolicyMode, ui: &Ui) -> Result<Option<policy::Report>, CliError> {
+    if mode == PolicyMode::Off || plan.mode == PlanMode::Destroy {
+        return Ok(None);
+    }
+    let file = policy::PolicyFile::load(dir).map_err(CliError::new)?;
+    match policy::World::from_plan(plan) {
+        Ok(world) => Ok(Some(policy::check(&world, &file.for_env(&plan.env)))),
+        Err(d) => {
+            ui.warn(&format!(
+                "policy not checked: {}",
+                d.errors().next().map(|e| e.to_string()).unwrap_or_default()
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// `--policy=error` with an unwaived error: the command fails.
+fn policy_gate(mode: PolicyMode, report: Option<&policy::Report>, what: &str) -> Result<(), CliError> {
+    match report {
+        Some(r) if mode == PolicyMode::Error && r.has_errors() => Err(CliError::new(format!(
+            "the plan breaks {} policy rule(s) (--policy=error): {what}. Fix them, or waive one with `# infra:waive RULE: reason` next to the resource",
+            r.count(policy::Level::Error)
+        ))),
+        _ => Ok(()),
+    }
 }
 
 async fn plan_cmd(dir: &Path, a: PlanArgs, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
@@ -529,12 +589,22 @@ async fn plan_cmd(dir: &Path, a: PlanArgs, matches: &clap::ArgMatches, t: &Tools
     let mut plan = plan?;
     plan.usage = usage.map(|(text, _)| text);
     let cost = plan_cost(&plan, ui);
-    print_plan(&plan, t.providers, cost.as_ref(), a.json, ui);
+    let policy = plan_policy(dir, &plan, a.planning.policy, ui)?;
+    print_plan(&plan, t.providers, cost.as_ref(), policy.as_ref(), a.json, ui);
     if let Some(md) = &a.markdown {
-        let text = crate::plan::markdown::render(&plan, t.providers, cost.as_ref());
+        let text = plan_markdown(&plan, t.providers, cost.as_ref(), policy.as_ref());
         crate::state::local::write_atomic(md, text.as_bytes())
             .map_err(|e| CliError::new(format!("cannot write {}: {e}", display_path(md))))?;
     }
+    policy_gate(
+        a.planning.policy,
+        policy.as_ref(),
+        if a.out.is_some() {
+            "the plan was not saved"
+        } else {
+            "see the findings above"
+        },
+    )?;
     if let Some(out) = &a.out {
         planfile::save(&plan, out, &prepared.encryptors.plan)
             .await
@@ -584,7 +654,14 @@ async fn apply_cmd(dir: &Path, a: ApplyArgs, matches: &clap::ArgMatches, t: &Too
     let prepared = prepare(dir, &a.env, &a.vars, matches, "apply", true, t).await?;
     let plan = make_plan(&prepared, t.providers, &opts, ui).await?;
     let cost = plan_cost(&plan, ui);
-    print_plan(&plan, t.providers, cost.as_ref(), false, ui);
+    let policy = match plan_policy(dir, &plan, a.planning.policy, ui) {
+        Ok(p) => p,
+        Err(e) => return release(prepared, Err(e)).await,
+    };
+    print_plan(&plan, t.providers, cost.as_ref(), policy.as_ref(), false, ui);
+    if let Err(e) = policy_gate(a.planning.policy, policy.as_ref(), "nothing was applied") {
+        return release(prepared, Err(e)).await;
+    }
     if !plan.has_changes() && plan.drift.is_empty() && plan.notes.is_empty() {
         ui.print(&format!(
             "\n{} Resources: 0 added, 0 changed, 0 destroyed.\n",
@@ -870,12 +947,13 @@ async fn destroy_cmd(dir: &Path, a: DestroyArgs, matches: &clap::ArgMatches, t: 
         refresh_only: false,
         target: a.target.clone(),
         replace: Vec::new(),
+        policy: PolicyMode::Off,
     };
     let opts = plan_options(&planning, PlanMode::Destroy)?;
     let prepared = prepare(dir, &a.env, &a.vars, matches, "destroy", true, t).await?;
     let plan = make_plan(&prepared, t.providers, &opts, ui).await?;
     let cost = plan_cost(&plan, ui);
-    print_plan(&plan, t.providers, cost.as_ref(), false, ui);
+    print_plan(&plan, t.providers, cost.as_ref(), None, false, ui);
     if !plan.has_changes() {
         ui.print(&format!(
             "\n{} Resources: 0 destroyed.\n",
@@ -1446,10 +1524,11 @@ async fn env_list(dir: &Path, state: Option<PathBuf>, t: &Tools<'_>) -> Result<(
 async fn show_cmd(dir: &Path, a: &ShowArgs, t: &Tools<'_>) -> Result<(), CliError> {
     let plan = load_plan_file(dir, &a.plan_file, t).await?;
     let cost = plan_cost(&plan, t.ui);
+    let policy = plan_policy(dir, &plan, PolicyMode::Warn, t.ui)?;
     if a.markdown {
-        t.ui.print(&crate::plan::markdown::render(&plan, t.providers, cost.as_ref()));
+        t.ui.print(&plan_markdown(&plan, t.providers, cost.as_ref(), policy.as_ref()));
     } else {
-        print_plan(&plan, t.providers, cost.as_ref(), a.json, t.ui);
+        print_plan(&plan, t.providers, cost.as_ref(), policy.as_ref(), a.json, t.ui);
     }
     Ok(())
 }
@@ -1845,5 +1924,63 @@ async fn refresh_prices(a: &RefreshPricesArgs, providers: &ProviderSet, ui: &Ui)
     }
     report.push_str(&format!("Use it with: infra cost --catalog {}\n", display_path(&a.out)));
     ui.print(&report);
+    Ok(())
+}
+
+/// `infra policy`: plans offline against an empty state (nothing is read from the cloud or the state)
+/// and checks the planned values.
+async fn policy_cmd(dir: &Path, a: PolicyArgs, matches: &clap::ArgMatches, t: &Tools<'_>) -> Result<(), CliError> {
+    let ui = t.ui;
+    if a.list {
+        let mut s = String::new();
+        for r in policy::RULES {
+            s.push_str(&format!(
+                "{:30} {:7} {}\n{:38} guideline: {}\n",
+                r.id,
+                r.level.as_str(),
+                r.checks,
+                "",
+                r.guideline
+            ));
+        }
+        ui.print(&s);
+        return Ok(());
+    }
+    settings::validate_env_name(&a.env)?;
+    let file = policy::PolicyFile::load(dir).map_err(CliError::new)?;
+    let mut cfg = load_config_with(dir, Some(t.providers), ui)?;
+    let flags = settings::var_flags(matches, &a.vars.vars, &a.vars.var_files);
+    let env_vars: Vec<(String, String)> = std::env::vars().collect();
+    let (raw, d) = vars::collect(&mut cfg, &a.env, &flags, &env_vars);
+    report(&d, &cfg, ui)?;
+    let cfg = Arc::new(cfg);
+    let opts = PlanOptions {
+        refresh: false,
+        offline: true,
+        ..Default::default()
+    };
+    let (plan, diags) = planner::plan(cfg.clone(), t.providers, State::default(), raw, &a.env, &opts).await;
+    report(&diags, &cfg, ui)?;
+    let plan = plan.ok_or_else(|| CliError::diags(&diags, &cfg.sources))?;
+    let world = policy::World::from_plan(&plan).map_err(|d| CliError::diags(&d, &cfg.sources))?;
+    ui.info(&format!(
+        "policy: configuration {}, environment {}, {}",
+        display_path(dir),
+        a.env,
+        file.path
+            .as_deref()
+            .unwrap_or("no infra.policy.hcl (every rule at its default severity)")
+    ));
+    let r = policy::check(&world, &file.for_env(&a.env));
+    if a.json {
+        ui.print(&format!("{}\n", policy::render::json(&r)));
+    } else if a.markdown {
+        ui.print(&policy::render::markdown(&r));
+    } else {
+        ui.print(&policy::render::text(&r, ui.out));
+    }
+    if r.has_errors() {
+        return Err(CliError::exit(1));
+    }
     Ok(())
 }

@@ -12,6 +12,7 @@ const ENV: &str = "production";
 /// The plan's DigitalOcean part in the scratch directory.
 fn production(w: &World) {
     w.copy_plan_without("docs-search-do", &["s3.tf"]);
+    w.allow_destroy();
     assert!(!w.cfg().join("s3.tf").exists());
     assert!(w.cfg().join("production.tfvars").exists());
 }
@@ -400,12 +401,13 @@ fn the_whole_production_with_its_s3_bucket_applies_replans_and_destroys() {
     w.env.extend(moto.env());
     w.moto = Some(moto);
     w.copy_plan("docs-search-do");
+    w.allow_destroy();
     let mut runs = Runs::new(&w);
 
     let a = runs.run(&["apply", "--env", ENV, "--auto-approve"]);
     assert!(
         a.ok()
-            .contains("Apply complete! Resources: 8 added, 0 changed, 0 destroyed."),
+            .contains("Apply complete! Resources: 9 added, 0 changed, 0 destroyed."),
         "{}",
         a.all()
     );
@@ -424,7 +426,7 @@ fn the_whole_production_with_its_s3_bucket_applies_replans_and_destroys() {
 
     let d = runs.run(&["destroy", "--env", ENV, "--auto-approve"]);
     assert!(
-        d.ok().contains("Destroy complete! Resources: 8 destroyed."),
+        d.ok().contains("Destroy complete! Resources: 9 destroyed."),
         "{}",
         d.all()
     );

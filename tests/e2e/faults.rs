@@ -474,6 +474,7 @@ async fn under_429s_5xx_and_resets_docs_search_do_converges_without_duplicates_o
     for seed in 1..=trials() {
         let mut w = World::digitalocean();
         w.copy_plan_without("docs-search-do", &["s3.tf"]);
+        w.allow_destroy();
         let prism_port: u16 = w
             .env
             .iter()

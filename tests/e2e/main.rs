@@ -15,6 +15,7 @@ mod json_plan;
 mod locking;
 mod migration;
 mod modules;
+mod policy;
 mod remote_state;
 mod saved_plans;
 mod stage;

@@ -189,6 +189,20 @@ impl World {
         }
     }
 
+    /// Lets the copied configuration be destroyed: plans protect their databases with
+    /// `prevent_destroy = true`, which tests that destroy switch off as a team would for a teardown.
+    pub fn allow_destroy(&self) {
+        for e in std::fs::read_dir(self.cfg()).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "tf") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                if text.contains("prevent_destroy = true") {
+                    std::fs::write(&p, text.replace("prevent_destroy = true", "prevent_destroy = false")).unwrap();
+                }
+            }
+        }
+    }
+
     /// The default state file of an environment (`state/cfg/<env>.tfstate.json`).
     pub fn state_file(&self, env: &str) -> PathBuf {
         self.path()
