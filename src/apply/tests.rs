@@ -1254,6 +1254,71 @@ resource "fake_network" "main" {
     }
 
     #[tokio::test]
+    async fn import_blocks_with_for_each_import_one_instance_per_element() {
+        let w = World::new();
+        let nets = r#"
+variable "nets" {
+  default = { a = "10.0.0.0/16", b = "10.1.0.0/16" }
+}
+resource "fake_network" "n" {
+  for_each   = var.nets
+  cidr_block = each.value
+  name       = each.key
+}
+"#;
+        w.apply(nets).await;
+        let ids: BTreeMap<String, String> = w
+            .state()
+            .resources
+            .iter()
+            .map(|(a, r)| (a.key.to_string(), r.value.get_str("id").unwrap().to_string()))
+            .collect();
+        let mut st = w.store.load().await.unwrap().unwrap();
+        st.resources.clear();
+        w.store.persist(&mut st).await.unwrap();
+        let ids_hcl: Vec<String> = ids
+            .iter()
+            .map(|(k, v)| format!("{} = \"{v}\"", k.trim_matches(|c| c == '[' || c == ']' || c == '"')))
+            .collect();
+        let with_import = format!(
+            "{nets}\nlocals {{\n  ids = {{ {} }}\n}}\nimport {{\n  for_each = local.ids\n  to       = fake_network.n[each.key]\n  id       = each.value\n}}\n",
+            ids_hcl.join(", ")
+        );
+        let p = w.plan(&with_import).await;
+        assert!(actions(&p).is_empty(), "nothing created: {:?}", actions(&p));
+        let imported: Vec<String> = p.imported.iter().map(|(a, _)| a.to_string()).collect();
+        assert_eq!(imported, ["fake_network.n[\"a\"]", "fake_network.n[\"b\"]"]);
+        w.apply(&with_import).await;
+        assert_eq!(w.fake.cloud.count("net-"), 2, "imported, not created again");
+        assert!(!w.plan(&with_import).await.has_changes());
+        // A key the configuration does not produce is refused: importing it would destroy it.
+        let mut st = w.store.load().await.unwrap().unwrap();
+        st.resources.clear();
+        w.store.persist(&mut st).await.unwrap();
+        let stray = with_import.replace(
+            "for_each = local.ids",
+            "for_each = merge(local.ids, { c = local.ids.a })",
+        );
+        let (_, r) = w.plan_with(&stray, PlanOptions::default()).await;
+        let d = format!("{:?}", r.unwrap_err());
+        assert!(
+            d.contains("does not declare the instance fake_network.n[\\\"c\\\"]"),
+            "{d}"
+        );
+        // for_each without an index in `to` is an error at its line.
+        let bad = with_import.replace("fake_network.n[each.key]", "fake_network.n");
+        let dir = w.dir.path().join("bad");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("main.tf"), &bad).unwrap();
+        let (cfg, d) = Config::load(&dir);
+        let text = crate::diag::render(&d, &cfg.sources);
+        assert!(
+            text.contains("index to with each.key") && text.contains("main.tf:16"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_secret_inside_a_map_is_never_printed() {
         let w = World::new();
         let cfg = r#"

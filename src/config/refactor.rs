@@ -64,8 +64,13 @@ pub struct Moved {
 /// An `import { to = ADDR  id = "..." }` block: the object is read during the plan and managed from then on.
 #[derive(Debug, Clone)]
 pub struct Import {
+    /// The instance; with `for_each`, its key is given by [`Import::key`] per element.
     pub to: InstanceAddr,
     pub id: Expr,
+    /// `for_each`: one import per element, with `each.key` and `each.value` in `to`'s index and `id`.
+    pub for_each: Option<Expr>,
+    /// With `for_each`: the index expression of `to` (`aws_s3_bucket.b[each.key]`).
+    pub key: Option<Expr>,
     pub span: Span,
 }
 
@@ -190,9 +195,30 @@ impl Config {
             return;
         }
         for a in &b.body.attrs {
-            if !["to", "id", "provider"].contains(&a.name.as_str()) {
-                diags.error(Some(a.name_span), "Unsupported argument", format!("An argument named {:?} is not expected in an import block (infra does not support for_each or identity here yet).", a.name));
+            if !["to", "id", "provider", "for_each"].contains(&a.name.as_str()) {
+                diags.error(Some(a.name_span), "Unsupported argument", format!("An argument named {:?} is not expected in an import block (infra does not support identity here yet).", a.name));
             }
+        }
+        let for_each = b.body.attr("for_each").map(|a| a.expr.clone());
+        // With for_each, `to` ends in an index computed per element: `aws_s3_bucket.b[each.key]`.
+        let mut key = None;
+        let mut b = b;
+        if for_each.is_some()
+            && let Some(a) = b.body.attrs.iter_mut().find(|a| a.name == "to")
+            && let Expr::Traversal(root, steps, span) = &a.expr
+            && let Some(crate::lang::ast::Step::Index(k, _)) = steps.last()
+            && k.as_literal().is_none()
+        {
+            key = Some((**k).clone());
+            a.expr = Expr::Traversal(root.clone(), steps[..steps.len() - 1].to_vec(), *span);
+        }
+        if for_each.is_some() && key.is_none() {
+            diags.error(
+                b.body.attr("to").map(|a| a.expr.span()),
+                "Invalid import address",
+                "An import block with for_each imports one instance per element: index to with each.key or each.value, like aws_s3_bucket.b[each.key].",
+            );
+            return;
         }
         for nb in &b.body.blocks {
             diags.error(
@@ -224,7 +250,11 @@ impl Config {
             );
             return;
         };
-        if let Some(prev) = self.imports.iter().find(|i| i.to == to) {
+        if let Some(prev) = self
+            .imports
+            .iter()
+            .find(|i| i.to == to && i.key.is_none() && key.is_none())
+        {
             diags.error(
                 Some(b.kind_span),
                 "Duplicate import configuration",
@@ -238,6 +268,8 @@ impl Config {
         self.imports.push(Import {
             to,
             id: id.expr.clone(),
+            for_each,
+            key,
             span: b.kind_span,
         });
     }

@@ -331,6 +331,26 @@ pub async fn plan(
     }
     p.plan_orphans();
     let outputs = p.outputs();
+    // An imported object the configuration does not declare would be destroyed right after its import.
+    let stray: Vec<InstanceAddr> = p
+        .imported
+        .iter()
+        .filter(|(a, _)| p.changes.iter().any(|c| &c.addr == a && c.action == Action::Delete))
+        .map(|(a, _)| a.clone())
+        .collect();
+    for a in stray {
+        let span = p
+            .cfg
+            .imports
+            .iter()
+            .find(|i| i.to.resource == a.resource)
+            .map(|i| i.span);
+        p.diags.error(
+            span,
+            "Configuration for import target does not exist",
+            format!("The configuration does not declare the instance {a} (its count or for_each does not produce that key): importing it would destroy it."),
+        );
+    }
     if p.diags.has_errors() {
         return (None, p.diags);
     }
@@ -402,9 +422,6 @@ impl Planner<'_> {
             ConfigGraph::build(&cfg).ok()
         };
         for imp in &cfg.imports {
-            if self.refreshed.resources.contains_key(&imp.to) {
-                continue;
-            }
             let Some(r) = cfg
                 .resources
                 .get(&imp.to.resource)
@@ -420,58 +437,146 @@ impl Planner<'_> {
                 );
                 continue;
             };
-            let id = match self.scope.evaluator().eval(&imp.id).map(Value::unmark_deep) {
-                Ok((Value::String(s), _)) if !s.is_empty() => s,
-                Ok((Value::Unknown, _)) => {
+            for (to, id) in self.import_targets(imp) {
+                if self.refreshed.resources.contains_key(&to) {
+                    continue;
+                }
+                if self.imported.iter().any(|(a, _)| a == &to) {
                     self.diags.error(
-                        Some(imp.id.span()),
-                        "Invalid import id argument",
-                        "The import ID is known only after apply: it must be known when planning.",
+                        Some(imp.span),
+                        "Duplicate import configuration",
+                        format!("{to} is imported twice: each instance can be imported by one element only."),
                     );
                     continue;
                 }
-                Ok(_) => {
-                    self.diags.error(
-                        Some(imp.id.span()),
-                        "Invalid import id argument",
-                        "The import ID must be a non-empty string.",
-                    );
-                    continue;
-                }
-                Err(d) => {
-                    self.diags.push(d);
-                    continue;
-                }
-            };
-            let Some(client) = self.client(&r.provider).await else {
-                continue;
-            };
-            let Some(schema) = self.schema(&r.provider, &imp.to.resource).cloned() else {
-                continue;
-            };
-            match client.import(&imp.to.resource.type_name, &id).await {
-                Ok(Some(v)) => {
-                    let mut inst = ResourceInstance::ready(r.provider.clone(), conform(&schema.block, &v));
-                    inst.create_before_destroy = r.lifecycle.create_before_destroy;
-                    inst.schema_version = schema.version;
-                    if let Some(g) = &graph {
-                        inst.dependencies = g.resource_deps(&Node::Resource(imp.to.resource.clone()));
-                    }
-                    self.refreshed.resources.insert(imp.to.clone(), inst);
-                    self.imported.push((imp.to.clone(), id));
-                }
-                Ok(None) => self.diags.error(
-                    Some(imp.span),
-                    "Cannot import non-existent remote object",
-                    format!(
-                        "While attempting to import {}: no {} with ID {id:?} exists.",
-                        imp.to, imp.to.resource.type_name
-                    ),
-                ),
-                Err(e) => self
-                    .diags
-                    .error(Some(imp.span), "Import failed", format!("{}: {e}", imp.to)),
+                self.import_one(imp, r, &to, id, graph.as_ref()).await;
             }
+        }
+    }
+
+    /// The instances an import block names, with their IDs: one, or one per `for_each` element.
+    fn import_targets(&mut self, imp: &crate::config::refactor::Import) -> Vec<(InstanceAddr, String)> {
+        let string_of = |v: Result<Value, crate::diag::Diagnostic>, what: &str, span, diags: &mut Diagnostics| match v
+            .map(Value::unmark_deep)
+        {
+            Ok((Value::String(s), _)) if !s.is_empty() => Some(s),
+            Ok((Value::Unknown, _)) => {
+                diags.error(
+                    Some(span),
+                    format!("Invalid import {what} argument"),
+                    format!("The import {what} is known only after apply: it must be known when planning."),
+                );
+                None
+            }
+            Ok((Value::Number(n), _)) if what == "key" => Some(crate::plan::render::render_inline(&Value::Number(n))),
+            Ok(_) => {
+                diags.error(
+                    Some(span),
+                    format!("Invalid import {what} argument"),
+                    format!("The import {what} must be a non-empty string."),
+                );
+                None
+            }
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        };
+        let (Some(fe), Some(key)) = (&imp.for_each, &imp.key) else {
+            let id = string_of(
+                self.scope.evaluator().eval(&imp.id),
+                "id",
+                imp.id.span(),
+                &mut self.diags,
+            );
+            return id.map(|id| vec![(imp.to.clone(), id)]).unwrap_or_default();
+        };
+        let elements: Vec<(String, Value)> = match self.scope.evaluator().eval(fe).map(Value::unmark_deep) {
+            Ok((Value::Map(m), _)) => m.into_iter().collect(),
+            Ok((Value::Set(items) | Value::List(items), _)) if items.iter().all(|i| i.as_str().is_some()) => items
+                .into_iter()
+                .map(|i| (i.as_str().unwrap_or_default().to_string(), i))
+                .collect(),
+            Ok((v, _)) => {
+                self.diags.error(
+                    Some(fe.span()),
+                    "Invalid for_each argument",
+                    if v.is_unknown() {
+                        "The for_each value of an import block must be known when planning.".to_string()
+                    } else {
+                        format!(
+                            "The for_each value of an import block must be a map or a set of strings, not {}.",
+                            v.type_name()
+                        )
+                    },
+                );
+                return Vec::new();
+            }
+            Err(d) => {
+                self.diags.push(d);
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for (k, v) in elements {
+            let scope = InstanceScope {
+                module: &self.scope,
+                count_index: None,
+                each: Some((Value::string(k), v)),
+            };
+            let key_v = scope.evaluator().eval(key);
+            let id_v = scope.evaluator().eval(&imp.id);
+            let is_int = matches!(key_v, Ok(Value::Number(_)));
+            let (Some(k), Some(id)) = (
+                string_of(key_v, "key", key.span(), &mut self.diags),
+                string_of(id_v, "id", imp.id.span(), &mut self.diags),
+            ) else {
+                continue;
+            };
+            let key = match k.parse::<i64>() {
+                Ok(i) if is_int => InstanceKey::Int(i),
+                _ => InstanceKey::Str(k),
+            };
+            out.push((imp.to.resource.instance(key), id));
+        }
+        out
+    }
+
+    /// Reads one object an import block names into the refreshed state.
+    async fn import_one(
+        &mut self,
+        imp: &crate::config::refactor::Import,
+        r: &Resource,
+        to: &InstanceAddr,
+        id: String,
+        graph: Option<&ConfigGraph>,
+    ) {
+        let Some(client) = self.client(&r.provider).await else {
+            return;
+        };
+        let Some(schema) = self.schema(&r.provider, &to.resource).cloned() else {
+            return;
+        };
+        match client.import(&to.resource.type_name, &id).await {
+            Ok(Some(v)) => {
+                let mut inst = ResourceInstance::ready(r.provider.clone(), conform(&schema.block, &v));
+                inst.create_before_destroy = r.lifecycle.create_before_destroy;
+                inst.schema_version = schema.version;
+                if let Some(g) = graph {
+                    inst.dependencies = g.resource_deps(&Node::Resource(to.resource.clone()));
+                }
+                self.refreshed.resources.insert(to.clone(), inst);
+                self.imported.push((to.clone(), id));
+            }
+            Ok(None) => self.diags.error(
+                Some(imp.span),
+                "Cannot import non-existent remote object",
+                format!(
+                    "While attempting to import {to}: no {} with ID {id:?} exists.",
+                    to.resource.type_name
+                ),
+            ),
+            Err(e) => self.diags.error(Some(imp.span), "Import failed", format!("{to}: {e}")),
         }
     }
 
