@@ -130,8 +130,8 @@ fn each_broken_guideline_in_the_stage_plan_is_reported_at_its_line() {
         ),
         (
             "alb.tf",
-            "  health_check {",
-            "  health_check {\n    enabled             = false",
+            "    enabled             = true\n    path                = \"/health\"",
+            "    enabled             = false\n    path                = \"/health\"",
             "health-target-group",
             "aws_lb_target_group.api",
             "    enabled             = false",
