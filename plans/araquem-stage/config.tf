@@ -14,12 +14,12 @@ resource "aws_secretsmanager_secret_version" "quality_ops_token" {
 
 locals {
   settings = {
-    PROMETHEUS_URL  = "http://prometheus.${var.internal_domain}:9090"
-    GRAFANA_URL     = "http://grafana.${var.internal_domain}:3000"
-    OLLAMA_BASE_URL = "http://ollama.${var.internal_domain}:11434"
-    TEMPO_URL       = "http://tempo.${var.internal_domain}:3200"
-    OTEL_ENDPOINT   = "http://otel-collector.${var.internal_domain}:4317"
-    REDIS_URL       = "redis://redis.${var.internal_domain}:6379/0"
+    PROMETHEUS_URL  = "http://prometheus.${local.internal_domain}:9090"
+    GRAFANA_URL     = "http://grafana.${local.internal_domain}:3000"
+    OLLAMA_BASE_URL = "http://ollama.${local.internal_domain}:11434"
+    TEMPO_URL       = "http://tempo.${local.internal_domain}:3200"
+    OTEL_ENDPOINT   = "http://otel-collector.${local.internal_domain}:4317"
+    REDIS_URL       = "redis://redis.${local.internal_domain}:6379/0"
     RAG_INDEX_PATH  = "/data/rag-index"
   }
 }

@@ -21,3 +21,9 @@ services = {
   tempo          = { cpu = 2048, memory = 4096, desired_count = 1 }
   otel-collector = { cpu = 1024, memory = 2048, desired_count = 2 }
 }
+
+# The one-off jobs (ollama-init, then rag-indexer) run once at this time; set a later time to run them again.
+one_off_jobs_at = "2026-12-03T09:00:00Z"
+
+alarm_api_5xx_threshold   = 5
+alarm_db_free_storage_gib = 20

@@ -22,6 +22,8 @@ locals {
     "tempo-from-grafana"      = { service = "tempo", port = 3200, from = "grafana" }
     "tempo-from-collector"    = { service = "tempo", port = 4317, from = "otel-collector" }
     "collector-metrics"       = { service = "otel-collector", port = 8888, from = "prometheus" }
+    "api-from-jobs"           = { service = "api", port = 8000, from = "jobs" }
+    "ollama-from-jobs"        = { service = "ollama", port = 11434, from = "jobs" }
   }
 }
 
@@ -66,8 +68,28 @@ resource "aws_security_group" "service" {
   }
 }
 
+# The jobs (jobs.tf): nothing reaches them; they reach the API, ollama and the collector.
+resource "aws_security_group" "jobs" {
+  name        = "${local.name}-jobs"
+  description = "Scheduled and one-off jobs"
+  vpc_id      = aws_vpc.main.id
+
+  tags = {
+    Name = "${local.name}-jobs"
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "jobs_all" {
+  security_group_id = aws_security_group.jobs.id
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
 locals {
-  group_ids = merge({ alb = aws_security_group.alb.id }, { for k, g in aws_security_group.service : k => g.id })
+  group_ids = merge(
+    { alb = aws_security_group.alb.id, jobs = aws_security_group.jobs.id },
+    { for k, g in aws_security_group.service : k => g.id },
+  )
 }
 
 resource "aws_vpc_security_group_egress_rule" "service_all" {

@@ -21,3 +21,6 @@ services = {
   tempo          = { cpu = 1024, memory = 2048, desired_count = 1 }
   otel-collector = { cpu = 512, memory = 1024, desired_count = 1 }
 }
+
+# The one-off jobs (ollama-init, then rag-indexer) run once at this time; set a later time to run them again.
+one_off_jobs_at = "2026-12-03T09:00:00Z"

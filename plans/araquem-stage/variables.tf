@@ -113,7 +113,7 @@ variable "services" {
 
 variable "internal_domain" {
   type        = string
-  description = "Private DNS zone the services are reachable under (e.g. prometheus.<domain>)"
+  description = "The private DNS namespace (Cloud Map) the plan makes in the VPC: every service is reachable as <name>.<domain> (e.g. prometheus.<domain>)"
   default     = "araquem.internal"
 }
 
@@ -133,4 +133,92 @@ variable "api_health_check_grace_seconds" {
   type        = number
   description = "Seconds the API's ALB health checks are ignored after a task starts (0: none)"
   default     = 60
+}
+
+variable "ecs_wait_for_steady_state" {
+  type        = bool
+  description = "Apply waits until the services others depend on are steady (every desired task running) before starting what depends on them (the start order; see README). Off only against an API emulator whose tasks never run"
+  default     = true
+}
+
+variable "jobs" {
+  description = "Sizing of each job's Fargate task: CPU units, memory MiB"
+  type = map(object({
+    cpu    = number
+    memory = number
+  }))
+  default = {
+    quality-cron     = { cpu = 256, memory = 512 }
+    rag-refresh-cron = { cpu = 512, memory = 1024 }
+    ollama-init      = { cpu = 256, memory = 512 }
+    rag-indexer      = { cpu = 1024, memory = 2048 }
+  }
+}
+
+variable "quality_cron_schedule" {
+  type        = string
+  description = "When quality-cron runs: an EventBridge Scheduler cron() or rate() expression, in jobs_timezone"
+  default     = "cron(0 6 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.quality_cron_schedule))
+    error_message = "quality_cron_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "rag_refresh_cron_schedule" {
+  type        = string
+  description = "When rag-refresh-cron runs: an EventBridge Scheduler cron() or rate() expression, in jobs_timezone"
+  default     = "cron(30 2 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate)\\(.+\\)$", var.rag_refresh_cron_schedule))
+    error_message = "rag_refresh_cron_schedule must be a cron(...) or rate(...) expression."
+  }
+}
+
+variable "jobs_timezone" {
+  type        = string
+  description = "Time zone the job schedules are evaluated in (IANA name)"
+  default     = "UTC"
+}
+
+variable "one_off_jobs_at" {
+  type        = string
+  description = "When the one-off jobs run (UTC, RFC 3339, e.g. 2026-12-03T09:00:00Z): ollama-init at this time, rag-indexer rag_indexer_after later. A later time runs them again (README: one-off jobs)"
+
+  validation {
+    condition     = can(regex("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$", var.one_off_jobs_at))
+    error_message = "one_off_jobs_at must be a UTC time like 2026-12-03T09:00:00Z."
+  }
+}
+
+variable "rag_indexer_after" {
+  type        = string
+  description = "How long after ollama-init the rag-indexer runs (a duration like 30m: time for the models to be pulled)"
+  default     = "30m"
+}
+
+variable "alarm_actions" {
+  type        = list(string)
+  description = "Where the alarms notify (SNS topic ARNs); empty: the alarms only change state"
+  default     = []
+}
+
+variable "alarm_api_5xx_threshold" {
+  type        = number
+  description = "The API alarm fires when its targets answer more than this many 5xx in 5 minutes"
+  default     = 10
+}
+
+variable "alarm_db_cpu_percent" {
+  type        = number
+  description = "The database CPU alarm fires above this average CPU utilization (%) for 15 minutes"
+  default     = 80
+}
+
+variable "alarm_db_free_storage_gib" {
+  type        = number
+  description = "The database storage alarm fires when free storage falls below this many GiB"
+  default     = 5
 }

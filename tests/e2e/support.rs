@@ -100,9 +100,11 @@ impl World {
 
     /// A world on moto with `plans/araquem-stage` as the configuration and the variables the stage needs
     /// there: the token, and ECS Exec and the health-check grace period off (moto's CreateService drops
-    /// both and reads them back as unset; against AWS they are on, the defaults).
+    /// both and reads them back as unset; against AWS they are on, the defaults), and no waits for steady
+    /// state (this moto never runs a task; `stage.rs` runs the waits on a moto that does).
     pub fn stage(token: &str) -> World {
         let mut w = World::aws();
+        w.env.push(("TF_VAR_ecs_wait_for_steady_state".into(), "false".into()));
         w.env.push(("TF_VAR_quality_ops_token".into(), token.into()));
         w.env.push(("TF_VAR_ecs_exec_enabled".into(), "false".into()));
         w.env.push(("TF_VAR_api_health_check_grace_seconds".into(), "0".into()));
