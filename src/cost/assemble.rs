@@ -41,7 +41,22 @@ pub fn priced(items: &[Item], regions: &BTreeMap<String, String>) -> Vec<PricedR
         .collect()
 }
 
-fn task_definition_for<'a>(service: &Item, items: &'a [Item]) -> Option<&'a Item> {
+impl Item {
+    pub fn type_name(&self) -> &str {
+        &self.addr.resource.type_name
+    }
+    pub fn address(&self) -> String {
+        self.addr.to_string()
+    }
+    /// True when this instance's configuration refers to `other`'s resource.
+    pub fn refers_to(&self, other: &Item) -> bool {
+        self.dependencies.contains(&other.addr.resource)
+    }
+}
+
+/// The task definition an `aws_ecs_service` runs: by ARN, `family:revision` or family, else through the
+/// service's reference to a task definition resource (preferring the same instance key).
+pub(crate) fn task_definition_for<'a>(service: &Item, items: &'a [Item]) -> Option<&'a Item> {
     let tds: Vec<&Item> = items
         .iter()
         .filter(|i| i.addr.resource.type_name == "aws_ecs_task_definition")
@@ -56,10 +71,7 @@ fn task_definition_for<'a>(service: &Item, items: &'a [Item]) -> Option<&'a Item
             return Some(td);
         }
     }
-    let linked: Vec<&&Item> = tds
-        .iter()
-        .filter(|td| service.dependencies.contains(&td.addr.resource))
-        .collect();
+    let linked: Vec<&&Item> = tds.iter().filter(|td| service.refers_to(td)).collect();
     linked
         .iter()
         .find(|td| td.addr.key == service.addr.key)

@@ -244,26 +244,8 @@ fn rollout(o: &mut Out<'_>) {
 
 // --- health -----------------------------------------------------------------------------------------
 
-/// The task definition a service runs: by ARN, `family:revision` or family, else through its
-/// configuration's reference (preferring the same instance key).
 fn task_definition_of<'a>(w: &'a World, svc: &Instance) -> Option<&'a Instance> {
-    let tds: Vec<&Instance> = w.of_type(TASK_DEFINITIONS).collect();
-    if let Some(want) = svc.attrs.get_str("task_definition") {
-        let found = tds.iter().find(|td| {
-            let family = td.attrs.get_str("family").unwrap_or_default();
-            let revision = td.attrs.get_i64("revision").map(|r| format!("{family}:{r}"));
-            td.attrs.get_str("arn") == Some(want) || revision.as_deref() == Some(want) || family == want
-        });
-        if let Some(td) = found {
-            return Some(td);
-        }
-    }
-    let linked: Vec<&&Instance> = tds.iter().filter(|td| svc.refers_to(td)).collect();
-    linked
-        .iter()
-        .find(|td| td.addr.key == svc.addr.key)
-        .or(linked.first())
-        .map(|td| **td)
+    crate::cost::assemble::task_definition_for(svc, &w.instances)
 }
 
 fn health(o: &mut Out<'_>) {

@@ -1,7 +1,7 @@
 //! What the rules look at: every resource instance a plan leaves behind, with its planned values, and the
 //! expanded configuration it comes from.
 
-use crate::addrs::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::addrs::{InstanceKey, Mode, ResourceAddr};
 use crate::config::{Config, Resource};
 use crate::diag::{Diagnostics, Span};
 use crate::lang::ast::{Body, Expr};
@@ -11,25 +11,9 @@ use infra_provider::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// One instance after the plan.
-pub struct Instance {
-    pub addr: InstanceAddr,
-    pub attrs: Value,
-    pub dependencies: Vec<ResourceAddr>,
-}
-
-impl Instance {
-    pub fn type_name(&self) -> &str {
-        &self.addr.resource.type_name
-    }
-    pub fn address(&self) -> String {
-        self.addr.to_string()
-    }
-    /// True when this instance's configuration refers to `other`'s resource.
-    pub fn refers_to(&self, other: &Instance) -> bool {
-        self.dependencies.contains(&other.addr.resource)
-    }
-}
+/// One instance after the plan: the cost estimator's item (address, provider, planned values,
+/// dependencies).
+pub use crate::cost::assemble::Item as Instance;
 
 /// The planned world. See the module documentation.
 pub struct World {
@@ -75,11 +59,6 @@ impl World {
         let instances = items
             .into_iter()
             .filter(|i| i.addr.resource.mode == Mode::Managed)
-            .map(|i| Instance {
-                addr: i.addr,
-                attrs: i.attrs,
-                dependencies: i.dependencies,
-            })
             .collect();
         let readme = std::fs::read_to_string(plan.config_dir.join("README.md")).ok();
         Ok(World {
