@@ -186,6 +186,28 @@ pub fn handle(t: &mut Tenant, r: &Req) -> Reply {
             }
             None => Reply::not_found(),
         },
+        ("GET", ["databases", id, "autoscale"]) => match t.clusters.get(*id) {
+            Some(c) => Reply::ok(json!({"autoscale": c
+                .autoscale
+                .clone()
+                .unwrap_or(StorageAutoscale {
+                    enabled: false,
+                    threshold_percent: None,
+                    increment_gib: None,
+                })
+                .render()})),
+            None => Reply::not_found(),
+        },
+        ("PUT", ["databases", id, "autoscale"]) => match t.clusters.get_mut(*id) {
+            Some(c) => match storage_autoscale(&r.body, c.autoscale.as_ref()) {
+                Ok(a) => {
+                    c.autoscale = Some(a);
+                    Reply::no_content()
+                }
+                Err(e) => e,
+            },
+            None => Reply::not_found(),
+        },
         ("GET", ["databases", id, "firewall"]) => match t.clusters.get(*id) {
             Some(c) => {
                 Reply::ok(json!({"rules": c.rules.iter().map(|x| render_db_rule(x, &c.id)).collect::<Vec<_>>()}))
@@ -728,6 +750,13 @@ fn create_cluster(t: &mut Tenant, b: &Value) -> Reply {
         .get("storage_size_mib")
         .and_then(Value::as_u64)
         .unwrap_or_else(|| catalog::db_default_storage_mib(size));
+    let autoscale = match b.get("autoscale") {
+        None | Some(Value::Null) => None,
+        Some(a) => match storage_autoscale(a, None) {
+            Ok(a) => Some(a),
+            Err(e) => return e,
+        },
+    };
     let id = uuid::Uuid::new_v4().to_string();
     let seq = t.next_seq();
     let c = Cluster {
@@ -749,6 +778,7 @@ fn create_cluster(t: &mut Tenant, b: &Value) -> Reply {
         maintenance_day: "tuesday".into(),
         maintenance_hour: "10:00:00".into(),
         storage_size_mib: storage,
+        autoscale,
         rules: Vec::new(),
         dbs: vec!["defaultdb".into()],
         users: vec![DbUser {
@@ -760,6 +790,37 @@ fn create_cluster(t: &mut Tenant, b: &Value) -> Reply {
     t.clusters.insert(id.clone(), c);
     t.assign(&project, &format!("do:dbaas:{id}"));
     Reply::json(201, json!({"database": t.render_cluster(&t.clusters[&id])}))
+}
+
+/// A `database_autoscale_params` body (`{"storage": {"enabled", "threshold_percent", "increment_gib"}}`)
+/// applied to the cluster's `current` autoscaling: a value left out keeps the current one, else, when
+/// enabling, the platform default (80 %, 10 GiB, as doctl documents them).
+fn storage_autoscale(b: &Value, current: Option<&StorageAutoscale>) -> Result<StorageAutoscale, Reply> {
+    let Some(storage) = b.get("storage").filter(|s| s.is_object()) else {
+        return Err(Reply::unprocessable("storage autoscale configuration is required"));
+    };
+    let Some(enabled) = storage.get("enabled").and_then(Value::as_bool) else {
+        return Err(Reply::unprocessable("storage.enabled is required"));
+    };
+    let field = |key: &str, min: u64, max: u64| -> Result<Option<u64>, Reply> {
+        match storage.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_u64().filter(|n| (min..=max).contains(n)) {
+                Some(n) => Ok(Some(n)),
+                None => Err(Reply::unprocessable(format!(
+                    "storage.{key} must be an integer from {min} to {max}"
+                ))),
+            },
+        }
+    };
+    let threshold = field("threshold_percent", 15, 95)?;
+    let increment = field("increment_gib", 10, 500)?;
+    let default = |given: Option<u64>, kept: Option<u64>, platform: u64| given.or(kept).or(enabled.then_some(platform));
+    Ok(StorageAutoscale {
+        enabled,
+        threshold_percent: default(threshold, current.and_then(|c| c.threshold_percent), 80),
+        increment_gib: default(increment, current.and_then(|c| c.increment_gib), 10),
+    })
 }
 
 fn resize_cluster(t: &mut Tenant, id: &str, b: &Value) -> Reply {

@@ -120,6 +120,28 @@ pub enum Pending {
     },
 }
 
+/// A cluster's storage autoscaling (`database_storage_autoscale_params`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StorageAutoscale {
+    pub enabled: bool,
+    pub threshold_percent: Option<u64>,
+    pub increment_gib: Option<u64>,
+}
+
+impl StorageAutoscale {
+    /// `{"storage": {...}}`, as `GET .../autoscale` and the cluster's `autoscale` carry it.
+    pub fn render(&self) -> Value {
+        let mut storage = json!({"enabled": self.enabled});
+        if let Some(t) = self.threshold_percent {
+            storage["threshold_percent"] = json!(t);
+        }
+        if let Some(i) = self.increment_gib {
+            storage["increment_gib"] = json!(i);
+        }
+        json!({"storage": storage})
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Cluster {
     pub id: String,
@@ -140,6 +162,9 @@ pub struct Cluster {
     pub maintenance_day: String,
     pub maintenance_hour: String,
     pub storage_size_mib: u64,
+    /// `None` until autoscaling is configured (on create or with `PUT .../autoscale`): the cluster
+    /// object then has no `autoscale`.
+    pub autoscale: Option<StorageAutoscale>,
     pub rules: Vec<DbRule>,
     pub dbs: Vec<String>,
     pub users: Vec<DbUser>,
@@ -580,7 +605,7 @@ impl Tenant {
                 "ssl": true,
             })
         };
-        json!({
+        let mut out = json!({
             "id": c.id,
             "name": c.name,
             "engine": c.engine,
@@ -605,7 +630,11 @@ impl Tenant {
             "project_id": c.project_id,
             "rules": c.rules.iter().map(|r| render_db_rule(r, &c.id)).collect::<Vec<_>>(),
             "storage_size_mib": c.storage_size_mib,
-        })
+        });
+        if let Some(a) = &c.autoscale {
+            out["autoscale"] = a.render();
+        }
+        out
     }
 
     pub fn render_tag(&self, name: &str) -> Value {

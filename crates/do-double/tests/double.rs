@@ -111,3 +111,60 @@ async fn rate_limits_count_requests_of_one_token() {
     );
     assert_eq!(log[0], ("GET".to_string(), "/v2/account".to_string(), String::new()));
 }
+
+/// Storage autoscaling: absent from the cluster until configured, validated as the OpenAPI description
+/// bounds it (threshold 15–95 %, increment 10–500 GiB), defaults when enabling, kept values otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_storage_autoscale() {
+    let d = DoDouble::start("127.0.0.1:0").await.unwrap();
+    let base = d.url();
+    let cluster = json!({"name": "pg-a", "engine": "pg", "version": "16", "size": "db-s-1vcpu-1gb",
+        "region": "nyc3", "num_nodes": 1});
+    let (st, v) = call(&base, "t4", "POST", "/v2/databases", Some(cluster)).await;
+    assert_eq!(st, 201, "{v}");
+    let id = v["database"]["id"].as_str().unwrap().to_string();
+    assert!(v["database"].get("autoscale").is_none(), "not configured: {v}");
+    let path = format!("/v2/databases/{id}/autoscale");
+    let (st, v) = call(&base, "t4", "GET", &path, None).await;
+    assert_eq!((st, v), (200, json!({"autoscale": {"storage": {"enabled": false}}})));
+
+    for bad in [
+        json!({}),
+        json!({"storage": {"threshold_percent": 80}}),
+        json!({"storage": {"enabled": true, "threshold_percent": 96}}),
+        json!({"storage": {"enabled": true, "threshold_percent": 14}}),
+        json!({"storage": {"enabled": true, "increment_gib": 9}}),
+        json!({"storage": {"enabled": true, "increment_gib": 501}}),
+    ] {
+        let (st, e) = call(&base, "t4", "PUT", &path, Some(bad.clone())).await;
+        assert_eq!((st, e["id"].as_str()), (422, Some("unprocessable_entity")), "{bad}");
+    }
+    let (st, _) = call(&base, "t4", "PUT", &path, Some(json!({"storage": {"enabled": true}}))).await;
+    assert_eq!(st, 204);
+    let (_, v) = call(&base, "t4", "GET", &path, None).await;
+    assert_eq!(
+        v["autoscale"]["storage"],
+        json!({"enabled": true, "threshold_percent": 80, "increment_gib": 10})
+    );
+    let body = json!({"storage": {"enabled": false, "increment_gib": 40}});
+    assert_eq!(call(&base, "t4", "PUT", &path, Some(body)).await.0, 204);
+    let (_, v) = call(&base, "t4", "GET", &format!("/v2/databases/{id}"), None).await;
+    assert_eq!(
+        v["database"]["autoscale"]["storage"],
+        json!({"enabled": false, "threshold_percent": 80, "increment_gib": 40})
+    );
+    assert_eq!(
+        call(&base, "t4", "GET", "/v2/databases/nope/autoscale", None).await.0,
+        404
+    );
+
+    // On create, `autoscale` in the body configures it at once.
+    let cluster = json!({"name": "pg-b", "engine": "pg", "version": "16", "size": "db-s-1vcpu-1gb",
+        "region": "nyc3", "num_nodes": 1, "autoscale": {"storage": {"enabled": true, "threshold_percent": 60}}});
+    let (st, v) = call(&base, "t4", "POST", "/v2/databases", Some(cluster)).await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(
+        v["database"]["autoscale"]["storage"],
+        json!({"enabled": true, "threshold_percent": 60, "increment_gib": 10})
+    );
+}

@@ -4,10 +4,15 @@
 //!   `online`, then set the maintenance window when one is configured.
 //! - Update in place: `size`, `node_count`, `storage_size_mib` through `PUT .../resize` (wait `resizing` →
 //!   `online` with the new layout); `region` through `PUT .../migrate` (wait `migrating` → `online`);
-//!   `maintenance_window` through `PUT .../maintenance`; `tags` by tagging (resource type `database`).
+//!   `maintenance_window` through `PUT .../maintenance`; `storage_autoscale` through `PUT .../autoscale`;
+//!   `tags` by tagging (resource type `database`).
 //!   `name`, `engine`, `private_network_uuid` and `project_id` replace the cluster. A `version` change is
 //!   refused at plan time (major-version upgrades are not supported by infra yet).
 //! - Refresh: one `GET /v2/databases` for many clusters.
+//! - `maintenance_window` and `storage_autoscale` are tracked only when configured, as Terraform does;
+//!   removing either block from the configuration leaves the cluster's setting as it is. Storage
+//!   autoscaling is read from the cluster's `autoscale` (`GET .../autoscale` when the cluster object
+//!   leaves it out); `threshold_percent` and `increment_gib` left out take the platform's values.
 //! - `find_created`: `GET /v2/databases?tag_name=<ownership tag>`.
 //!
 //! `uri`, `private_uri` and `password` are sensitive.
@@ -60,6 +65,22 @@ fn maintenance_block() -> Block {
         .attr("hour", Attribute::required(Type::String).check(Check::Fn(hour_of_day)))
 }
 
+/// `storage_autoscale`: Terraform's block (`enabled`, `threshold_percent` 15–95, `increment_gib` ≥ 10).
+/// The two numbers are also computed here: left out, they read back as the platform's defaults, which
+/// must not show as a change on the next plan.
+fn autoscale_block() -> Block {
+    Block::new()
+        .attr("enabled", Attribute::required(Type::Bool))
+        .attr(
+            "threshold_percent",
+            Attribute::optional_computed(Type::Number).check(Check::IntRange(15, 95)),
+        )
+        .attr(
+            "increment_gib",
+            Attribute::optional_computed(Type::Number).check(Check::IntRange(10, i32::MAX as i64)),
+        )
+}
+
 fn block() -> Block {
     Block::new()
         .id()
@@ -100,6 +121,7 @@ fn block() -> Block {
         .attr("urn", Attribute::computed(Type::String))
         .attr("tags", Attribute::optional(Type::string_set()))
         .attr("storage_size_mib", Attribute::optional_computed(Type::String))
+        .block("storage_autoscale", NestedBlock::list(autoscale_block()).max(1))
         .attr("metrics_endpoints", Attribute::computed(Type::string_list()))
         .attr("ui_host", Attribute::computed(Type::String))
         .attr("ui_port", Attribute::computed(Type::Number))
@@ -110,7 +132,8 @@ fn block() -> Block {
 }
 
 /// The state object of an API cluster; `base` (planned or prior) decides whether the maintenance window
-/// is tracked (only when configured, as Terraform does) and keeps a known password the API left out.
+/// and storage autoscaling are tracked (only when configured, as Terraform does) and keeps a known
+/// password the API left out.
 fn to_value(c: &Json, base: &Value) -> Value {
     let id = c.get("id").and_then(Json::as_str).unwrap_or("");
     let conn = c.get("connection").cloned().unwrap_or(Json::Null);
@@ -133,6 +156,19 @@ fn to_value(c: &Json, base: &Value) -> Value {
             ("day", jstr(&mw, "day")),
             ("hour", jstr(&mw, "hour")),
         ])])
+    };
+    let autoscale = if tracks_autoscale(base) {
+        let a = c.pointer("/autoscale/storage").cloned().unwrap_or(Json::Null);
+        Value::List(vec![Value::map([
+            (
+                "enabled",
+                Value::Bool(a.get("enabled").and_then(Json::as_bool).unwrap_or(false)),
+            ),
+            ("threshold_percent", jnum(&a, "threshold_percent")),
+            ("increment_gib", jnum(&a, "increment_gib")),
+        ])])
+    } else {
+        Value::List(Vec::new())
     };
     object(
         &block(),
@@ -164,6 +200,7 @@ fn to_value(c: &Json, base: &Value) -> Value {
             ("ui_password", jstr(&ui, "password")),
             ("tags", user_tags(c)),
             ("storage_size_mib", jstr(c, "storage_size_mib")),
+            ("storage_autoscale", autoscale),
             (
                 "metrics_endpoints",
                 Value::List(
@@ -218,6 +255,51 @@ fn maintenance_body(v: &Value) -> Option<Json> {
     Some(json!({"day": mw.get_str("day").unwrap_or(""), "hour": mw.get_str("hour").unwrap_or("")}))
 }
 
+/// Whether the configuration (planned) or the state (prior) has a `storage_autoscale` block.
+fn tracks_autoscale(v: &Value) -> bool {
+    !v.get_list("storage_autoscale").is_empty()
+}
+
+/// The `PUT .../autoscale` body of a planned `storage_autoscale` block; numbers left out (unknown) are
+/// left to the platform.
+fn autoscale_body(v: &Value) -> Option<Json> {
+    let a = v.get_list("storage_autoscale").first()?;
+    let mut storage = json!({"enabled": a.get_bool("enabled").unwrap_or(false)});
+    for k in ["threshold_percent", "increment_gib"] {
+        if let Some(n) = a.get_i64(k) {
+            storage[k] = json!(n);
+        }
+    }
+    Some(json!({ "storage": storage }))
+}
+
+/// When `base` tracks storage autoscaling and the cluster object `c` leaves `autoscale` out, reads it
+/// with `GET .../autoscale` into `c`.
+async fn fill_autoscale(client: &Client, c: &mut Json, base: &Value) -> Result<()> {
+    if !tracks_autoscale(base) || c.pointer("/autoscale/storage").is_some_and(Json::is_object) {
+        return Ok(());
+    }
+    let Some(id) = c.get("id").and_then(Json::as_str).map(str::to_string) else {
+        return Ok(());
+    };
+    if let Some(v) = client.get_opt(&format!("/v2/databases/{id}/autoscale")).await?
+        && let Some(obj) = c.as_object_mut()
+    {
+        obj.insert("autoscale".into(), v.get("autoscale").cloned().unwrap_or(Json::Null));
+    }
+    Ok(())
+}
+
+/// `GET /v2/databases/{id}` as a state object based on `base`.
+async fn read_cluster(client: &Client, id: &str, base: &Value) -> Result<Option<Value>> {
+    let Some(v) = client.get_opt(&format!("/v2/databases/{id}")).await? else {
+        return Ok(None);
+    };
+    let mut c = v.get("database").cloned().unwrap_or(Json::Null);
+    fill_autoscale(client, &mut c, base).await?;
+    Ok(Some(to_value(&c, base)))
+}
+
 fn storage_mib(v: &Value) -> Option<u64> {
     v.get_str("storage_size_mib")
         .and_then(|s| s.parse().ok())
@@ -267,11 +349,7 @@ impl ResourceType<Client> for DatabaseCluster {
     }
 
     async fn read(&self, client: &Client, prior: &Value) -> Result<Option<Value>> {
-        let id = id_of(prior)?;
-        Ok(client
-            .get_opt(&format!("/v2/databases/{id}"))
-            .await?
-            .map(|v| to_value(&v["database"], prior)))
+        read_cluster(client, id_of(prior)?, prior).await
     }
 
     async fn read_many(&self, client: &Client, priors: &[Value]) -> Vec<Result<Option<Value>>> {
@@ -289,10 +367,17 @@ impl ResourceType<Client> for DatabaseCluster {
                     .iter()
                     .filter_map(|c| c.get("id").and_then(Json::as_str).map(|id| (id, c)))
                     .collect();
-                priors
-                    .iter()
-                    .map(|p| Ok(p.get_str("id").and_then(|id| by_id.get(id)).map(|c| to_value(c, p))))
-                    .collect()
+                let mut out = Vec::with_capacity(priors.len());
+                for p in priors {
+                    out.push(match p.get_str("id").and_then(|id| by_id.get(id)) {
+                        None => Ok(None),
+                        Some(c) => {
+                            let mut c = (*c).clone();
+                            fill_autoscale(client, &mut c, p).await.map(|()| Some(to_value(&c, p)))
+                        }
+                    });
+                }
+                out
             }
             Err(e) => priors.iter().map(|_| Err(e.clone())).collect(),
         }
@@ -334,10 +419,16 @@ impl ResourceType<Client> for DatabaseCluster {
             if let Some(mw) = maintenance_body(planned) {
                 client.put(&format!("/v2/databases/{id}/maintenance"), &mw).await?;
             }
-            client.get(&format!("/v2/databases/{id}")).await
+            if let Some(body) = autoscale_body(planned) {
+                client.put(&format!("/v2/databases/{id}/autoscale"), &body).await?;
+            }
+            let base = to_value(&first, planned);
+            read_cluster(client, &id, &base).await?.ok_or_else(|| {
+                ProviderError::not_found(format!("database cluster {id} disappeared while being created"))
+            })
         };
         match finish.await {
-            Ok(v) => Ok(to_value(&v["database"], &to_value(&first, planned))),
+            Ok(v) => Ok(v),
             Err(e) => Err(e.with_partial(to_value(&first, planned))),
         }
     }
@@ -380,6 +471,11 @@ impl ResourceType<Client> for DatabaseCluster {
         {
             client.put(&format!("/v2/databases/{id}/maintenance"), &mw).await?;
         }
+        if changed(prior, planned, "storage_autoscale")
+            && let Some(body) = autoscale_body(planned)
+        {
+            client.put(&format!("/v2/databases/{id}/autoscale"), &body).await?;
+        }
         if changed(prior, planned, "tags") {
             util::sync_tags(
                 client,
@@ -390,8 +486,9 @@ impl ResourceType<Client> for DatabaseCluster {
             )
             .await?;
         }
-        let v = client.get(&format!("/v2/databases/{id}")).await?;
-        Ok(to_value(&v["database"], planned))
+        read_cluster(client, &id, planned)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(format!("database cluster {id}")))
     }
 
     async fn delete(&self, client: &Client, _ctx: &OpContext, prior: &Value) -> Result<()> {
@@ -409,7 +506,8 @@ impl ResourceType<Client> for DatabaseCluster {
             return Ok(None);
         };
         let id = c.get("id").and_then(Json::as_str).unwrap_or("").to_string();
-        let c = wait_online(client, ctx, &id, "database cluster online", |_| true).await?;
+        let mut c = wait_online(client, ctx, &id, "database cluster online", |_| true).await?;
+        fill_autoscale(client, &mut c, planned).await?;
         Ok(Some(to_value(&c, planned)))
     }
 }
@@ -437,5 +535,49 @@ mod check_tests {
                 .check(&Value::int(0))
                 .is_err()
         );
+        let a = &s.block.blocks["storage_autoscale"];
+        assert_eq!(a.max_items, 1);
+        let a = &a.block.attributes;
+        assert!(a["enabled"].required);
+        let threshold = a["threshold_percent"].check.unwrap();
+        for (n, ok) in [(14, false), (15, true), (95, true), (96, false)] {
+            assert_eq!(threshold.check(&Value::int(n)).is_ok(), ok, "threshold {n}");
+        }
+        let increment = a["increment_gib"].check.unwrap();
+        assert!(increment.check(&Value::int(9)).is_err());
+        assert!(increment.check(&Value::int(10)).is_ok());
+    }
+
+    #[test]
+    fn autoscale_bodies_and_reads() {
+        let planned = Value::map([(
+            "storage_autoscale",
+            Value::List(vec![Value::map([
+                ("enabled", Value::Bool(true)),
+                ("threshold_percent", Value::int(70)),
+                ("increment_gib", Value::Unknown),
+            ])]),
+        )]);
+        assert_eq!(
+            autoscale_body(&planned),
+            Some(json!({"storage": {"enabled": true, "threshold_percent": 70}}))
+        );
+        assert_eq!(
+            autoscale_body(&Value::map([("storage_autoscale", Value::List(vec![]))])),
+            None
+        );
+        let c = json!({"id": "x", "autoscale": {"storage": {"enabled": true, "threshold_percent": 70, "increment_gib": 20}}});
+        let v = to_value(&c, &planned);
+        let a = &v.get_list("storage_autoscale")[0];
+        assert_eq!(
+            (
+                a.get_bool("enabled"),
+                a.get_i64("threshold_percent"),
+                a.get_i64("increment_gib")
+            ),
+            (Some(true), Some(70), Some(20))
+        );
+        let untracked = to_value(&c, &Value::empty_map());
+        assert!(untracked.get_list("storage_autoscale").is_empty());
     }
 }

@@ -72,6 +72,27 @@ impl Env {
             }
         }
         for (name, nb) in &schema.block.blocks {
+            // Computed attributes a list block's element leaves out keep the prior element's value, or
+            // are unknown when there is none.
+            if nb.nesting == infra_provider::Nesting::List
+                && let Some(items) = planned.get(name).and_then(Value::as_list).map(<[Value]>::to_vec)
+            {
+                let prior_items = prior.map(|p| p.get_list(name).to_vec()).unwrap_or_default();
+                let items = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, mut item)| {
+                        for (k, a) in &nb.block.attributes {
+                            if a.computed && item.get(k).is_none_or(Value::is_null) {
+                                let v = prior_items.get(i).and_then(|p| p.get(k)).cloned();
+                                item.set_attr(k, v.unwrap_or(Value::Unknown));
+                            }
+                        }
+                        item
+                    })
+                    .collect();
+                planned.set_attr(name, Value::List(items));
+            }
             if let Some(p) = prior
                 && nb.force_new
                 && p.get(name) != planned.get(name)

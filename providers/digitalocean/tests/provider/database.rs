@@ -357,3 +357,225 @@ async fn firewall_databases_and_users_of_a_cluster() {
             .is_none()
     );
 }
+
+fn autoscale(enabled: bool, threshold: Option<i64>, increment: Option<i64>) -> Value {
+    let n = |x: Option<i64>| x.map(Value::int).unwrap_or(Value::Null);
+    Value::List(vec![Value::map([
+        ("enabled", Value::Bool(enabled)),
+        ("threshold_percent", n(threshold)),
+        ("increment_gib", n(increment)),
+    ])])
+}
+
+/// `GET /v2/databases/{id}/autoscale` through the validating proxy: (enabled, threshold, increment).
+async fn api_autoscale(env: &crate::common::Env, id: &str) -> (Option<bool>, Option<i64>, Option<i64>) {
+    let (st, v) = env.raw("GET", &format!("/v2/databases/{id}/autoscale"), None).await;
+    assert_eq!(st, 200, "{v}");
+    let s = &v["autoscale"]["storage"];
+    (
+        s["enabled"].as_bool(),
+        s["threshold_percent"].as_i64(),
+        s["increment_gib"].as_i64(),
+    )
+}
+
+/// Storage autoscaling: set on create through `PUT .../autoscale`, read back on refresh (so the next
+/// plan is empty), changed in place, and a change made outside infra shows as drift and is undone.
+#[tokio::test]
+async fn cluster_storage_autoscale_create_update_and_drift() {
+    let env = setup().await;
+    let t = "digitalocean_database_cluster";
+    let c = ctx("digitalocean_database_cluster.auto");
+    let with = |a: Value| {
+        let mut cfg = cluster_config("pg-auto");
+        cfg.push(("storage_autoscale", a));
+        cfg
+    };
+    let cfg = with(autoscale(true, Some(70), Some(20)));
+    let db = env
+        .client
+        .create(&c, t, &env.plan_create(t, cfg.clone()))
+        .await
+        .expect("create");
+    let id = db.get_str("id").unwrap().to_string();
+    assert_eq!(db.get("storage_autoscale"), Some(&autoscale(true, Some(70), Some(20))));
+    assert_eq!(api_autoscale(&env, &id).await, (Some(true), Some(70), Some(20)));
+    let (_, v) = env.raw("GET", &format!("/v2/databases/{id}"), None).await;
+    assert_eq!(v["database"]["autoscale"]["storage"]["threshold_percent"], 70, "{v}");
+    let puts = |env: &crate::common::Env| {
+        env.requests()
+            .iter()
+            .filter(|r| *r == &format!("PUT /v2/databases/{id}/autoscale"))
+            .count()
+    };
+    assert_eq!(puts(&env), 1);
+
+    // Refresh reads it back, one cluster or many (one listing); the next plan changes nothing.
+    let read = env
+        .client
+        .read(t, std::slice::from_ref(&db))
+        .await
+        .remove(0)
+        .unwrap()
+        .expect("found");
+    assert_eq!(read, db);
+    let many = env.client.read(t, &[db.clone(), db.clone()]).await;
+    for r in many {
+        assert_eq!(
+            r.unwrap().expect("found").get("storage_autoscale"),
+            db.get("storage_autoscale")
+        );
+    }
+    let (planned, replace) = env.plan(t, Some(&read), cfg.clone());
+    assert!(replace.is_empty(), "{replace:?}");
+    assert_eq!(planned, read, "no change after apply");
+
+    // A new threshold and increment change in place, without a resize.
+    let cfg = with(autoscale(true, Some(85), Some(30)));
+    let (planned, replace) = env.plan(t, Some(&read), cfg.clone());
+    assert!(replace.is_empty(), "{replace:?}");
+    assert_ne!(planned, read);
+    let updated = env.client.update(&c, t, &read, &planned).await.expect("update");
+    assert_eq!(updated.get_str("id"), Some(id.as_str()), "the same cluster");
+    assert_eq!(
+        updated.get("storage_autoscale"),
+        Some(&autoscale(true, Some(85), Some(30)))
+    );
+    assert_eq!(api_autoscale(&env, &id).await, (Some(true), Some(85), Some(30)));
+    assert_eq!(puts(&env), 2);
+    assert!(
+        !env.requests().iter().any(|r| r.ends_with("/resize")),
+        "{:?}",
+        env.requests()
+    );
+
+    // Changed outside infra: the refresh shows it, the plan puts the configuration back.
+    let (st, v) = env
+        .raw(
+            "PUT",
+            &format!("/v2/databases/{id}/autoscale"),
+            Some(serde_json::json!({"storage": {"enabled": false, "threshold_percent": 50, "increment_gib": 10}})),
+        )
+        .await;
+    assert_eq!(st, 204, "{v}");
+    let drifted = env
+        .client
+        .read(t, std::slice::from_ref(&updated))
+        .await
+        .remove(0)
+        .unwrap()
+        .expect("found");
+    assert_eq!(
+        drifted.get("storage_autoscale"),
+        Some(&autoscale(false, Some(50), Some(10)))
+    );
+    let (planned, replace) = env.plan(t, Some(&drifted), cfg.clone());
+    assert!(replace.is_empty(), "{replace:?}");
+    assert_ne!(planned, drifted, "the drift is a change");
+    assert_eq!(
+        planned.get("storage_autoscale"),
+        Some(&autoscale(true, Some(85), Some(30)))
+    );
+    let restored = env.client.update(&c, t, &drifted, &planned).await.expect("restore");
+    assert_eq!(
+        restored.get("storage_autoscale"),
+        Some(&autoscale(true, Some(85), Some(30)))
+    );
+    assert_eq!(api_autoscale(&env, &id).await, (Some(true), Some(85), Some(30)));
+
+    // Disabled with the numbers left out: they keep their values, and the next plan is empty.
+    let cfg = with(autoscale(false, None, None));
+    let (planned, _) = env.plan(t, Some(&restored), cfg.clone());
+    let disabled = env.client.update(&c, t, &restored, &planned).await.expect("disable");
+    assert_eq!(
+        disabled.get("storage_autoscale"),
+        Some(&autoscale(false, Some(85), Some(30)))
+    );
+    assert_eq!(api_autoscale(&env, &id).await, (Some(false), Some(85), Some(30)));
+    let (planned, _) = env.plan(t, Some(&disabled), cfg);
+    assert_eq!(planned, disabled, "no change after apply");
+}
+
+/// `storage_autoscale { enabled = true }` alone takes the platform's threshold and increment without a
+/// perpetual diff; a cluster without the block does not track (or read) autoscaling at all; and a cluster
+/// object without `autoscale` is read through `GET .../autoscale`.
+#[tokio::test]
+async fn cluster_storage_autoscale_defaults_and_untracked() {
+    let env = setup().await;
+    let t = "digitalocean_database_cluster";
+    let c = ctx("digitalocean_database_cluster.autodefault");
+    let mut cfg = cluster_config("pg-auto-default");
+    cfg.push(("storage_autoscale", autoscale(true, None, None)));
+    let planned = env.plan_create(t, cfg.clone());
+    assert!(
+        planned.get_list("storage_autoscale")[0]
+            .get("threshold_percent")
+            .unwrap()
+            .is_unknown()
+    );
+    let db = env.client.create(&c, t, &planned).await.expect("create");
+    let id = db.get_str("id").unwrap().to_string();
+    assert_eq!(db.get("storage_autoscale"), Some(&autoscale(true, Some(80), Some(10))));
+    assert_eq!(api_autoscale(&env, &id).await, (Some(true), Some(80), Some(10)));
+    let (planned, _) = env.plan(t, Some(&db), cfg);
+    assert_eq!(planned, db, "no change after apply");
+
+    let c = ctx("digitalocean_database_cluster.plain");
+    let plain = env
+        .client
+        .create(&c, t, &env.plan_create(t, cluster_config("pg-plain")))
+        .await
+        .expect("create");
+    let pid = plain.get_str("id").unwrap().to_string();
+    assert_eq!(plain.get_list("storage_autoscale"), &[] as &[Value]);
+    // Autoscaling enabled outside infra is not tracked when not configured (as with Terraform).
+    let (st, _) = env
+        .raw(
+            "PUT",
+            &format!("/v2/databases/{pid}/autoscale"),
+            Some(serde_json::json!({"storage": {"enabled": true}})),
+        )
+        .await;
+    assert_eq!(st, 204);
+    let read = env
+        .client
+        .read(t, std::slice::from_ref(&plain))
+        .await
+        .remove(0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, plain);
+    assert!(
+        !env.requests()
+            .iter()
+            .any(|r| r.starts_with("GET ") && r.ends_with(&format!("{pid}/autoscale"))),
+        "{:?}",
+        env.requests()
+    );
+
+    // A cluster whose object carries no `autoscale` (never configured): read with GET .../autoscale.
+    let c = ctx("digitalocean_database_cluster.bare");
+    let bare = env
+        .client
+        .create(&c, t, &env.plan_create(t, cluster_config("pg-bare")))
+        .await
+        .expect("create");
+    let bid = bare.get_str("id").unwrap().to_string();
+    let (_, v) = env.raw("GET", &format!("/v2/databases/{bid}"), None).await;
+    assert!(v["database"].get("autoscale").is_none(), "{v}");
+    let mut prior = bare.clone();
+    prior.set_attr("storage_autoscale", autoscale(true, Some(60), Some(20)));
+    let read = env
+        .client
+        .read(t, std::slice::from_ref(&prior))
+        .await
+        .remove(0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.get("storage_autoscale"), Some(&autoscale(false, None, None)));
+    assert!(
+        env.requests().contains(&format!("GET /v2/databases/{bid}/autoscale")),
+        "{:?}",
+        env.requests()
+    );
+}
