@@ -1009,6 +1009,29 @@ output "label" { value = upper(var.label) }
         // The next plan has nothing to do.
         let p = plan_tree(&w, &cfg, PlanOptions::default()).await.expect("plan");
         assert!(actions(&p).is_empty(), "{:?}", actions(&p));
+        // A module instance taken out of for_each: its resources go because their module did
+        // (Terraform's `delete_because_no_module`), not because a block was removed.
+        let fewer = write_tree(
+            &w,
+            &ROOT
+                .replace("web = \"10.0.2.0/24\"", "")
+                .replace("\"10.0.1.0/24\",", "\"10.0.1.0/24\""),
+            NET_MOD,
+        );
+        let p = plan_tree(&w, &fewer, PlanOptions::default()).await.expect("plan");
+        let gone: Vec<(String, Option<crate::plan::Reason>)> = p
+            .changes
+            .iter()
+            .filter(|c| !c.is_noop())
+            .map(|c| (c.addr.to_string(), c.reason.clone()))
+            .collect();
+        assert_eq!(
+            gone,
+            [(
+                "module.app[\"web\"].fake_subnet.this".to_string(),
+                Some(crate::plan::Reason::NoModule)
+            )]
+        );
         // --target module.app["web"] selects that instance's resources and what they depend on.
         let p = plan_tree(
             &w,

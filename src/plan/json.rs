@@ -181,6 +181,7 @@ fn terraform_reason(c: &ResourceChange) -> Option<&'static str> {
         (Some(Reason::Tainted), _) => "replace_because_tainted",
         (Some(Reason::ReplaceRequested), _) => "replace_by_request",
         (Some(Reason::NoResourceConfig), _) => "delete_because_no_resource_config",
+        (Some(Reason::NoModule), _) => "delete_because_no_module",
         (Some(Reason::NoInstanceKey), _) => match c.addr.key {
             InstanceKey::Int(_) => "delete_because_count_index",
             InstanceKey::Str(_) => "delete_because_each_key",

@@ -49,6 +49,8 @@ pub enum Reason {
     ReplaceRequested,
     /// The resource block is no longer in the configuration.
     NoResourceConfig,
+    /// The module instance that held the resource is no longer in the configuration.
+    NoModule,
     /// The instance key is no longer produced by `count`/`for_each`.
     NoInstanceKey,
     /// `infra destroy`.
@@ -67,6 +69,7 @@ impl Reason {
             Reason::Tainted => "it is tainted: a previous create failed after the object was made",
             Reason::ReplaceRequested => "replacement was requested with --replace",
             Reason::NoResourceConfig => "its resource block is no longer in the configuration",
+            Reason::NoModule => "its module instance is no longer in the configuration",
             Reason::NoInstanceKey => "its index is no longer produced by count or for_each",
             Reason::DestroyRequested => "destroy was requested",
             Reason::Deposed => "it was left over by an interrupted create-before-destroy replacement",

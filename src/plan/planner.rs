@@ -1282,7 +1282,15 @@ impl Planner<'_> {
             if self.opts.mode == PlanMode::Destroy {
                 self.plan_delete(addr, Reason::DestroyRequested, r.as_ref());
             } else if !in_config {
-                self.plan_delete(addr, Reason::NoResourceConfig, None);
+                // Terraform tells a removed module instance from a removed block inside one.
+                let module = &addr.resource.module;
+                let module_gone = !module.is_root() && !self.cfg.resources.keys().any(|r| r.module.within(module));
+                let reason = if module_gone {
+                    Reason::NoModule
+                } else {
+                    Reason::NoResourceConfig
+                };
+                self.plan_delete(addr, reason, None);
             }
             if let Some(inst) = self.refreshed.resources.get(addr).cloned() {
                 for d in &inst.deposed {

@@ -29,6 +29,8 @@ use std::collections::HashMap;
 
 pub struct Lb;
 
+const CROSS_ZONE: &str = "enable_cross_zone_load_balancing";
+
 /// Boolean/number/string arguments stored as load balancer attributes: (argument, attribute key,
 /// Terraform's default, which load balancer types take it).
 const ATTRS: &[(&str, &str, &str, &[&str])] = &[
@@ -276,6 +278,12 @@ fn flatten(
         ),
     ]);
     for (arg, key, default, _) in ATTRS {
+        if *arg == CROSS_ZONE && ty == "application" {
+            // As Terraform: an application load balancer always balances across zones and the
+            // argument is ignored there; the state keeps what it held.
+            obj.set_attr(arg, prior.get(arg).cloned().unwrap_or(Value::Null));
+            continue;
+        }
         let raw = attrs.get(*key).map(String::as_str).unwrap_or(default);
         let v = match *arg {
             "idle_timeout" | "client_keep_alive" => raw.parse::<i64>().map(Value::int).unwrap_or(Value::Null),
@@ -501,6 +509,16 @@ impl ResourceType<AwsClient> for Lb {
             return Err(ProviderError::invalid(
                 "\"name\" and \"name_prefix\" cannot both be set",
             ));
+        }
+        // As Terraform: on an application load balancer `enable_cross_zone_load_balancing` has no
+        // default and no effect (cross-zone is always on): planned only as written, never a change.
+        if lb_type(req.planned) == "application" && !set(CROSS_ZONE) {
+            let kept = req
+                .prior
+                .and_then(|p| p.get(CROSS_ZONE))
+                .cloned()
+                .unwrap_or(Value::Null);
+            req.planned.set_attr(CROSS_ZONE, kept);
         }
         // As Terraform: a network load balancer cannot lose subnets in place (given as subnets or as
         // subnet mappings).

@@ -303,6 +303,14 @@ async fn load_balancer_and_listeners() {
     assert_eq!(lb.get_i64("idle_timeout"), Some(120));
     assert_eq!(lb.get_bool("enable_deletion_protection"), Some(false));
     assert_eq!(lb.get("subnets"), Some(&Value::string_set(&subnets)));
+    // As Terraform: an application load balancer has no cross-zone setting to plan (always on).
+    assert_eq!(lb.get("enable_cross_zone_load_balancing"), Some(&Value::Null));
+    let (planned, _) = plan(&w, "aws_lb", None, &cfg).unwrap();
+    assert_eq!(planned.get("enable_cross_zone_load_balancing"), Some(&Value::Null));
+    // A state taken over from Terraform holds `true` there: still no change.
+    let mut from_terraform = lb.clone();
+    from_terraform.set_attr("enable_cross_zone_load_balancing", Value::Bool(true));
+    assert_no_diff(&w, "aws_lb", &from_terraform, &cfg);
     assert_ownership_tags_hidden(&w, &lb, &elb_tags(&w, &arn).await, "aws_lb.web").await;
     assert_no_diff(&w, "aws_lb", &lb, &cfg);
 
