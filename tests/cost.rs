@@ -87,3 +87,34 @@ pub fn check_sums(e: &Estimate) {
     let by_provider: infra::cost::Money = e.providers.iter().map(|p| p.monthly).sum();
     assert_eq!(e.total, by_provider);
 }
+
+/// The cost model prices only what infra can manage: every priced or free type is a resource type of a
+/// provider built into the binary (a model for any other type would price a plan infra refuses).
+#[cfg(all(feature = "aws", feature = "digitalocean"))]
+#[test]
+fn every_type_the_cost_model_knows_is_one_infra_manages() {
+    let providers = [infra_aws::provider(), infra_digitalocean::provider()];
+    let manages = |t: &str| providers.iter().any(|p| p.schema().resources.contains_key(t));
+    let mut unmanaged: Vec<&str> = infra::cost::resources::MODELS
+        .iter()
+        .map(|m| m.type_name)
+        .chain(infra::cost::resources::FREE.iter().copied())
+        .filter(|t| !manages(t))
+        .collect();
+    unmanaged.sort();
+    assert!(
+        unmanaged.is_empty(),
+        "cost models for types infra cannot manage: {unmanaged:?}"
+    );
+    // And every type a provider manages is priced or known to be free (a prefix counts).
+    let mut unknown: Vec<String> = providers
+        .iter()
+        .flat_map(|p| p.schema().resources.keys().cloned().collect::<Vec<_>>())
+        .filter(|t| infra::cost::resources::usage_keys(t).is_none())
+        .collect();
+    unknown.sort();
+    assert!(
+        unknown.is_empty(),
+        "managed types the cost model does not know: {unknown:?}"
+    );
+}

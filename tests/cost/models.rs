@@ -475,40 +475,6 @@ fn ssm_parameters_and_vpc_endpoints() {
 }
 
 #[test]
-fn ec2_instance() {
-    // 730 × $0.0104 = $7.592 → $7.59; 8 GB gp3 × $0.08 = $0.64; 730 × $0.005 = $3.65.
-    let r = one(aws(
-        "aws_instance.bastion",
-        obj(&[
-            ("instance_type", s("t3.micro")),
-            (
-                "root_block_device",
-                block(&[("volume_type", s("gp3")), ("volume_size", n(8.0))]),
-            ),
-            ("associate_public_ip_address", Value::Bool(true)),
-        ]),
-    ));
-    assert_eq!(
-        lines(&r),
-        vec![
-            line("Instance (t3.micro, Linux, on-demand)", "7.59"),
-            line("Root volume (gp3, 8 GB)", "0.64"),
-            line("Public IPv4 address", "3.65"),
-        ]
-    );
-    // A new instance whose root volume comes from the AMI: unknown until apply.
-    let r = one(aws(
-        "aws_instance.bastion",
-        obj(&[("instance_type", s("t3.micro")), ("root_block_device", Value::Unknown)]),
-    ));
-    assert_eq!(
-        r.status,
-        Status::Unknown("root_block_device known only after apply".into())
-    );
-    assert_eq!(r.monthly.to_plain_string(), "7.59");
-}
-
-#[test]
 fn droplets_with_and_without_backups() {
     let r = one(dio(
         "digitalocean_droplet.web",
@@ -588,28 +554,6 @@ fn database_clusters() {
         ]),
     ));
     assert!(matches!(r.status, Status::NotPriced(_)));
-}
-
-#[test]
-fn volumes_and_load_balancers() {
-    assert_eq!(
-        lines(&one(dio("digitalocean_volume.data", obj(&[("size", n(100.0))])))),
-        vec![line("Block storage (100 GiB)", "10.00")]
-    );
-    assert_eq!(
-        lines(&one(dio(
-            "digitalocean_loadbalancer.web",
-            obj(&[("size_unit", n(2.0))])
-        ))),
-        vec![line("Load balancer nodes (2)", "24.00")]
-    );
-    assert_eq!(
-        lines(&one(dio(
-            "digitalocean_loadbalancer.web",
-            obj(&[("size", s("lb-medium"))])
-        ))),
-        vec![line("Load balancer nodes (3)", "36.00")]
-    );
 }
 
 #[test]

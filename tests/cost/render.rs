@@ -47,7 +47,10 @@ fn unknown_and_not_priced_resources_are_shown_with_reasons() {
     let e = est(&[
         dio("digitalocean_droplet.web", obj(&[("size", Value::Unknown)])),
         dio("digitalocean_spaces_bucket.assets", obj(&[("region", s("nyc3"))])),
-        dio("digitalocean_volume.data", obj(&[("size", Value::number(50.0))])),
+        dio(
+            "digitalocean_droplet.worker",
+            obj(&[("size", s("s-1vcpu-1gb")), ("region", s("nyc3"))]),
+        ),
     ]);
     let table = render_table(&[("production", &e)]);
     assert!(

@@ -16,7 +16,6 @@ mod aws_ecr_repository;
 mod aws_ecs_service;
 mod aws_efs_file_system;
 mod aws_eip;
-mod aws_instance;
 mod aws_lb;
 mod aws_nat_gateway;
 mod aws_s3_bucket;
@@ -28,8 +27,6 @@ mod aws_ssm_parameter;
 mod aws_vpc_endpoint;
 mod digitalocean_database_cluster;
 mod digitalocean_droplet;
-mod digitalocean_loadbalancer;
-mod digitalocean_volume;
 
 /// How one resource type is priced. See the module documentation.
 pub struct Model {
@@ -57,7 +54,6 @@ pub static MODELS: &[&Model] = &[
     &aws_ecs_service::MODEL,
     &aws_efs_file_system::MODEL,
     &aws_eip::MODEL,
-    &aws_instance::MODEL,
     &aws_lb::MODEL,
     &aws_nat_gateway::MODEL,
     &aws_s3_bucket::MODEL,
@@ -69,8 +65,6 @@ pub static MODELS: &[&Model] = &[
     &aws_vpc_endpoint::MODEL,
     &digitalocean_database_cluster::MODEL,
     &digitalocean_droplet::MODEL,
-    &digitalocean_loadbalancer::MODEL,
-    &digitalocean_volume::MODEL,
 ];
 
 /// Types that cost nothing by themselves.
@@ -78,50 +72,32 @@ pub static FREE: &[&str] = &[
     "aws_vpc",
     "aws_subnet",
     "aws_internet_gateway",
-    "aws_egress_only_internet_gateway",
     "aws_route_table",
     "aws_route_table_association",
-    "aws_main_route_table_association",
     "aws_route",
     "aws_security_group",
-    "aws_security_group_rule",
     "aws_vpc_security_group_ingress_rule",
     "aws_vpc_security_group_egress_rule",
     "aws_db_subnet_group",
     "aws_db_parameter_group",
     "aws_ecs_cluster",
-    "aws_ecs_cluster_capacity_providers",
     "aws_ecs_task_definition",
     "aws_efs_mount_target",
     "aws_efs_access_point",
-    "aws_efs_backup_policy",
     "aws_lb_target_group",
-    "aws_lb_target_group_attachment",
     "aws_lb_listener",
-    "aws_lb_listener_rule",
     "aws_ecr_lifecycle_policy",
-    "aws_ecr_repository_policy",
     "aws_secretsmanager_secret_version",
-    "aws_secretsmanager_secret_policy",
-    "aws_eip_association",
-    "aws_key_pair",
-    "aws_cloudwatch_log_stream",
     "aws_scheduler_schedule_group",
-    "aws_service_discovery_http_namespace",
     "digitalocean_vpc",
     "digitalocean_firewall",
     "digitalocean_database_firewall",
     "digitalocean_database_db",
     "digitalocean_database_user",
-    "digitalocean_database_connection_pool",
     "digitalocean_project",
     "digitalocean_project_resources",
     "digitalocean_tag",
     "digitalocean_ssh_key",
-    "digitalocean_domain",
-    "digitalocean_record",
-    "digitalocean_certificate",
-    "digitalocean_volume_attachment",
 ];
 
 /// Type-name prefixes that cost nothing (`aws_iam_*`, the `aws_s3_bucket_*` sub-resources).
@@ -245,7 +221,6 @@ mod tests {
         }
         for t in [
             "aws_scheduler_schedule_group",
-            "aws_service_discovery_http_namespace",
             "aws_iam_policy",
             "aws_iam_role_policy",
             "aws_iam_role_policy_attachment",
