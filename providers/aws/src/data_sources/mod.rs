@@ -8,6 +8,7 @@ pub mod caller_identity;
 pub mod ecr;
 pub mod iam_policy_document;
 pub mod partition;
+pub mod rds_orderable_db_instance;
 pub mod region;
 pub mod secrets;
 pub mod vpc;
@@ -27,4 +28,5 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .data_source(ecr::EcrRepository)
         .data_source(vpc::SecurityGroup)
         .data_source(secrets::SecretsmanagerSecret)
+        .data_source(rds_orderable_db_instance::RdsOrderableDbInstance)
 }

@@ -508,3 +508,193 @@ async fn security_group_data_source() {
         .unwrap_err();
     assert!(many.message.contains("matched"), "{many:?}");
 }
+
+/// `data "aws_rds_orderable_db_instance"` against moto, which serves DescribeOrderableDBInstanceOptions
+/// for `aurora-postgresql` (991 options: versions 11.9 to 15.2, classes db.r4.* to db.x2g.*) and answers
+/// nothing for other engines. It filters on `Engine` and `EngineVersion` only.
+#[tokio::test]
+async fn rds_orderable_db_instance_data_source() {
+    const T: &str = "aws_rds_orderable_db_instance";
+    let w = world().await;
+    let read = |cfg: Value| {
+        let c = &w.client;
+        async move {
+            c.read_data(T, &cfg.with("engine", Value::from("aurora-postgresql")))
+                .await
+        }
+    };
+    let pick = |v: &Value| {
+        (
+            v.get_str("instance_class").unwrap_or_default().to_string(),
+            v.get_str("engine_version").unwrap_or_default().to_string(),
+        )
+    };
+    let want = |class: &str, version: &str| (class.to_string(), version.to_string());
+
+    // The first preferred class is not offered: the second is chosen, although db.r5.large (third) comes
+    // before it in the answer. Every attribute comes from that option.
+    let calls = ApiCalls::record();
+    let chosen = read(Value::map([
+        ("engine_version", Value::from("13.7")),
+        (
+            "preferred_instance_classes",
+            Value::string_list(["db.t2.micro", "db.t3.medium", "db.r5.large"]),
+        ),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(
+        calls.take(),
+        vec![("RDS".to_string(), "DescribeOrderableDBInstanceOptions".to_string())],
+        "one page of up to 1000 options"
+    );
+    drop(calls);
+    assert_eq!(pick(&chosen), want("db.t3.medium", "13.7"));
+    assert_eq!(chosen.get_str("id"), Some("db.t3.medium"));
+    assert_eq!(chosen.get_str("engine"), Some("aurora-postgresql"));
+    assert_eq!(chosen.get_str("license_model"), Some("postgresql-license"));
+    assert_eq!(chosen.get_str("storage_type"), Some("aurora"));
+    assert_eq!(
+        chosen.get_strings("availability_zones"),
+        ["a", "b", "c", "d", "e", "f"].map(|z| format!("us-east-1{z}"))
+    );
+    assert_eq!(chosen.get_bool("multi_az_capable"), Some(false));
+    assert_eq!(chosen.get_bool("supports_multi_az"), Some(false));
+    assert_eq!(chosen.get_bool("read_replica_capable"), Some(false));
+    assert_eq!(chosen.get_bool("supports_iops"), Some(false));
+    assert_eq!(chosen.get_bool("supports_performance_insights"), Some(true));
+    assert_eq!(chosen.get_bool("supports_global_databases"), Some(false));
+    assert_eq!(chosen.get_bool("supports_clusters"), Some(true));
+    assert_eq!(chosen.get_bool("vpc"), Some(true));
+    assert_eq!(chosen.get_strings("supported_engine_modes"), ["provisioned"]);
+    assert_eq!(chosen.get_strings("supported_network_types"), ["IPV4", "DUAL"]);
+    // moto's options carry no storage limits.
+    assert_eq!(chosen.get("max_storage_size"), Some(&Value::Null));
+    assert_eq!(chosen.get("min_storage_size"), Some(&Value::Null));
+    assert_eq!(
+        chosen.get_strings("preferred_instance_classes"),
+        ["db.t2.micro", "db.t3.medium", "db.r5.large"],
+        "arguments kept"
+    );
+
+    // engine_version is a filter: db.r6i.large is offered, but not in 12.8.
+    let v12 = read(Value::map([
+        ("engine_version", Value::from("12.8")),
+        (
+            "preferred_instance_classes",
+            Value::string_list(["db.r6i.large", "db.r5.large"]),
+        ),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(pick(&v12), want("db.r5.large", "12.8"));
+    assert_eq!(
+        v12.get_strings("availability_zones"),
+        ["a", "b", "c", "d", "f"].map(|z| format!("us-east-1{z}"))
+    );
+    // With instance_class too, one option is left and no preference is needed.
+    let exact = read(Value::map([
+        ("engine_version", Value::from("12.8")),
+        ("instance_class", Value::from("db.r5.large")),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(pick(&exact), want("db.r5.large", "12.8"));
+
+    // Preferred versions in the order listed (13.7 comes first in the answer), the unknown one skipped.
+    let by_version = read(Value::map([
+        (
+            "preferred_engine_versions",
+            Value::string_list(["9.6.1", "14.6", "13.7"]),
+        ),
+        ("preferred_instance_classes", Value::string_list(["db.t3.medium"])),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(pick(&by_version), want("db.t3.medium", "14.6"));
+    // engine_latest_version: the highest version compared as a version (11.13 > 11.9).
+    let latest = read(Value::map([
+        ("preferred_engine_versions", Value::string_list(["11.9", "11.13"])),
+        ("preferred_instance_classes", Value::string_list(["db.t3.medium"])),
+        ("engine_latest_version", Value::Bool(true)),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(pick(&latest), want("db.t3.medium", "11.13"));
+    let latest_of_class = read(Value::map([
+        ("preferred_instance_classes", Value::string_list(["db.t3.medium"])),
+        ("engine_latest_version", Value::Bool(true)),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(pick(&latest_of_class), want("db.t3.medium", "15.2"));
+
+    // Capability filters: db.t3.medium has no global databases; DUAL networking starts at 13.7.
+    let global = read(Value::map([
+        ("engine_version", Value::from("13.7")),
+        ("supports_global_databases", Value::Bool(true)),
+        (
+            "preferred_instance_classes",
+            Value::string_list(["db.t3.medium", "db.r5.large"]),
+        ),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(pick(&global), want("db.r5.large", "13.7"));
+    assert_eq!(global.get_bool("supports_global_databases"), Some(true));
+    let dual = read(Value::map([
+        ("supported_network_types", Value::string_list(["DUAL"])),
+        ("preferred_instance_classes", Value::string_list(["db.t3.medium"])),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(pick(&dual), want("db.t3.medium", "13.7"));
+
+    // Nothing offered: Terraform's error, naming the criteria.
+    let postgres = w
+        .client
+        .read_data(T, &Value::map([("engine", Value::from("postgres"))]))
+        .await
+        .unwrap_err();
+    assert!(
+        postgres
+            .message
+            .contains("no RDS Orderable DB Instance Options found matching criteria"),
+        "{postgres}"
+    );
+    assert!(postgres.message.contains("engine = \"postgres\""), "{postgres}");
+    let iops = read(Value::map([
+        ("supports_iops", Value::Bool(true)),
+        ("storage_type", Value::from("aurora")),
+    ]))
+    .await
+    .unwrap_err();
+    assert!(
+        iops.message.contains(
+            "matching criteria (engine = \"aurora-postgresql\", storage_type = \"aurora\", supports_iops = true)"
+        ),
+        "{iops}"
+    );
+    let absent = read(Value::map([(
+        "preferred_instance_classes",
+        Value::string_list(["db.t2.micro", "db.m1.small"]),
+    )]))
+    .await
+    .unwrap_err();
+    assert!(
+        absent.message.contains(
+            "no RDS Orderable DB Instance Options found matching preferred_instance_classes [\"db.t2.micro\", \"db.m1.small\"]"
+        ),
+        "{absent}"
+    );
+    // Several options and no preference.
+    let many = read(Value::map([("engine_version", Value::from("15.2"))]))
+        .await
+        .unwrap_err();
+    assert!(
+        many.message
+            .contains("multiple (36) RDS DB Instance Classes match the criteria"),
+        "{many}"
+    );
+    assert!(w.provider.schema().data_sources.contains_key(T));
+}
