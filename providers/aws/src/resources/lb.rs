@@ -181,6 +181,8 @@ fn block() -> Block {
             "xff_header_processing_mode" => Attribute::optional(Type::String)
                 .default(*default)
                 .one_of(&["append", "preserve", "remove"]),
+            // No default: it depends on the type (see `plan`).
+            CROSS_ZONE => Attribute::optional(Type::Bool),
             _ => Attribute::optional(Type::Bool).default(*default == "true"),
         };
         b = b.attr(arg, a);
@@ -512,13 +514,17 @@ impl ResourceType<AwsClient> for Lb {
         }
         // As Terraform: on an application load balancer `enable_cross_zone_load_balancing` has no
         // default and no effect (cross-zone is always on): planned only as written, never a change.
-        if lb_type(req.planned) == "application" && !set(CROSS_ZONE) {
-            let kept = req
-                .prior
-                .and_then(|p| p.get(CROSS_ZONE))
-                .cloned()
-                .unwrap_or(Value::Null);
-            req.planned.set_attr(CROSS_ZONE, kept);
+        // Network and gateway load balancers default to false, as in Terraform.
+        if !set(CROSS_ZONE) {
+            let planned = if lb_type(req.planned) == "application" {
+                req.prior
+                    .and_then(|p| p.get(CROSS_ZONE))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            } else {
+                Value::Bool(false)
+            };
+            req.planned.set_attr(CROSS_ZONE, planned);
         }
         // As Terraform: a network load balancer cannot lose subnets in place (given as subnets or as
         // subnet mappings).

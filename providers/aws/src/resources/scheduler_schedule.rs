@@ -56,8 +56,13 @@ fn ecs_block() -> Block {
         )
         .attr("platform_version", Attribute::optional(Type::String))
         .attr("group", Attribute::optional(Type::String).check(Check::Length(1, 255)))
-        .attr("enable_ecs_managed_tags", Attribute::optional(Type::Bool))
-        .attr("enable_execute_command", Attribute::optional(Type::Bool))
+        // Unset is false, as Terraform's provider plans and stores it (an API that answers nothing
+        // for them means false too).
+        .attr(
+            "enable_ecs_managed_tags",
+            Attribute::optional(Type::Bool).default(false),
+        )
+        .attr("enable_execute_command", Attribute::optional(Type::Bool).default(false))
         .attr(
             "propagate_tags",
             Attribute::optional(Type::String).one_of(&["TASK_DEFINITION"]),
@@ -234,8 +239,14 @@ fn flatten_ecs(e: &EcsParameters) -> Value {
         ("launch_type", Value::opt_string(e.launch_type().map(|l| l.as_str()))),
         ("platform_version", Value::opt_string(e.platform_version())),
         ("group", Value::opt_string(e.group())),
-        ("enable_ecs_managed_tags", Value::opt_bool(e.enable_ecs_managed_tags())),
-        ("enable_execute_command", Value::opt_bool(e.enable_execute_command())),
+        (
+            "enable_ecs_managed_tags",
+            Value::Bool(e.enable_ecs_managed_tags().unwrap_or(false)),
+        ),
+        (
+            "enable_execute_command",
+            Value::Bool(e.enable_execute_command().unwrap_or(false)),
+        ),
         (
             "propagate_tags",
             Value::opt_string(e.propagate_tags().map(|p| p.as_str())),

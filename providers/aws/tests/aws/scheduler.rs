@@ -172,6 +172,9 @@ async fn schedule_lifecycle() {
     assert_eq!(t.get_str("input"), Some(r#"{"job":"report"}"#));
     let ecs = t.get_block("ecs_parameters").unwrap();
     assert_eq!(ecs.get_i64("task_count"), Some(2));
+    // Unset, as Terraform stores them: false (so a state taken over from Terraform plans no change).
+    assert_eq!(ecs.get_bool("enable_ecs_managed_tags"), Some(false));
+    assert_eq!(ecs.get_bool("enable_execute_command"), Some(false));
     assert_eq!(
         ecs.get_block("network_configuration").unwrap().get("subnets"),
         Some(&Value::string_set(["subnet-1", "subnet-2"]))
