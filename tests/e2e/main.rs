@@ -8,6 +8,7 @@ mod ci_recipe;
 mod cost;
 mod cost_refresh;
 mod crash;
+mod differential;
 mod digitalocean;
 mod faults;
 mod foundation;
