@@ -11,11 +11,10 @@
 //! the hashicorp/aws provider in a local mirror). The report (one table row per case and round, then every
 //! difference) goes to stderr and to `target/differential-report.md`; the README quotes its last run.
 
-use crate::support::World;
+use crate::support::{Terraform, World};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 /// One configuration to run both tools on.
 struct Case {
@@ -131,7 +130,7 @@ fn run_case(case: &Case, report: &mut Report) {
     let tf = Terraform {
         dir: tf_dir.clone(),
         endpoint,
-        vars: case.vars,
+        vars: case.vars.to_vec(),
     };
     let var_file = format!("{}.tfvars", case.env);
     let tf_var_args = if src.join(&var_file).exists() {
@@ -194,53 +193,6 @@ fn copy_tree(from: &Path, to: &Path) {
         } else {
             std::fs::copy(&p, dest).unwrap();
         }
-    }
-}
-
-struct Terraform<'a> {
-    dir: std::path::PathBuf,
-    endpoint: String,
-    vars: &'a [(&'static str, &'static str)],
-}
-
-impl Terraform<'_> {
-    fn command(&self, args: &str) -> Command {
-        let script = format!(
-            ". {}/../shared/terraform-reference/env.sh >/dev/null 2>&1 && terraform {args}",
-            infra_testkit::workspace_root().display()
-        );
-        let mut c = Command::new("bash");
-        c.arg("-c")
-            .arg(script)
-            .current_dir(&self.dir)
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("TF_IN_AUTOMATION", "1");
-        for (k, v) in self.vars {
-            c.env(k, v);
-        }
-        c
-    }
-
-    fn run(&self, args: &str) -> String {
-        let o = self.command(args).output().unwrap();
-        assert!(
-            o.status.success(),
-            "terraform {args}\n{}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    /// `terraform plan -out NAME.tfplan` and its `show -json`.
-    fn plan(&self, var_args: &str, name: &str) -> Json {
-        self.run(&format!(
-            "plan -input=false -no-color -lock=false {var_args} -out={name}.tfplan"
-        ));
-        serde_json::from_str(&self.run(&format!("show -json {name}.tfplan"))).unwrap()
     }
 }
 

@@ -318,3 +318,68 @@ fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+/// The real Terraform (`../shared/terraform-reference/env.sh`) in a directory, on a test's moto: for the
+/// opt-in tests (`INFRA_TEST_TERRAFORM=1`).
+pub struct Terraform {
+    pub dir: PathBuf,
+    /// The moto endpoint (`AWS_ENDPOINT_URL`).
+    pub endpoint: String,
+    /// `TF_VAR_*` and other variables for every command.
+    pub vars: Vec<(&'static str, &'static str)>,
+}
+
+impl Terraform {
+    pub fn command(&self, args: &str) -> Command {
+        let script = format!(
+            ". {}/../shared/terraform-reference/env.sh >/dev/null 2>&1 && terraform {args}",
+            infra_testkit::workspace_root().display()
+        );
+        let mut c = Command::new("bash");
+        c.arg("-c")
+            .arg(script)
+            .current_dir(&self.dir)
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("TF_IN_AUTOMATION", "1");
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs `terraform ARGS`, which must succeed; its stdout.
+    pub fn run(&self, args: &str) -> String {
+        let o = self.command(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "terraform {args}\n{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Runs `terraform ARGS`; its exit code (its output on stderr when not 0).
+    pub fn status(&self, args: &str) -> i32 {
+        let o = self.command(args).output().unwrap();
+        if o.status.code() != Some(0) {
+            eprintln!(
+                "terraform {args}\n{}\n{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        o.status.code().unwrap_or(-1)
+    }
+
+    /// `terraform plan -out NAME.tfplan` and its `show -json`.
+    pub fn plan(&self, var_args: &str, name: &str) -> serde_json::Value {
+        self.run(&format!(
+            "plan -input=false -no-color -lock=false {var_args} -out={name}.tfplan"
+        ));
+        serde_json::from_str(&self.run(&format!("show -json {name}.tfplan"))).unwrap()
+    }
+}

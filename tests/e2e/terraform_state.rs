@@ -4,10 +4,8 @@
 //! Terraform (../shared/terraform-reference) is the other side: it applies a stack that infra then takes
 //! over, and plans no changes on the state infra exports.
 
-use crate::support::World;
+use crate::support::{Terraform, World};
 use serde_json::{Value as Json, json};
-use std::path::Path;
-use std::process::Command;
 
 const ENV: &str = "stage";
 
@@ -181,7 +179,14 @@ fn with_the_real_terraform_a_stack_moves_both_ways_without_changes() {
         .find(|(k, _)| k == "AWS_ENDPOINT_URL")
         .map(|(_, v)| v.clone())
         .expect("World::aws sets AWS_ENDPOINT_URL");
-    let tf = |args: &str| terraform(&w.cfg(), &endpoint, args);
+    let terraform = Terraform {
+        dir: w.cfg(),
+        endpoint,
+        vars: Vec::new(),
+    };
+    let tf = |args: &str| {
+        terraform.run(args);
+    };
     tf("init -input=false");
     tf("apply -input=false -auto-approve");
     let r = w.infra(&["state", "import-terraform"]);
@@ -203,7 +208,7 @@ fn with_the_real_terraform_a_stack_moves_both_ways_without_changes() {
     .unwrap();
     w.infra(&["state", "export-terraform", "--out", "cfg/terraform.tfstate"])
         .ok();
-    let plan = terraform_status(&w.cfg(), &endpoint, "plan -input=false -detailed-exitcode");
+    let plan = terraform.status("plan -input=false -detailed-exitcode");
     assert_eq!(plan, 0, "Terraform plans no changes on infra's export");
 }
 
@@ -254,42 +259,3 @@ output "vpc_id" {
   value = aws_vpc.main.id
 }
 "#;
-
-fn terraform_command(dir: &Path, endpoint: &str, args: &str) -> Command {
-    let script = format!(
-        ". {}/../shared/terraform-reference/env.sh >/dev/null && terraform {args}",
-        infra_testkit::workspace_root().display()
-    );
-    let mut c = Command::new("bash");
-    c.arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("TF_IN_AUTOMATION", "1");
-    c
-}
-
-fn terraform(dir: &Path, endpoint: &str, args: &str) {
-    let o = terraform_command(dir, endpoint, args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "terraform {args}\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn terraform_status(dir: &Path, endpoint: &str, args: &str) -> i32 {
-    let o = terraform_command(dir, endpoint, args).output().unwrap();
-    if o.status.code() != Some(0) {
-        eprintln!(
-            "terraform {args}\n{}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-    o.status.code().unwrap_or(-1)
-}
