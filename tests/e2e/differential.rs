@@ -11,10 +11,9 @@
 //! the hashicorp/aws provider in a local mirror). The report (one table row per case and round, then every
 //! difference) goes to stderr and to `target/differential-report.md`; the README quotes its last run.
 
-use crate::support::{Terraform, World};
+use crate::support::{Run, World, copy_tree};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// One configuration to run both tools on.
 struct Case {
@@ -121,17 +120,7 @@ fn run_case(case: &Case, report: &mut Report) {
     copy_tree(&src, &tf_dir);
     copy_tree(&src, &w.cfg());
     std::fs::create_dir_all(w.path().join("state")).unwrap();
-    let endpoint = w
-        .env
-        .iter()
-        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
-        .map(|(_, v)| v.clone())
-        .unwrap();
-    let tf = Terraform {
-        dir: tf_dir.clone(),
-        endpoint,
-        vars: case.vars.to_vec(),
-    };
+    let tf = w.terraform(tf_dir.clone(), case.vars);
     let var_file = format!("{}.tfvars", case.env);
     let tf_var_args = if src.join(&var_file).exists() {
         format!("-var-file={var_file}")
@@ -150,8 +139,7 @@ fn run_case(case: &Case, report: &mut Report) {
     // Round 1: both plan the stack on an empty moto.
     let tf_plan = tf.plan(&tf_var_args, "round1");
     let r = infra(&["plan", "--json"]);
-    let infra_plan: Json = serde_json::from_str(&r.ok_json()).unwrap_or_else(|e| panic!("{e}\n{}", r.all()));
-    report.compare(case.name, "plan on an empty account", &tf_plan, &infra_plan);
+    report.compare(case.name, "plan on an empty account", &tf_plan, &plan_json(&r));
 
     if !case.apply {
         return;
@@ -165,8 +153,7 @@ fn run_case(case: &Case, report: &mut Report) {
     let tf_state = tf_state.to_str().unwrap();
     infra(&["state", "import-terraform", tf_state]).ok();
     let r = infra(&["plan", "--json", "--detailed-exitcode"]);
-    let after_import: Json = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{}", r.all()));
-    report.takeover(case.name, r.code, &after_import);
+    report.takeover(case.name, r.code, &plan_json(&r));
 
     // Round 2: the same edit planned by both against the applied stack.
     let Some(edit) = case.edit else { return };
@@ -175,36 +162,13 @@ fn run_case(case: &Case, report: &mut Report) {
     std::fs::write(&edit_file, edit).unwrap();
     let tf_plan = tf.plan(&format!("{tf_var_args} -var-file=differential.tfvars"), "round2");
     let r = infra(&["plan", "--json", "--var-file", edit_file.to_str().unwrap()]);
-    let infra_plan: Json = serde_json::from_str(&r.ok_json()).unwrap_or_else(|e| panic!("{e}\n{}", r.all()));
-    report.compare(case.name, "plan an edit of the applied stack", &tf_plan, &infra_plan);
+    report.compare(case.name, "plan an edit of the applied stack", &tf_plan, &plan_json(&r));
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap();
-        if name == ".terraform" || name == ".infra" || name == "terraform.tfstate.d" {
-            continue;
-        }
-        let dest = to.join(name);
-        if p.is_dir() {
-            copy_tree(&p, &dest);
-        } else {
-            std::fs::copy(&p, dest).unwrap();
-        }
-    }
-}
-
-trait OkJson {
-    fn ok_json(&self) -> String;
-}
-
-impl OkJson for crate::support::Run {
-    fn ok_json(&self) -> String {
-        assert!(self.code == 0 || self.code == 2, "infra failed\n{}", self.all());
-        self.stdout.clone()
-    }
+/// The JSON plan of a successful `infra plan --json` (exit 0, or 2 with `--detailed-exitcode`).
+fn plan_json(r: &Run) -> Json {
+    assert!(r.code == 0 || r.code == 2, "infra failed\n{}", r.all());
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{}", r.all()))
 }
 
 /// What one comparison found.

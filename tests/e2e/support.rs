@@ -174,20 +174,23 @@ impl World {
             }
         }
         // The plan's own modules (`modules/`), with their files.
-        fn copy_tree(from: &Path, to: &Path) {
-            std::fs::create_dir_all(to).unwrap();
-            for e in std::fs::read_dir(from).unwrap() {
-                let p = e.unwrap().path();
-                let dest = to.join(p.file_name().unwrap());
-                if p.is_dir() {
-                    copy_tree(&p, &dest);
-                } else {
-                    std::fs::copy(&p, dest).unwrap();
-                }
-            }
-        }
         if src.join("modules").is_dir() {
             copy_tree(&src.join("modules"), &cfg.join("modules"));
+        }
+    }
+
+    /// The real Terraform in `dir`, on this test's moto, with these variables (`TF_VAR_*`).
+    pub fn terraform(&self, dir: PathBuf, vars: &[(&'static str, &'static str)]) -> Terraform {
+        let endpoint = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+            .map(|(_, v)| v.clone())
+            .expect("a World with an AWS endpoint");
+        Terraform {
+            dir,
+            endpoint,
+            vars: vars.to_vec(),
         }
     }
 
@@ -317,6 +320,25 @@ fn dechunk(mut body: &str) -> String {
         body = rest[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// Copies a configuration directory with its subdirectories (modules), leaving out what `terraform init`
+/// and `infra init` leave behind.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap();
+        if name == ".terraform" || name == ".infra" || name == "terraform.tfstate.d" {
+            continue;
+        }
+        let dest = to.join(name);
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, dest).unwrap();
+        }
+    }
 }
 
 /// The real Terraform (`../shared/terraform-reference/env.sh`) in a directory, on a test's moto: for the

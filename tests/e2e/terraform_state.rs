@@ -4,7 +4,7 @@
 //! Terraform (../shared/terraform-reference) is the other side: it applies a stack that infra then takes
 //! over, and plans no changes on the state infra exports.
 
-use crate::support::{Terraform, World};
+use crate::support::World;
 use serde_json::{Value as Json, json};
 
 const ENV: &str = "stage";
@@ -173,17 +173,7 @@ fn with_the_real_terraform_a_stack_moves_both_ways_without_changes() {
     }
     let w = World::aws();
     w.write(&[("main.tf", TF_STACK)]);
-    let endpoint = w
-        .env
-        .iter()
-        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
-        .map(|(_, v)| v.clone())
-        .expect("World::aws sets AWS_ENDPOINT_URL");
-    let terraform = Terraform {
-        dir: w.cfg(),
-        endpoint,
-        vars: Vec::new(),
-    };
+    let terraform = w.terraform(w.cfg(), &[]);
     let tf = |args: &str| {
         terraform.run(args);
     };
