@@ -15,6 +15,8 @@ use std::str::FromStr;
 pub enum Mode {
     Managed,
     Data,
+    /// An `ephemeral` block: opened at plan and at apply, never in a plan or the state.
+    Ephemeral,
 }
 
 /// A module instance: the calls from the root module down to it, each with its instance key
@@ -144,8 +146,10 @@ impl fmt::Display for ResourceAddr {
         if !self.module.is_root() {
             write!(f, "{}.", self.module)?;
         }
-        if self.mode == Mode::Data {
-            write!(f, "data.")?;
+        match self.mode {
+            Mode::Data => write!(f, "data.")?,
+            Mode::Ephemeral => write!(f, "ephemeral.")?,
+            Mode::Managed => {}
         }
         write!(f, "{}.{}", self.type_name, self.name)
     }
@@ -287,6 +291,7 @@ impl FromStr for InstanceAddr {
         let parts: Vec<&str> = body.split('.').collect();
         let (mode, parts) = match parts.first() {
             Some(&"data") => (Mode::Data, &parts[1..]),
+            Some(&"ephemeral") => (Mode::Ephemeral, &parts[1..]),
             _ => (Mode::Managed, &parts[..]),
         };
         if parts.len() != 2 || !is_ident(parts[0]) || !is_ident(parts[1]) || parts[0] == "module" {

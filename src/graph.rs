@@ -178,6 +178,9 @@ impl ConfigGraph {
                 continue;
             }
             match d {
+                // An ephemeral resource is not kept, so nothing depends on it once applied: what uses it
+                // depends on what it depends on (apply opens it in between).
+                Node::Resource(ref r) if r.mode == crate::addrs::Mode::Ephemeral => stack.extend(self.deps(&d)),
                 Node::Resource(r) => {
                     out.insert(r);
                 }

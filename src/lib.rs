@@ -30,6 +30,7 @@ pub mod config;
 pub mod cost;
 pub mod diag;
 pub mod encryption;
+pub mod ephemeral;
 pub mod fmt;
 pub mod graph;
 pub mod lang;

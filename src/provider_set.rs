@@ -36,6 +36,7 @@ impl ProviderSet {
         let (map, what) = match addr.mode {
             Mode::Managed => (&p.schema().resources, "resource type"),
             Mode::Data => (&p.schema().data_sources, "data source"),
+            Mode::Ephemeral => (&p.schema().ephemeral_resources, "ephemeral resource type"),
         };
         map.get(&addr.type_name).ok_or_else(|| {
             let hint = crate::lang::eval::suggest(&addr.type_name, map.keys().map(String::as_str))

@@ -1,14 +1,15 @@
 //! An in-memory provider for the engine's own tests and benchmarks: a small fake cloud whose objects live
 //! in a map, with types shaped like real ones (`fake_network` ≈ VPC, `fake_subnet` ≈ subnet,
 //! `fake_secret` with a sensitive value, `fake_waiter` that waits for readiness, `fake_gateway` whose create
-//! is two steps, like a security group's) and a data source. Fault hooks on [`Cloud`] make creates end
+//! is two steps, like a security group's, `fake_login` whose password is write-only as a database's
+//! `password_wo`), a data source and an ephemeral resource (`fake_password`). Fault hooks on [`Cloud`] make creates end
 //! ambiguously, as a reset connection or a 5xx answer does.
 //! Nothing here is used by the `infra` binary.
 
 use async_trait::async_trait;
 use infra_provider::{
-    Attribute, Block, DataSourceType, OpContext, Poll, Provider, ProviderClient, ProviderError, ProviderSchema,
-    Registry, ResourceType, Result, Schema, Timeouts, Type, Value, wait_for,
+    Attribute, Block, DataSourceType, EphemeralType, OpContext, Poll, Provider, ProviderClient, ProviderError,
+    ProviderSchema, Registry, ResourceType, Result, Schema, Timeouts, Type, Value, wait_for,
 };
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -39,6 +40,8 @@ pub struct Cloud {
     pub resent_after: AtomicUsize,
     /// The next this-many creates answer "already exists" and make nothing (another's object has the name).
     pub name_taken: AtomicUsize,
+    /// How many times `fake_password` (an ephemeral resource) was opened.
+    pub ephemeral_opens: AtomicUsize,
 }
 
 /// Takes one from a fault counter; true if it was positive.
@@ -98,7 +101,9 @@ impl FakeProvider {
             .resource(Secret)
             .resource(Waiter)
             .resource(Gateway)
-            .data_source(Zones);
+            .resource(Login)
+            .data_source(Zones)
+            .ephemeral(Password);
         let schema = registry.schema(
             Block::new()
                 .attr("region", Attribute::optional(Type::String))
@@ -524,6 +529,76 @@ impl DataSourceType<Arc<Cloud>> for Zones {
                 "names",
                 Value::string_list([format!("{region}a"), format!("{region}b")]),
             ),
+        ]))
+    }
+}
+
+/// A login whose password is write-only (`password_wo` + `password_wo_version`, as `aws_db_instance`):
+/// the fake cloud keeps what it was sent under `password_wo`, so tests can see it arrived.
+struct Login;
+
+#[async_trait]
+impl ResourceType<Arc<Cloud>> for Login {
+    fn name(&self) -> &'static str {
+        "fake_login"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new()
+                .id()
+                .attr("name", Attribute::required(Type::String).force_new())
+                .attr("password_wo", Attribute::optional(Type::String).write_only())
+                .attr("password_wo_version", Attribute::optional(Type::Number))
+                .attr("arn", Attribute::computed(Type::String)),
+        )
+    }
+    async fn read(&self, c: &Arc<Cloud>, prior: &Value) -> Result<Option<Value>> {
+        read_many(c, std::slice::from_ref(prior)).await.remove(0)
+    }
+    async fn create(&self, c: &Arc<Cloud>, ctx: &OpContext, planned: &Value) -> Result<Value> {
+        store(c, "login", planned, ctx)
+    }
+    async fn update(&self, c: &Arc<Cloud>, _ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {
+        let id = prior.get_str("id").unwrap_or_default().to_string();
+        let mut objects = c.objects.lock().unwrap();
+        let o = objects
+            .get_mut(&id)
+            .ok_or_else(|| ProviderError::api("NotFound", "no such login"))?;
+        let version = planned.get("password_wo_version").cloned().unwrap_or_default();
+        if prior.get("password_wo_version") != Some(&version) {
+            o.set_attr("password_wo", planned.get("password_wo").cloned().unwrap_or_default());
+        }
+        o.set_attr("password_wo_version", version);
+        Ok(without_cloud_tags(o.clone()))
+    }
+    async fn delete(&self, c: &Arc<Cloud>, _ctx: &OpContext, prior: &Value) -> Result<()> {
+        c.remove(prior.get_str("id").unwrap_or_default());
+        Ok(())
+    }
+}
+
+/// An ephemeral password generator (as `aws_secretsmanager_random_password`): every open makes a new one.
+struct Password;
+
+#[async_trait]
+impl EphemeralType<Arc<Cloud>> for Password {
+    fn name(&self) -> &'static str {
+        "fake_password"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new()
+                .attr("length", Attribute::required(Type::Number))
+                .attr("result", Attribute::computed(Type::String).sensitive()),
+        )
+    }
+    async fn open(&self, c: &Arc<Cloud>, config: &Value) -> Result<Value> {
+        let n = c.ephemeral_opens.fetch_add(1, Ordering::SeqCst) + 1;
+        let length = config.get("length").and_then(Value::as_i64).unwrap_or(8).max(1) as usize;
+        let result: String = format!("pw{n}x").chars().cycle().take(length).collect();
+        Ok(Value::map([
+            ("length", config.get("length").cloned().unwrap_or_default()),
+            ("result", Value::string(result)),
         ]))
     }
 }

@@ -23,6 +23,7 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> 
     let (cfg, d) = crate::config::expand(&cfg, None, "default");
     diags.extend(d);
     requirements(&cfg, providers, &mut diags);
+    crate::ephemeral::check(&cfg, providers, &mut diags);
     if let Err(d) = ConfigGraph::build(&cfg) {
         // Evaluating objects in a cycle would only repeat it.
         diags.push(d);
@@ -35,10 +36,10 @@ pub fn validate(cfg: Arc<Config>, providers: &ProviderSet, shape_only: bool) -> 
             Err(msg) => {
                 diags.error(
                     Some(r.decl_span),
-                    if r.addr.mode == Mode::Managed {
-                        "Invalid resource type"
-                    } else {
-                        "Invalid data source"
+                    match r.addr.mode {
+                        Mode::Managed => "Invalid resource type",
+                        Mode::Data => "Invalid data source",
+                        Mode::Ephemeral => "Invalid ephemeral resource type",
                     },
                     msg,
                 );

@@ -23,9 +23,11 @@
 //! for before its own create. A remote backend's latency therefore costs an apply about one write per
 //! wave of creates, not two per operation.
 
-use crate::addrs::{InstanceAddr, InstanceKey, ResourceAddr};
+use crate::addrs::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
 use crate::config::{Config, META_ARGS};
 use crate::diag::Diagnostics;
+use crate::ephemeral::kept;
+use crate::graph::Node as CfgNode;
 use crate::lang::decode::decode;
 use crate::plan::diff::{apply_ignore_changes, conform, equivalent, mark_sensitive, propose, sensitive_paths};
 use crate::plan::planner::{collect_instances, configure_provider, timeouts_for};
@@ -303,6 +305,10 @@ struct Ctx {
     sem: Arc<Semaphore>,
     interval: Duration,
     poll_interval: Duration,
+    /// Ephemeral resources: those each change needs (dependencies first), and those opened so far (each
+    /// is opened once per apply, so that everything using it sees the same value).
+    ephemeral_needs: HashMap<ResourceAddr, Vec<ResourceAddr>>,
+    ephemeral_open: tokio::sync::Mutex<BTreeSet<ResourceAddr>>,
 }
 
 fn lock(m: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
@@ -374,16 +380,98 @@ pub async fn apply(
         let for_each = cfg.resources.get(&r).is_some_and(|c| c.for_each.is_some());
         scope.set_resource(r, collect_instances(inst, for_each));
     }
-    // Providers of every change.
-    let mut clients = BTreeMap::new();
+    // Providers of every change, and of the ephemeral resources the changes need.
+    let mut clients: BTreeMap<crate::addrs::ProviderKey, Arc<dyn ProviderClient>> = BTreeMap::new();
     let mut diags = Diagnostics::new();
-    let keys: BTreeSet<_> = plan
+    let graph = crate::graph::ConfigGraph::build(&cfg).map_err(Diagnostics::from)?;
+    let order = graph.order();
+    let ephemeral_order: Vec<ResourceAddr> = order
+        .iter()
+        .filter_map(|n| match n {
+            CfgNode::Resource(a) if a.mode == Mode::Ephemeral => Some(a.clone()),
+            _ => None,
+        })
+        .collect();
+    let needs = |n: &CfgNode| -> Vec<ResourceAddr> {
+        let anc = graph.ancestors(n);
+        ephemeral_order
+            .iter()
+            .filter(|a| anc.contains(&CfgNode::Resource((*a).clone())))
+            .cloned()
+            .collect()
+    };
+    let mut ephemeral_needs: HashMap<ResourceAddr, Vec<ResourceAddr>> = HashMap::new();
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| !c.is_noop() && c.action != Action::Delete)
+    {
+        if !ephemeral_needs.contains_key(&c.addr.resource) && cfg.resources.contains_key(&c.addr.resource) {
+            let n = needs(&CfgNode::Resource(c.addr.resource.clone()));
+            ephemeral_needs.insert(c.addr.resource.clone(), n);
+        }
+    }
+    let mut keys: BTreeSet<_> = plan
         .changes
         .iter()
         .filter(|c| !c.is_noop())
         .map(|c| c.provider.clone())
         .collect();
+    let mut opened = BTreeSet::new();
+    for a in ephemeral_needs.values().flatten() {
+        keys.insert(cfg.resources[a].provider.clone());
+    }
+    // In dependency order: an ephemeral resource a provider configuration uses is opened before it is
+    // configured, with its own provider configured before that.
+    for n in &order {
+        let CfgNode::Provider(k) = n else { continue };
+        if !keys.contains(k) {
+            continue;
+        }
+        for a in needs(n) {
+            keys.insert(cfg.resources[&a].provider.clone());
+        }
+    }
+    for n in &order {
+        match n {
+            CfgNode::Provider(k) if keys.contains(k) => {
+                for a in needs(n) {
+                    if opened.insert(a.clone()) {
+                        let r = &cfg.resources[&a];
+                        let Some(client) = clients.get(&r.provider).cloned() else {
+                            diags.error(
+                                Some(r.decl_span),
+                                "Error opening ephemeral resource",
+                                format!(
+                                    "{a}: its provider {} is configured after the provider that uses it",
+                                    r.provider
+                                ),
+                            );
+                            continue;
+                        };
+                        match open_ephemeral(&cfg, providers, &scope, client.as_ref(), &a).await {
+                            Ok(v) => scope.set_resource(a.clone(), v),
+                            Err(e) => diags.error(Some(r.decl_span), "Error opening ephemeral resource", e),
+                        }
+                    }
+                }
+                if diags.has_errors() {
+                    return Err(diags);
+                }
+                match configure_provider(&cfg, providers, &scope, k).await {
+                    Ok(c) => {
+                        clients.insert(k.clone(), c);
+                    }
+                    Err(d) => diags.extend(d),
+                }
+            }
+            _ => {}
+        }
+    }
     for k in keys {
+        if clients.contains_key(&k) {
+            continue;
+        }
         match configure_provider(&cfg, providers, &scope, &k).await {
             Ok(c) => {
                 clients.insert(k, c);
@@ -421,6 +509,8 @@ pub async fn apply(
         )),
         interval: opts.progress_interval,
         poll_interval: opts.poll_interval,
+        ephemeral_needs,
+        ephemeral_open: tokio::sync::Mutex::new(opened),
     });
     let writer = tokio::spawn(write_loop(ctx.clone()));
     let mut outcome = run(ctx.clone(), nodes, deps, opts.cancel.clone()).await;
@@ -796,6 +886,111 @@ fn op_ctx(ctx: &Ctx, c: &ResourceChange, token: String, timeout: Duration, pause
     o
 }
 
+/// Opens every instance of an ephemeral resource with the values known now; the value (marked
+/// sensitive: it is never shown) goes into the scope, never into the state.
+async fn open_ephemeral(
+    cfg: &Config,
+    providers: &ProviderSet,
+    scope: &ModuleScope,
+    client: &dyn ProviderClient,
+    addr: &ResourceAddr,
+) -> Result<Value, String> {
+    let configs = ephemeral_configs(cfg, providers, scope, addr)?;
+    open_instances(cfg, providers, client, addr, configs).await
+}
+
+/// Opens each instance of an ephemeral resource; the value of the resource for the scope.
+async fn open_instances(
+    cfg: &Config,
+    providers: &ProviderSet,
+    client: &dyn ProviderClient,
+    addr: &ResourceAddr,
+    configs: Vec<(InstanceKey, Value)>,
+) -> Result<Value, String> {
+    let r = &cfg.resources[addr];
+    let schema = providers.schema(&r.provider.name, addr)?;
+    let mut instances = Vec::new();
+    for (key, config) in configs {
+        let v = client
+            .open_ephemeral(&addr.type_name, &config)
+            .await
+            .map_err(|e| format!("opening {}: {e}", addr.instance(key.clone())))?;
+        instances.push((key, conform(&schema.block, &v).mark()));
+    }
+    Ok(collect_instances(instances, r.for_each.is_some()))
+}
+
+/// The configuration of each instance of an ephemeral resource, evaluated now (it must be known).
+fn ephemeral_configs(
+    cfg: &Config,
+    providers: &ProviderSet,
+    scope: &ModuleScope,
+    addr: &ResourceAddr,
+) -> Result<Vec<(InstanceKey, Value)>, String> {
+    let r = &cfg.resources[addr];
+    let schema = providers.schema(&r.provider.name, addr)?;
+    let keys = crate::plan::planner::expand_instances(scope, r)
+        .map_err(|d| d.to_string())?
+        .ok_or_else(|| format!("the count or for_each of {addr} is not known yet"))?;
+    let mut out = Vec::new();
+    for (key, each) in keys {
+        let iscope = InstanceScope {
+            module: scope,
+            count_index: match &key {
+                InstanceKey::Int(i) if r.count.is_some() => Some(Value::int(*i)),
+                _ => None,
+            },
+            each: match (&key, each) {
+                (InstanceKey::Str(k), Some(v)) => Some((Value::string(k.clone()), v)),
+                _ => None,
+            },
+        };
+        let mut ev = iscope.evaluator();
+        let mut diags = Diagnostics::new();
+        let v = decode(&mut ev, &r.body, &schema.block, META_ARGS, r.decl_span, &mut diags);
+        if diags.has_errors() {
+            return Err(diags
+                .errors()
+                .map(|d| format!("{}: {}", cfg.sources.location(d.span.unwrap_or_default()), d))
+                .collect::<Vec<_>>()
+                .join("; "));
+        }
+        let (config, _) = v.strip_marks();
+        if !config.is_wholly_known() {
+            return Err(format!("the configuration of {} is not known yet", addr.instance(key)));
+        }
+        out.push((key, config));
+    }
+    Ok(out)
+}
+
+/// Opens the ephemeral resources a change's configuration needs and that this apply has not opened yet.
+async fn ensure_ephemeral(ctx: &Ctx, resource: &ResourceAddr) -> Result<(), String> {
+    let Some(needed) = ctx.ephemeral_needs.get(resource).filter(|n| !n.is_empty()) else {
+        return Ok(());
+    };
+    let mut opened = ctx.ephemeral_open.lock().await;
+    for a in needed {
+        if opened.contains(a) {
+            continue;
+        }
+        let r = &ctx.cfg.resources[a];
+        let client = ctx
+            .clients
+            .get(&r.provider)
+            .cloned()
+            .ok_or_else(|| format!("provider {} is not configured", r.provider))?;
+        let configs = {
+            let sh = lock(&ctx.shared);
+            ephemeral_configs(&ctx.cfg, &ctx.providers, &sh.scope, a)?
+        };
+        let v = open_instances(&ctx.cfg, &ctx.providers, client.as_ref(), a, configs).await?;
+        lock(&ctx.shared).scope.set_resource(a.clone(), v);
+        opened.insert(a.clone());
+    }
+    Ok(())
+}
+
 /// Evaluates the instance's configuration now that its dependencies exist, and checks it against the plan.
 fn final_config(
     ctx: &Ctx,
@@ -865,6 +1060,8 @@ fn check_consistent(schema: &Block, planned: &Value, actual: &Value, at: &str, e
                 let av = a.get(k).unwrap_or(&Value::Null);
                 let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
                 match (schema.attributes.get(k), schema.blocks.get(k)) {
+                    // Planned as null, sent now.
+                    (Some(attr), _) if attr.write_only => {}
                     (Some(attr), _) => {
                         if pv.is_wholly_known() && !equivalent(attr, pv, av) {
                             errs.push(path);
@@ -918,6 +1115,7 @@ async fn create_or_update(
     } else {
         None
     };
+    ensure_ephemeral(ctx, &c.addr.resource).await?;
     let (config, config_sensitive) = final_config(ctx, c, &schema.block, prior.as_ref())?;
     let mut proposal = propose(&schema.block, prior.as_ref(), &config);
     client
@@ -973,7 +1171,7 @@ async fn create_or_update(
                     });
                 }
             }
-            let intent_value = strip_unknowns(&planned);
+            let intent_value = kept(&schema.block, &strip_unknowns(&planned));
             let mut inst = ResourceInstance::ready(c.provider.clone(), intent_value);
             inst.status = InstanceStatus::Creating {
                 token: token.clone(),
@@ -1016,7 +1214,7 @@ async fn create_or_update(
     let mut sh = lock(&ctx.shared);
     match result {
         Ok(v) => {
-            let v = conform(&schema.block, &v);
+            let v = kept(&schema.block, &v);
             let id = v.get_str("id").map(str::to_string);
             let deposed = sh
                 .state
@@ -1042,7 +1240,7 @@ async fn create_or_update(
                 // The object exists but is not usable: keep it, tainted (create) or as it now is (update).
                 // A create whose later step failed ambiguously stays an intent instead, with what is known
                 // of the object: the next run finds it and finishes its create rather than replacing it.
-                let v = conform(&schema.block, partial);
+                let v = kept(&schema.block, partial);
                 if let Some(inst) = sh.state.resources.get_mut(&c.addr) {
                     inst.value = v;
                     if op == Op::Create && !e.is_ambiguous() {
@@ -1190,7 +1388,7 @@ async fn converge_found(op: &Creating<'_>, found: Value) -> Result<Value, Provid
         planned: &mut p.planned,
         requires_replace: &mut p.replace_paths,
     })?;
-    if !p.replace_paths.is_empty() || p.planned == found {
+    if !p.replace_paths.is_empty() || kept(schema, &p.planned) == found {
         return Ok(found);
     }
     octx.set_status("found what an earlier attempt made; updating it to the plan");

@@ -1390,3 +1390,165 @@ resource "fake_network" "direct" {
         assert!(!json.contains("tok-SECRET-123"), "{json}");
     }
 }
+
+/// Ephemeral resources and write-only arguments: opened at plan and again at apply, sent on create and
+/// update, kept by nothing.
+mod ephemeral {
+    use super::*;
+
+    const LOGIN: &str = r#"
+ephemeral "fake_password" "db" {
+  length = 12
+}
+
+resource "fake_login" "db" {
+  name                = "db"
+  password_wo         = ephemeral.fake_password.db.result
+  password_wo_version = VERSION
+}
+"#;
+
+    fn login(version: u32) -> String {
+        LOGIN.replace("VERSION", &version.to_string())
+    }
+
+    fn cloud_password(w: &World) -> Option<String> {
+        let objects = w.fake.cloud.objects.lock().unwrap();
+        let (_, o) = objects.iter().find(|(k, _)| k.starts_with("login"))?;
+        o.get_str("password_wo").map(str::to_string)
+    }
+
+    #[tokio::test]
+    async fn a_write_only_password_reaches_the_cloud_and_no_plan_or_state_keeps_it() {
+        let w = World::new();
+        let p = w.plan(&login(1)).await;
+        // Opened once by the plan; only the managed resource is a change.
+        assert_eq!(w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst), 1);
+        assert_eq!(actions(&p), vec![("fake_login.db".to_string(), Action::Create)]);
+        let after = p.changes[0].after.as_ref().unwrap();
+        assert_eq!(after.get("password_wo"), Some(&Value::Null));
+        assert_eq!(after.get("password_wo_version").and_then(Value::as_i64), Some(1));
+        let saved = crate::plan::planfile::encode(&p);
+        assert!(!saved.contains("pw1x"), "the saved plan holds the ephemeral value");
+
+        w.apply(&login(1)).await;
+        // Opened again by the apply (the plan's value is not kept), and sent on create.
+        assert_eq!(w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst), 3);
+        let sent = cloud_password(&w).expect("the cloud got the password");
+        assert_eq!(sent.len(), 12);
+        let state_text = std::fs::read_to_string(&w.state_path).unwrap();
+        assert!(
+            !state_text.contains(&sent),
+            "the state holds the write-only value: {state_text}"
+        );
+        let st = w.state();
+        let inst = st.resources.values().next().unwrap();
+        assert_eq!(inst.value.get("password_wo"), Some(&Value::Null));
+
+        // Nothing to do until the version changes; then an update sends a new password.
+        let p = w.plan(&login(1)).await;
+        assert!(!p.has_changes(), "{:?}", actions(&p));
+        let p = w.plan(&login(2)).await;
+        assert_eq!(actions(&p), vec![("fake_login.db".to_string(), Action::Update)]);
+        w.apply(&login(2)).await;
+        let rotated = cloud_password(&w).unwrap();
+        assert_ne!(rotated, sent);
+        assert_eq!(rotated.len(), 12);
+        assert!(!std::fs::read_to_string(&w.state_path).unwrap().contains(&rotated));
+    }
+
+    #[tokio::test]
+    async fn an_ephemeral_resource_that_needs_a_new_resource_is_opened_by_the_apply_after_it() {
+        let w = World::new();
+        let text = r#"
+resource "fake_network" "main" {
+  cidr_block = "10.0.0.0/16"
+  name       = "main"
+}
+
+ephemeral "fake_password" "p" {
+  length = length(fake_network.main.id)
+}
+
+resource "fake_login" "l" {
+  name                = "app"
+  password_wo         = ephemeral.fake_password.p.result
+  password_wo_version = 1
+}
+"#;
+        let p = w.plan(&text).await;
+        // Its configuration is unknown at plan time: not opened yet.
+        assert_eq!(w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst), 0);
+        let login = p.changes.iter().find(|c| c.addr.to_string() == "fake_login.l").unwrap();
+        assert_eq!(login.dependencies, vec![ResourceAddr::managed("fake_network", "main")]);
+        w.apply(&text).await;
+        let id_len = w
+            .state()
+            .resources
+            .iter()
+            .find(|(a, _)| a.resource.type_name == "fake_network")
+            .and_then(|(_, i)| i.value.get_str("id").map(str::len))
+            .unwrap();
+        assert_eq!(cloud_password(&w).map(|s| s.len()), Some(id_len));
+        assert_eq!(w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn ephemeral_values_are_refused_where_they_would_be_kept() {
+        let w = World::new();
+        let text = r#"
+variable "token" {
+  type      = string
+  ephemeral = true
+}
+
+ephemeral "fake_password" "p" {
+  length = 8
+}
+
+resource "fake_secret" "s" {
+  name  = "s"
+  value = ephemeral.fake_password.p.result
+}
+
+locals {
+  derived = "x-${var.token}"
+}
+
+resource "fake_login" "l" {
+  name        = local.derived
+  password_wo = local.derived
+}
+
+output "leak" {
+  value     = ephemeral.fake_password.p.result
+  sensitive = true
+}
+"#;
+        let cfg = w.config(text);
+        let d = crate::validate::validate(cfg, &w.providers, false);
+        let msgs: Vec<String> = d
+            .errors()
+            .map(|e| format!("{}: {}", e.span.map(|s| cfg_line(&w, s)).unwrap_or_default(), e))
+            .collect();
+        let all = msgs.join("\n");
+        assert_eq!(d.errors().count(), 3, "{all}");
+        assert!(
+            all.contains("13: ") && all.contains("\"value\" of fake_secret.s"),
+            "{all}"
+        );
+        assert!(
+            all.contains("21: ") && all.contains("\"name\" of fake_login.l"),
+            "{all}"
+        );
+        assert!(all.contains("26: ") && all.contains("Output \"leak\""), "{all}");
+        // The write-only argument takes the same local without complaint.
+        assert!(!all.contains("password_wo"), "{all}");
+    }
+
+    fn cfg_line(w: &World, span: crate::diag::Span) -> String {
+        let (cfg, _) = Config::load(&w.dir.path().join("cfg"));
+        let loc = cfg.sources.location(span);
+        loc.rsplit(':').nth(1).unwrap_or_default().to_string()
+    }
+}

@@ -603,6 +603,9 @@ impl Expander<'_> {
                     })
                     .collect();
                 let name = mangle(&path, "var", vname);
+                if v.ephemeral {
+                    self.flat.ephemeral_locals.insert(name.clone());
+                }
                 self.flat.locals.insert(
                     name.clone(),
                     Local {
@@ -644,6 +647,9 @@ impl Expander<'_> {
                     };
                 }
                 let name = mangle(&path, "output", oname);
+                if o.ephemeral {
+                    self.flat.ephemeral_locals.insert(name.clone());
+                }
                 fields.push((ObjKey::Name(oname.clone(), o.span), local_ref(name.clone(), o.span)));
                 self.flat.locals.insert(
                     name.clone(),

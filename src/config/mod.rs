@@ -49,6 +49,9 @@ pub struct Config {
     /// Where each variable's value was last assigned in a `.tfvars` file (errors about the value point
     /// there); absent for defaults, `--var` and `TF_VAR_`.
     pub var_origins: BTreeMap<String, Span>,
+    /// After [`expand`]: the locals that are ephemeral by declaration — a module's input variables
+    /// declared `ephemeral = true` and its outputs declared `ephemeral = true`.
+    pub ephemeral_locals: BTreeSet<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -102,6 +105,9 @@ pub struct Variable {
     pub description: Option<String>,
     pub sensitive: bool,
     pub nullable: bool,
+    /// `ephemeral = true`: the value is never kept in a plan file or the state (it is asked for again at
+    /// apply) and may flow only where ephemeral values may.
+    pub ephemeral: bool,
     pub validations: Vec<Validation>,
     pub span: Span,
 }
@@ -127,6 +133,8 @@ pub struct Output {
     pub name: String,
     pub value: Expr,
     pub sensitive: bool,
+    /// `ephemeral = true` (child modules only): the output may carry ephemeral values.
+    pub ephemeral: bool,
     pub description: Option<String>,
     pub depends_on: Vec<(ResourceAddr, Span)>,
     pub depends_on_modules: Vec<(String, Span)>,
@@ -337,11 +345,7 @@ impl Config {
                 "data" => self.load_resource(b, Mode::Data, diags),
                 "output" => self.load_output(b, diags),
                 "module" => self.load_module_block(b, diags),
-                "ephemeral" => diags.error(
-                    Some(b.kind_span),
-                    "Unsupported block type",
-                    "Ephemeral resources (Terraform 1.10) are not supported by infra yet; use a resource or data source, or pass the value in a sensitive variable.",
-                ),
+                "ephemeral" => self.load_resource(b, Mode::Ephemeral, diags),
                 "moved" => self.load_moved(b, diags),
                 "removed" => self.load_removed(b, diags),
                 "import" => self.load_import(b, diags),
@@ -585,6 +589,7 @@ impl Config {
             description: None,
             sensitive: false,
             nullable: true,
+            ephemeral: false,
             validations: Vec::new(),
             span: b.labels[0].1.to(b.kind_span),
         };
@@ -614,7 +619,7 @@ impl Config {
                 "description" => v.description = literal_string(a, diags),
                 "sensitive" => v.sensitive = literal_bool(a, diags),
                 "nullable" => v.nullable = literal_bool(a, diags),
-                "ephemeral" => {}
+                "ephemeral" => v.ephemeral = literal_bool(a, diags),
                 other => diags.error(
                     Some(a.name_span),
                     "Unsupported argument",
@@ -678,6 +683,7 @@ impl Config {
             name: name.clone(),
             value: Expr::Literal(Value::Null, b.span),
             sensitive: false,
+            ephemeral: false,
             description: None,
             depends_on: Vec::new(),
             depends_on_modules: Vec::new(),
@@ -689,7 +695,7 @@ impl Config {
                 "sensitive" => o.sensitive = literal_bool(a, diags),
                 "description" => o.description = literal_string(a, diags),
                 "depends_on" => (o.depends_on, o.depends_on_modules) = depends_on(a, diags),
-                "ephemeral" => {}
+                "ephemeral" => o.ephemeral = literal_bool(a, diags),
                 other => diags.error(
                     Some(a.name_span),
                     "Unsupported argument",
@@ -727,7 +733,11 @@ impl Config {
     }
 
     fn load_resource(&mut self, b: Block, mode: Mode, diags: &mut Diagnostics) {
-        let what = if mode == Mode::Managed { "resource" } else { "data" };
+        let what = match mode {
+            Mode::Managed => "resource",
+            Mode::Data => "data",
+            Mode::Ephemeral => "ephemeral",
+        };
         let Some(labels) = Self::labels(&b, 2, what, diags) else {
             return;
         };
@@ -798,11 +808,15 @@ impl Config {
         if r.count.is_some() && r.for_each.is_some() {
             diags.error(r.for_each.as_ref().map(Expr::span), "Invalid combination of \"count\" and \"for_each\"", "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.");
         }
-        if mode == Mode::Data && (r.lifecycle.create_before_destroy || r.lifecycle.prevent_destroy) {
+        if mode != Mode::Managed && (r.lifecycle.create_before_destroy || r.lifecycle.prevent_destroy) {
             diags.error(
                 Some(r.decl_span),
                 "Invalid lifecycle argument",
-                "Data resources do not have a lifecycle to manage.",
+                if mode == Mode::Data {
+                    "Data resources do not have a lifecycle to manage."
+                } else {
+                    "Ephemeral resources do not have a lifecycle to manage: they are opened when needed and never kept."
+                },
             );
         }
         r.body = body;
@@ -882,10 +896,10 @@ impl Config {
                     )
                 }
                 Ref::Resource(addr) if !self.resources.contains_key(&addr) => {
-                    let kind = if addr.mode == Mode::Data {
-                        "data resource"
-                    } else {
-                        "managed resource"
+                    let kind = match addr.mode {
+                        Mode::Data => "data resource",
+                        Mode::Ephemeral => "ephemeral resource",
+                        Mode::Managed => "managed resource",
                     };
                     diags.error(
                         Some(span),

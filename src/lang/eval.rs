@@ -877,17 +877,25 @@ impl<'a> Evaluator<'a> {
                 "Invalid \"self\" reference",
                 "The \"self\" object is only available in provisioner and connection blocks, which infra does not support.",
             )),
-            "data" => {
+            "data" | "ephemeral" => {
                 let (Some((t, _)), Some((n, nspan))) = (attr(0), attr(1)) else {
-                    return Err(err(
-                        span,
-                        "Invalid data resource reference",
-                        "A reference to a data source must be followed by its type and name, like data.aws_region.current.",
-                    ));
+                    return Err(if root == "data" {
+                        err(
+                            span,
+                            "Invalid data resource reference",
+                            "A reference to a data source must be followed by its type and name, like data.aws_region.current.",
+                        )
+                    } else {
+                        err(
+                            span,
+                            "Invalid ephemeral resource reference",
+                            "A reference to an ephemeral resource must be followed by its type and name, like ephemeral.aws_secretsmanager_secret_version.db.",
+                        )
+                    });
                 };
                 let addr = ResourceAddr {
                     module,
-                    mode: Mode::Data,
+                    mode: if root == "data" { Mode::Data } else { Mode::Ephemeral },
                     type_name: t.into(),
                     name: n.into(),
                 };
@@ -920,10 +928,10 @@ impl<'a> Evaluator<'a> {
         let scope = self.scope;
         match scope.resource(&addr) {
             ResourceLookup::Undeclared => {
-                let kind = if addr.mode == Mode::Data {
-                    "data resource"
-                } else {
-                    "managed resource"
+                let kind = match addr.mode {
+                    Mode::Data => "data resource",
+                    Mode::Ephemeral => "ephemeral resource",
+                    Mode::Managed => "managed resource",
                 };
                 Err(err(
                     span,

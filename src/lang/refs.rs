@@ -22,6 +22,7 @@ pub fn expr_refs(e: &Expr) -> Vec<(Ref, Span)> {
         bound: Vec::new(),
         out: Vec::new(),
         attrs: None,
+        local_attrs: Vec::new(),
     };
     w.expr(e);
     w.out
@@ -33,9 +34,23 @@ pub fn body_refs(b: &Body, skip: &[&str]) -> Vec<(Ref, Span)> {
         bound: Vec::new(),
         out: Vec::new(),
         attrs: None,
+        local_attrs: Vec::new(),
     };
     w.body(b, skip);
     w.out
+}
+
+/// References of one expression (as [`expr_refs`]), each reference to a local value with the attribute
+/// read from it when one follows: `local.x.y` and `local.x[0].y` give (`x`, `Some("y")`).
+pub fn expr_refs_detailed(e: &Expr) -> (Vec<(Ref, Span)>, Vec<(String, Option<String>, Span)>) {
+    let mut w = Walker {
+        bound: Vec::new(),
+        out: Vec::new(),
+        attrs: None,
+        local_attrs: Vec::new(),
+    };
+    w.expr(e);
+    (w.out, w.local_attrs)
 }
 
 /// A reference to an attribute of a resource: `aws_subnet.b.id`, `aws_subnet.b[0].id`,
@@ -56,6 +71,7 @@ pub fn body_attr_refs(b: &Body, skip: &[&str]) -> Vec<AttrRef> {
         bound: Vec::new(),
         out: Vec::new(),
         attrs: Some(&mut out),
+        local_attrs: Vec::new(),
     };
     w.body(b, skip);
     out
@@ -68,6 +84,7 @@ pub fn expr_attr_refs(e: &Expr) -> Vec<AttrRef> {
         bound: Vec::new(),
         out: Vec::new(),
         attrs: Some(&mut out),
+        local_attrs: Vec::new(),
     };
     w.expr(e);
     out
@@ -78,6 +95,9 @@ struct Walker<'a> {
     out: Vec<(Ref, Span)>,
     /// When set, also collects attribute references.
     attrs: Option<&'a mut Vec<AttrRef>>,
+    /// Each reference to a local value with the attribute read from it, if one follows (after an
+    /// optional index or splat): `local.x.y` → (`x`, `y`).
+    local_attrs: Vec<(String, Option<String>, Span)>,
 }
 
 impl Walker<'_> {
@@ -124,6 +144,16 @@ impl Walker<'_> {
             }
             "local" => {
                 if let Some((n, s)) = attr(0) {
+                    let next = match &steps[1..] {
+                        [
+                            Step::Index(..) | Step::FullSplat(_) | Step::AttrSplat(_),
+                            Step::Attr(a, _),
+                            ..,
+                        ]
+                        | [Step::Attr(a, _), ..] => Some(a.clone()),
+                        _ => None,
+                    };
+                    self.local_attrs.push((n.clone(), next, span.to(s)));
                     self.out.push((Ref::Local(n), span.to(s)));
                 }
             }
@@ -133,18 +163,17 @@ impl Walker<'_> {
                 }
             }
             "count" | "each" | "path" | "terraform" | "self" => {}
-            "data" => {
+            "data" | "ephemeral" => {
                 if let (Some((t, _)), Some((n, s))) = (attr(0), attr(1)) {
-                    self.attr_ref(ResourceAddr::data(&t, &n).in_module(&module), &steps[2..]);
-                    self.out.push((
-                        Ref::Resource(ResourceAddr {
-                            module,
-                            mode: Mode::Data,
-                            type_name: t,
-                            name: n,
-                        }),
-                        span.to(s),
-                    ));
+                    let mode = if name == "data" { Mode::Data } else { Mode::Ephemeral };
+                    let addr = ResourceAddr {
+                        module,
+                        mode,
+                        type_name: t,
+                        name: n,
+                    };
+                    self.attr_ref(addr.clone(), &steps[2..]);
+                    self.out.push((Ref::Resource(addr), span.to(s)));
                 }
             }
             t => {

@@ -76,6 +76,12 @@ fn merge_block(block: &Block, prior: Option<&Value>, config: &Value, at: &Path, 
     let mut out = BTreeMap::new();
     for (name, attr) in &block.attributes {
         let cfg = config.get(name).cloned().unwrap_or(Value::Null);
+        if attr.write_only {
+            // Never compared with the prior object (which never holds it): planned as null, sent only
+            // by apply (see `crate::ephemeral`).
+            out.insert(name.clone(), cfg);
+            continue;
+        }
         let pri = prior.and_then(|p| p.get(name));
         let planned = if cfg.is_null() && attr.computed {
             match pri {

@@ -559,7 +559,7 @@ impl Planner<'_> {
         };
         match client.import(&to.resource.type_name, &id).await {
             Ok(Some(v)) => {
-                let mut inst = ResourceInstance::ready(r.provider.clone(), conform(&schema.block, &v));
+                let mut inst = ResourceInstance::ready(r.provider.clone(), crate::ephemeral::kept(&schema.block, &v));
                 inst.create_before_destroy = r.lifecycle.create_before_destroy;
                 inst.schema_version = schema.version;
                 if let Some(g) = graph {
@@ -802,7 +802,7 @@ impl Planner<'_> {
                             .get_mut(&addr)
                             .expect("refreshed instance exists");
                         inst.value = match self.providers.schema(&inst.provider.name, &addr.resource) {
-                            Ok(s) => conform(&s.block, &v),
+                            Ok(s) => crate::ephemeral::kept(&s.block, &v),
                             Err(_) => v,
                         };
                     }
@@ -871,7 +871,7 @@ impl Planner<'_> {
                         .expect("pending instance exists");
                     inst.status = InstanceStatus::Ready;
                     inst.value = match self.providers.schema(&inst.provider.name, &addr.resource) {
-                        Ok(s) => conform(&s.block, &v),
+                        Ok(s) => crate::ephemeral::kept(&s.block, &v),
                         Err(_) => v,
                     };
                     let id = inst.id().unwrap_or("?").to_string();
@@ -945,6 +945,8 @@ impl Planner<'_> {
                     // Not targeted: keep what state says.
                 } else if a.mode == Mode::Data {
                     self.plan_data(&r, graph).await;
+                } else if a.mode == Mode::Ephemeral {
+                    self.plan_ephemeral(&r).await;
                 } else if self.opts.mode == PlanMode::Normal {
                     self.plan_resource(&r, graph).await;
                 }
@@ -1059,6 +1061,7 @@ impl Planner<'_> {
                 );
                 continue;
             }
+            crate::ephemeral::clear_write_only(&schema.block, &mut proposal.planned);
             let tainted = prior_inst.as_ref().is_some_and(|p| p.status == InstanceStatus::Tainted);
             let requested = self.opts.replace.iter().any(|a| a == &addr);
             let (action, reason) = match prior {
@@ -1092,6 +1095,7 @@ impl Planner<'_> {
                     continue;
                 }
                 planned = fresh.planned;
+                crate::ephemeral::clear_write_only(&schema.block, &mut planned);
                 if r.lifecycle.prevent_destroy {
                     self.diags.error(Some(r.decl_span), "Instance cannot be destroyed", format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be replaced. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using --target."));
                     continue;
@@ -1259,6 +1263,47 @@ impl Planner<'_> {
                 None => stored.unwrap_or_else(|| propose(&schema.block, None, &config).planned),
             };
             instances.push((key, mark_sensitive(&schema.block, value, &config_sensitive)));
+        }
+        self.scope
+            .set_resource(r.addr.clone(), collect_instances(instances, r.for_each.is_some()));
+    }
+
+    /// An ephemeral resource: opened now when its configuration is known (its value is never kept);
+    /// unknown otherwise, and apply opens it again when something needs it.
+    async fn plan_ephemeral(&mut self, r: &Resource) {
+        let Some(schema) = self.schema(&r.provider, &r.addr).cloned() else {
+            return;
+        };
+        let Some(keys) = self.expand(r) else { return };
+        let client = if self.opts.offline || self.opts.mode == PlanMode::Destroy {
+            None
+        } else {
+            self.client(&r.provider).await
+        };
+        let mut instances = Vec::new();
+        for (key, each) in keys {
+            let addr = r.addr.instance(key.clone());
+            let errors_before = self.diags.errors().count();
+            let (config, _) = self.instance_config(r, &schema, &key, each);
+            if self.diags.errors().count() > errors_before {
+                continue;
+            }
+            let value = match &client {
+                Some(c) if config.is_wholly_known() => match c.open_ephemeral(&r.addr.type_name, &config).await {
+                    Ok(v) => conform(&schema.block, &v),
+                    Err(e) => {
+                        self.diags.error(
+                            Some(r.decl_span),
+                            "Error opening ephemeral resource",
+                            format!("{addr}: {e}"),
+                        );
+                        continue;
+                    }
+                },
+                _ => propose(&schema.block, None, &config).planned,
+            };
+            // Never shown: an ephemeral value is as secret as a sensitive one.
+            instances.push((key, value.mark()));
         }
         self.scope
             .set_resource(r.addr.clone(), collect_instances(instances, r.for_each.is_some()));

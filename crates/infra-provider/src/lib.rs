@@ -32,7 +32,7 @@ pub use provider::{
     TAG_ADDRESS, TAG_LINEAGE, default_poll_interval,
 };
 pub use refresh::Refresh;
-pub use resource::{DataSourceType, Registry, ResourceType};
+pub use resource::{DataSourceType, EphemeralType, Registry, ResourceType};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, ProviderSchema, Schema, Timeouts};
 pub use types::{ConversionError, ObjectAttr, Type, convert};
 pub use value::{Number, Path, PathStep, Value};

@@ -287,6 +287,15 @@ pub trait ProviderClient: Send + Sync {
     }
 
     async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value>;
+
+    /// Opens an ephemeral resource (see [`EphemeralType`](crate::EphemeralType)): `config` is wholly
+    /// known. The answer is never kept.
+    async fn open_ephemeral(&self, type_name: &str, config: &Value) -> Result<Value> {
+        let _ = config;
+        Err(ProviderError::invalid(format!(
+            "ephemeral resource type {type_name:?} is not supported by this provider"
+        )))
+    }
 }
 
 /// A provider: its schema, and how to configure it from a `provider` block.

@@ -87,6 +87,18 @@ pub trait DataSourceType<C: Send + Sync>: Send + Sync {
     async fn read(&self, client: &C, config: &Value) -> Result<Value>;
 }
 
+/// An ephemeral resource type (`ephemeral "aws_secretsmanager_secret_version" "db" {}`): a value read
+/// from (or made by) the cloud each time it is needed, at plan and again at apply, and never kept in a
+/// plan file or the state. Opening has no effect the cloud keeps.
+#[async_trait]
+pub trait EphemeralType<C: Send + Sync>: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    /// Opens the resource: `config` is the block's arguments (wholly known); the answer is the object of
+    /// every attribute.
+    async fn open(&self, client: &C, config: &Value) -> Result<Value>;
+}
+
 /// Makes the client one refresh's types read with (it can then share calls, see [`Refresh`]).
 type Scope<C> = Arc<dyn Fn(&C, Arc<Refresh>) -> C + Send + Sync>;
 
@@ -96,6 +108,7 @@ pub struct Registry<C: Send + Sync + 'static> {
     /// Each resource type's schema, made once at registration (plan-time checks use it).
     schemas: BTreeMap<&'static str, Schema>,
     data_sources: BTreeMap<&'static str, Arc<dyn DataSourceType<C>>>,
+    ephemeral: BTreeMap<&'static str, Arc<dyn EphemeralType<C>>>,
     scope: Option<Scope<C>>,
 }
 
@@ -105,6 +118,7 @@ impl<C: Send + Sync + 'static> Default for Registry<C> {
             resources: BTreeMap::new(),
             schemas: BTreeMap::new(),
             data_sources: BTreeMap::new(),
+            ephemeral: BTreeMap::new(),
             scope: None,
         }
     }
@@ -134,6 +148,10 @@ impl<C: Send + Sync + 'static> Registry<C> {
         self.data_sources.insert(d.name(), Arc::new(d));
         self
     }
+    pub fn ephemeral(mut self, e: impl EphemeralType<C> + 'static) -> Self {
+        self.ephemeral.insert(e.name(), Arc::new(e));
+        self
+    }
     /// How to make the client that the types of one refresh read with: `scope` gets the configured client
     /// and the [`Refresh`], and returns a client that knows it (so reads can share calls through
     /// [`Refresh::once`]). Without one, every type reads with the configured client.
@@ -155,6 +173,11 @@ impl<C: Send + Sync + 'static> Registry<C> {
                 .iter()
                 .map(|(k, d)| (k.to_string(), d.schema()))
                 .collect(),
+            ephemeral_resources: self
+                .ephemeral
+                .iter()
+                .map(|(k, e)| (k.to_string(), e.schema()))
+                .collect(),
         }
     }
     /// The type's own checks of a configuration (see [`ResourceType::validate`]); nothing for a type the
@@ -173,6 +196,13 @@ impl<C: Send + Sync + 'static> Registry<C> {
     pub fn get_data(&self, type_name: &str) -> Result<&Arc<dyn DataSourceType<C>>> {
         self.data_sources.get(type_name).ok_or_else(|| {
             ProviderError::invalid(format!("data source {type_name:?} is not supported by this provider"))
+        })
+    }
+    pub fn get_ephemeral(&self, type_name: &str) -> Result<&Arc<dyn EphemeralType<C>>> {
+        self.ephemeral.get(type_name).ok_or_else(|| {
+            ProviderError::invalid(format!(
+                "ephemeral resource type {type_name:?} is not supported by this provider"
+            ))
         })
     }
     /// A [`ProviderClient`] over this registry and a configured client.
@@ -276,5 +306,9 @@ impl<C: Send + Sync + 'static> ProviderClient for Configured<C> {
 
     async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value> {
         self.registry.get_data(type_name)?.read(&self.client, config).await
+    }
+
+    async fn open_ephemeral(&self, type_name: &str, config: &Value) -> Result<Value> {
+        self.registry.get_ephemeral(type_name)?.open(&self.client, config).await
     }
 }

@@ -24,6 +24,10 @@ pub struct Attribute {
     /// A change replaces the resource instead of updating it in place.
     pub force_new: bool,
     pub sensitive: bool,
+    /// A write-only argument (Terraform 1.11's `*_wo`): its value is sent to the cloud on create and
+    /// update and never kept — planned and stored as null, never in a plan file or the state. It may hold
+    /// ephemeral values.
+    pub write_only: bool,
     /// Used when the configuration leaves the argument out (as SDKv2 `Default`).
     pub default: Option<Value>,
     /// A JSON document compared by meaning, not by text (policies, container definitions).
@@ -78,6 +82,13 @@ impl Attribute {
         self
     }
     pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    /// A write-only argument (see [`Attribute::write_only`](Attribute#structfield.write_only)); always
+    /// sensitive.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
         self.sensitive = true;
         self
     }
@@ -292,4 +303,7 @@ pub struct ProviderSchema {
     pub provider: Block,
     pub resources: BTreeMap<String, Schema>,
     pub data_sources: BTreeMap<String, Schema>,
+    /// Ephemeral resource types (`ephemeral "T" "N" {}`): opened at plan and again at apply, their
+    /// values never kept.
+    pub ephemeral_resources: BTreeMap<String, Schema>,
 }
