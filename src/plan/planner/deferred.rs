@@ -111,6 +111,19 @@ impl Planner<'_> {
             return Some((graph, order));
         }
         self.module_instances = known;
+        // The new module instances checked as `plan` checked the others before any cloud call (what was
+        // reported then is not repeated).
+        let checked = crate::validate::preflight(
+            self.cfg.clone(),
+            self.providers,
+            self.scope.vars.clone(),
+            &self.scope.workspace,
+        );
+        for x in checked.0 {
+            if !self.diags.0.contains(&x) {
+                self.diags.push(x);
+            }
+        }
         // The `moved` and `removed` blocks of the new module instances.
         if !self.cfg.moved.is_empty() || !self.cfg.removed.is_empty() {
             self.refactor_state();

@@ -682,3 +682,20 @@ async fn moved_blocks_inside_a_deferred_module_rename_its_objects() {
             .contains_key(&"module.svc[\"b\"].fake_network.main".parse().unwrap())
     );
 }
+
+#[tokio::test]
+async fn a_deferred_module_is_checked_as_the_others_are() {
+    let w = World::new();
+    let bad = SVC_MOD.replace(
+        "  tags       = { subnet = var.subnet_id }\n",
+        "  tags       = { subnet = var.subnet_id }\n  lifecycle {\n    ignore_changes = [nope]\n  }\n",
+    );
+    let cfg = w.config_with(BY_SUBNET, &bad);
+    let d = w.plan(&cfg, PlanOptions::default()).await.unwrap_err();
+    let text = crate::diag::render(&d, &cfg.sources);
+    assert_eq!(
+        text.matches("has no attribute \"nope\" to ignore changes of").count(),
+        2,
+        "once per instance: {text}"
+    );
+}
