@@ -193,6 +193,7 @@ pub async fn plan(
             .resources
             .get(&imp.to.resource)
             .is_none_or(|r| r.addr.mode != Mode::Managed)
+            && !cfg.in_deferred_call(&imp.to.resource.module)
         {
             diags.error(
                 Some(imp.span),
@@ -444,6 +445,10 @@ impl Planner<'_> {
                 .get(&imp.to.resource)
                 .filter(|r| r.addr.mode == Mode::Managed)
             else {
+                if cfg.in_deferred_call(&imp.to.resource.module) {
+                    // Imported once the call is expanded (`deferred`).
+                    continue;
+                }
                 self.diags.error(
                     Some(imp.span),
                     "Configuration for import target does not exist",

@@ -128,6 +128,10 @@ impl Planner<'_> {
         if !self.cfg.moved.is_empty() || !self.cfg.removed.is_empty() {
             self.refactor_state();
         }
+        // `import` blocks into the new module instances (those imported already are skipped).
+        if !self.opts.offline && !self.cfg.imports.is_empty() && !self.diags.has_errors() {
+            self.import_blocks().await;
+        }
         self.check_targets_again();
         self.retarget(&graph, &needed);
         if self.diags.has_errors() {

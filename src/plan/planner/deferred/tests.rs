@@ -699,3 +699,30 @@ async fn a_deferred_module_is_checked_as_the_others_are() {
         "once per instance: {text}"
     );
 }
+
+#[tokio::test]
+async fn import_blocks_into_a_deferred_module_instance() {
+    let w = World::new();
+    w.apply(
+        &w.config(BY_SUBNET),
+        w.plan(&w.config(BY_SUBNET), PlanOptions::default())
+            .await
+            .expect("plan"),
+    )
+    .await;
+    let addr: crate::addrs::InstanceAddr = "module.svc[\"a\"].fake_network.this".parse().unwrap();
+    let id = w.state().resources[&addr].id().unwrap().to_string();
+    // The module instance's object is lost from the state; it is still in the cloud.
+    let mut st = w.store.load().await.unwrap().unwrap();
+    st.resources.remove(&addr);
+    w.store.persist(&mut st).await.unwrap();
+    let with_import =
+        format!("{BY_SUBNET}\nimport {{\n  to = module.svc[\"a\"].fake_network.this\n  id = \"{id}\"\n}}\n");
+    let cfg = w.config(&with_import);
+    let p = w.plan(&cfg, PlanOptions::default()).await.expect("plan");
+    assert!(changed(&p).is_empty(), "nothing created: {:?}", changed(&p));
+    assert_eq!(p.imported, vec![(addr.clone(), id)]);
+    w.apply(&cfg, p).await;
+    assert!(w.state().resources.contains_key(&addr));
+    assert_eq!(w.fake.cloud.count("net-"), 3, "imported, not created again");
+}
