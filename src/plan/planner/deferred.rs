@@ -54,7 +54,8 @@ impl Planner<'_> {
                 now.extend(graph.ancestors(&n));
                 now.insert(n);
             }
-            for n in &now {
+            // (A destroy plan plans none of them: the values come from the state.)
+            for n in now.iter().filter(|_| self.opts.mode != PlanMode::Destroy) {
                 if let Node::Resource(a) = n {
                     needed.insert(a.clone());
                     if let Some(set) = &mut self.included {
