@@ -329,7 +329,8 @@ pub async fn apply(
     if d.has_errors() {
         return Err(d);
     }
-    let (cfg, d) = crate::config::expand(&cfg, Some(&vars), &plan.env);
+    // The module instances the plan was made with.
+    let (cfg, d) = crate::config::expand_with(&cfg, Some(&vars), &plan.module_instances, &plan.env);
     if d.has_errors() {
         return Err(d);
     }

@@ -13,18 +13,74 @@
 //! - in a call's arguments, `count.index`, `each.key` and `each.value` become the instance's key and
 //!   value; `path.module` becomes the module's directory.
 //!
-//! Instances are known before planning: a module's `count` and `for_each` must be known from variables,
-//! locals and the state of nothing (as Terraform requires them known at plan time). Provider
-//! configurations are the root module's, passed down by `providers = { ... }` or inherited by default.
+//! A call whose `count` or `for_each` depends only on variables and locals is expanded here. One that
+//! refers (directly or through locals, module inputs and outputs) to managed resources or data sources is
+//! expanded with the value the planner evaluated for it ([`ModuleInstances`]); without one it is
+//! *deferred* ([`DeferredCall`]): not expanded, its `count`/`for_each` kept as a local of the flat
+//! configuration for the planner to evaluate, and its outputs unknown. The planner plans what that local
+//! depends on, evaluates it, and expands again with the value (`plan::planner::deferred`); the plan
+//! records the values, so apply expands the same instances. Provider configurations are the root
+//! module's, passed down by `providers = { ... }` or inherited by default.
 
 use super::{Config, Local, ModuleCall, Resource, Validation, Variable};
 use crate::addrs::{InstanceKey, ModulePath, ProviderKey, ResourceAddr, scoped_root};
 use crate::diag::{Diagnostics, Span};
-use crate::lang::ast::{Block, Body, Expr, ObjKey, Step, TemplatePart};
+use crate::lang::ast::{BinaryOp, Block, Body, Expr, ObjKey, Step, TemplatePart};
+use crate::lang::refs::{Ref, expr_refs};
 use crate::scope::ModuleScope;
 use infra_provider::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+/// The evaluated `count`/`for_each` of module calls that depend on resources or data sources, by the
+/// call's path: the calling module instance's path and the call's name without a key (`module.svc`,
+/// `module.a["x"].module.b`). Values are as [`recorded`] keeps them. `Value::Unknown` expands the call
+/// once with unknown keys, as `expand` without variables does (an offline plan that cannot know them).
+pub type ModuleInstances = BTreeMap<ModulePath, Value>;
+
+/// A module call whose `count`/`for_each` depends on resources or data sources and has no value in the
+/// [`ModuleInstances`] given to [`expand_with`]: it is not expanded, and its outputs are unknown.
+#[derive(Debug, Clone)]
+pub struct DeferredCall {
+    /// The call's path (its key in [`ModuleInstances`]).
+    pub path: ModulePath,
+    pub name: String,
+    /// `count` or `for_each`.
+    pub arg: &'static str,
+    /// The local of the flat configuration that holds the value: [`DeferredCall::expr`].
+    pub local: String,
+    /// The `count`/`for_each` expression, rewritten into the calling module instance.
+    pub expr: Expr,
+    /// The expression as written.
+    pub span: Span,
+    /// The `module "NAME"` header.
+    pub decl_span: Span,
+}
+
+/// What a plan records of an evaluated `count`/`for_each`: the value, a map's values left out (only its
+/// keys make instances; `each.value` is evaluated from the expression), marks kept.
+pub fn recorded(v: &Value) -> Value {
+    match v {
+        Value::Sensitive(inner) => recorded(inner).mark(),
+        Value::Map(m) => Value::Map(m.keys().map(|k| (k.clone(), Value::Null)).collect()),
+        other => other.clone(),
+    }
+}
+
+impl Config {
+    /// Whether module instance `path` is, or is inside, an instance of a deferred call.
+    pub fn in_deferred_call(&self, path: &ModulePath) -> bool {
+        self.deferred.iter().any(|d| path.within(&d.path))
+    }
+
+    /// Whether a deferred call may add module instances at or inside `path` (`--target module.a` when
+    /// `module.a["x"].module.b` is deferred).
+    pub fn deferred_may_add(&self, path: &ModulePath) -> bool {
+        self.deferred
+            .iter()
+            .any(|d| path.within(&d.path) || d.path.within(path))
+    }
+}
 
 /// The variable behind a module input local.
 #[derive(Debug, Clone)]
@@ -291,6 +347,7 @@ impl ProviderMap {
 struct Expander<'a> {
     flat: Config,
     vars: Option<&'a BTreeMap<String, Value>>,
+    known: &'a ModuleInstances,
     env: &'a str,
     diags: Diagnostics,
     /// Resources that depend on whole module calls: resolved once every instance exists.
@@ -304,9 +361,31 @@ struct Instance {
     each: Option<(Expr, Expr)>,
 }
 
+/// The instances of one call, from its `count`/`for_each`.
+enum Instances {
+    Known(Vec<Instance>),
+    /// One instance with unknown keys (no variables, or a value the plan could not know offline).
+    Unknown(Instance),
+    /// Not expanded yet: the local holding the call's `count`/`for_each`.
+    Deferred(String),
+}
+
 /// Expands every module call of `cfg` into one flat configuration. `vars` are the root module's
-/// variables; without them (`validate`) each call is expanded once, with unknown keys.
+/// variables; without them (`validate`) each call is expanded once, with unknown keys. A call whose
+/// `count`/`for_each` depends on resources or data sources is deferred ([`expand_with`]).
 pub fn expand(cfg: &Arc<Config>, vars: Option<&BTreeMap<String, Value>>, env: &str) -> (Arc<Config>, Diagnostics) {
+    expand_with(cfg, vars, &ModuleInstances::new(), env)
+}
+
+/// [`expand`], with the `count`/`for_each` values of calls that depend on resources or data sources
+/// (from the planner, or from the plan being applied); a call of that kind without a value is deferred:
+/// recorded in [`Config::deferred`] and not expanded.
+pub fn expand_with(
+    cfg: &Arc<Config>,
+    vars: Option<&BTreeMap<String, Value>>,
+    known: &ModuleInstances,
+    env: &str,
+) -> (Arc<Config>, Diagnostics) {
     if cfg.module_calls.is_empty() || cfg.expanded {
         return (cfg.clone(), Diagnostics::new());
     }
@@ -337,6 +416,7 @@ pub fn expand(cfg: &Arc<Config>, vars: Option<&BTreeMap<String, Value>>, env: &s
     let mut ex = Expander {
         flat,
         vars,
+        known,
         env,
         diags: Diagnostics::new(),
         module_deps,
@@ -406,39 +486,109 @@ impl Expander<'_> {
         scope.evaluator().eval(e)
     }
 
-    /// The instances of a call, from its `count` or `for_each` evaluated in the calling module.
-    fn instances(&mut self, parent: &ModulePath, call: &ModuleCall) -> Option<Vec<Instance>> {
+    /// Whether an expression refers to a managed resource or a data source, directly or through locals
+    /// (module inputs and outputs are locals here).
+    fn depends_on_resources(&self, e: &Expr) -> bool {
+        let mut stack: Vec<Ref> = expr_refs(e).into_iter().map(|(r, _)| r).collect();
+        let mut seen = BTreeSet::new();
+        while let Some(r) = stack.pop() {
+            match r {
+                Ref::Resource(a) if self.flat.resources.contains_key(&a) => return true,
+                Ref::Local(n) if seen.insert(n.clone()) => {
+                    if let Some(l) = self.flat.locals.get(&n) {
+                        stack.extend(expr_refs(&l.expr).into_iter().map(|(r, _)| r));
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// The value of a call's `count`/`for_each` (`e`, rewritten into the calling module): given, or
+    /// evaluated now when it depends only on variables and locals; `Err` with the local that holds it
+    /// when the call is deferred. `Ok(None)` after an error.
+    fn value_of(
+        &mut self,
+        parent: &ModulePath,
+        call: &ModuleCall,
+        arg: &'static str,
+        e: &Expr,
+    ) -> Result<Option<(Value, Option<String>)>, String> {
+        let path = parent.child(&call.name, InstanceKey::None);
+        let local = format!("{}.{arg}", mangle(parent, "module", &call.name));
+        let given = self.known.get(&path).cloned();
+        let deferred = given.is_none() && self.depends_on_resources(e);
+        if given.is_some() || deferred {
+            self.flat.locals.insert(
+                local.clone(),
+                Local {
+                    name: local.clone(),
+                    expr: e.clone(),
+                    span: e.span(),
+                    input: None,
+                },
+            );
+        }
+        if deferred {
+            self.flat.deferred.push(DeferredCall {
+                path,
+                name: call.name.clone(),
+                arg,
+                local: local.clone(),
+                expr: e.clone(),
+                span: e.span(),
+                decl_span: call.decl_span,
+            });
+            return Err(local);
+        }
+        match given {
+            Some(v) => Ok(Some((v, Some(local)))),
+            None => match self.eval(e) {
+                Ok(v) => Ok(Some((v, None))),
+                Err(d) => {
+                    self.diags.push(d);
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    /// The instances of a call, from its `count` or `for_each` evaluated in the calling module (or given).
+    fn instances(&mut self, parent: &ModulePath, call: &ModuleCall) -> Option<Instances> {
         let one = |key| Instance {
             key,
             count_index: None,
             each: None,
         };
         let unknown = |span| Expr::Literal(Value::Unknown, span);
-        let mut rw = Rewriter::new(parent, None);
-        if self.vars.is_none() {
-            let span = call.decl_span;
-            return Some(vec![Instance {
+        let span = call.decl_span;
+        let unknown_one = || {
+            Instances::Unknown(Instance {
                 key: InstanceKey::None,
                 count_index: call.count.as_ref().map(|_| unknown(span)),
                 each: call.for_each.as_ref().map(|_| (unknown(span), unknown(span))),
-            }]);
+            })
+        };
+        let mut rw = Rewriter::new(parent, None);
+        if self.vars.is_none() {
+            return Some(unknown_one());
         }
         if let Some(c) = &call.count {
             let mut e = c.clone();
             rw.expr(&mut e);
-            let v = match self.eval(&e) {
-                Ok(v) => v,
-                Err(d) => {
-                    self.diags.push(d);
-                    return None;
-                }
+            let v = match self.value_of(parent, call, "count", &e) {
+                Ok(Some((Value::Unknown, Some(_)))) => return Some(unknown_one()),
+                Ok(Some((v, _))) => v,
+                Ok(None) => return None,
+                Err(local) => return Some(Instances::Deferred(local)),
             };
             // A sensitive count is allowed (Terraform 1.11): instance keys are numbers either way.
             let (v, _) = v.unmark_deep();
             let n = match v {
                 Value::Number(n) if n.as_i64().is_some_and(|i| i >= 0) => n.as_i64().unwrap_or(0),
                 Value::Unknown => {
-                    self.diags.error(Some(c.span()), "Invalid count argument", format!("The \"count\" value of module.{} depends on values that are known only after apply. infra expands modules before planning: make the count depend only on variables and locals.", call.name));
+                    self.diags.error(Some(c.span()), "Invalid count argument", format!("The \"count\" value of module.{} is not known when planning, so infra cannot predict how many instances of the module will be created.", call.name));
                     return None;
                 }
                 other => {
@@ -454,7 +604,7 @@ impl Expander<'_> {
                     return None;
                 }
             };
-            return Some(
+            return Some(Instances::Known(
                 (0..n)
                     .map(|i| Instance {
                         key: InstanceKey::Int(i),
@@ -462,17 +612,22 @@ impl Expander<'_> {
                         each: None,
                     })
                     .collect(),
-            );
+            ));
         }
         if let Some(fe) = &call.for_each {
             let mut e = fe.clone();
             rw.expr(&mut e);
-            let v = match self.eval(&e) {
-                Ok(v) => v,
-                Err(d) => {
-                    self.diags.push(d);
-                    return None;
-                }
+            let (v, local) = match self.value_of(parent, call, "for_each", &e) {
+                Ok(Some((Value::Unknown, Some(_)))) => return Some(unknown_one()),
+                Ok(Some(x)) => x,
+                Ok(None) => return None,
+                Err(local) => return Some(Instances::Deferred(local)),
+            };
+            // `each.value` of a map: the element of the value, evaluated where it is used (from the local
+            // that holds it when the value was given: known only after apply, perhaps).
+            let base = match local {
+                Some(l) => local_ref(l, fe.span()),
+                None => e.clone(),
             };
             let (v, sensitive) = v.unmark_shallow();
             if sensitive {
@@ -486,7 +641,7 @@ impl Expander<'_> {
                     for k in m.keys() {
                         let key = Expr::Literal(Value::String(k.clone()), span);
                         let value = Expr::Traversal(
-                            Box::new(e.clone()),
+                            Box::new(base.clone()),
                             vec![Step::Index(Box::new(key.clone()), span)],
                             span,
                         );
@@ -509,7 +664,7 @@ impl Expander<'_> {
                                 });
                             }
                             Value::Unknown => {
-                                self.diags.error(Some(span), "Invalid for_each argument", format!("The for_each set of module.{} includes values that are known only after apply. infra expands modules before planning: make for_each depend only on variables and locals.", call.name));
+                                self.diags.error(Some(span), "Invalid for_each argument", format!("The \"for_each\" set of module.{} includes values that are not known when planning, so infra cannot determine the full set of keys that will identify the instances of the module.", call.name));
                                 return None;
                             }
                             _ => {
@@ -524,7 +679,7 @@ impl Expander<'_> {
                     }
                 }
                 Value::Unknown => {
-                    self.diags.error(Some(span), "Invalid for_each argument", format!("The for_each value of module.{} depends on values that are known only after apply. infra expands modules before planning: make for_each depend only on variables and locals.", call.name));
+                    self.diags.error(Some(span), "Invalid for_each argument", format!("The \"for_each\" value of module.{} is not known when planning, so infra cannot determine the full set of keys that will identify the instances of the module.", call.name));
                     return None;
                 }
                 Value::List(_) => {
@@ -540,9 +695,9 @@ impl Expander<'_> {
                     return None;
                 }
             }
-            return Some(out);
+            return Some(Instances::Known(out));
         }
-        Some(vec![one(InstanceKey::None)])
+        Some(Instances::Known(vec![one(InstanceKey::None)]))
     }
 
     fn call(
@@ -555,8 +710,39 @@ impl Expander<'_> {
         module_deps: &[(ModulePath, Span)],
     ) {
         let Some(child) = call.module.clone() else { return };
-        let Some(instances) = self.instances(parent, call) else {
-            return;
+        let (instances, keys_unknown) = match self.instances(parent, call) {
+            None => return,
+            Some(Instances::Known(v)) => (v, false),
+            Some(Instances::Unknown(i)) => (vec![i], true),
+            Some(Instances::Deferred(local)) => {
+                // Unknown until the call is expanded. It refers to the call's count/for_each, so that what
+                // refers to the outputs is planned after what that depends on (and a cycle through the
+                // outputs is found).
+                let span = call.decl_span;
+                let unknown = Box::new(Expr::Literal(Value::Unknown, span));
+                let value = Expr::Cond(
+                    Box::new(Expr::Binary(
+                        BinaryOp::Eq,
+                        Box::new(local_ref(local, span)),
+                        Box::new(Expr::Literal(Value::Null, span)),
+                        span,
+                    )),
+                    unknown.clone(),
+                    unknown,
+                    span,
+                );
+                let name = mangle(parent, "module", &call.name);
+                self.flat.locals.insert(
+                    name.clone(),
+                    Local {
+                        name,
+                        expr: value,
+                        span,
+                        input: None,
+                    },
+                );
+                return;
+            }
         };
         let cmap = pmap.child(call);
         // Everything in the module waits for what the call depends on, and for what the caller's calls did.
@@ -699,7 +885,7 @@ impl Expander<'_> {
             }
         }
         let span = call.decl_span;
-        let value = if self.vars.is_none() {
+        let value = if keys_unknown {
             Expr::Literal(Value::Unknown, span)
         } else if counted {
             Expr::Tuple(objects.into_iter().map(|(_, o)| o).collect(), span)

@@ -20,7 +20,7 @@ use std::time::Duration;
 pub mod expand;
 pub mod modules;
 pub mod refactor;
-pub use expand::{ModuleInput, expand};
+pub use expand::{DeferredCall, ModuleInput, ModuleInstances, expand, expand_with};
 pub use modules::{ModuleCall, ModuleFiles};
 
 /// A loaded configuration directory.
@@ -46,6 +46,9 @@ pub struct Config {
     pub is_module: bool,
     /// Module calls have been expanded into this configuration ([`expand`]).
     pub expanded: bool,
+    /// After [`expand`]: the calls not expanded yet, whose `count`/`for_each` depends on resources or data
+    /// sources (the planner evaluates them and expands again).
+    pub deferred: Vec<DeferredCall>,
     /// Where each variable's value was last assigned in a `.tfvars` file (errors about the value point
     /// there); absent for defaults, `--var` and `TF_VAR_`.
     pub var_origins: BTreeMap<String, Span>,

@@ -179,6 +179,9 @@ pub struct Plan {
     pub forgotten: Vec<InstanceAddr>,
     /// Objects `import` blocks read from the cloud: (address, ID).
     pub imported: Vec<(InstanceAddr, String)>,
+    /// The `count`/`for_each` values of module calls that depend on resources or data sources, as planned:
+    /// apply and policy expand the configuration with them, so they see the planned module instances.
+    pub module_instances: crate::config::ModuleInstances,
 }
 
 /// Counts for the summary line.

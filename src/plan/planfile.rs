@@ -140,6 +140,9 @@ struct PlanFileV1 {
     forgotten: Vec<InstanceAddr>,
     #[serde(default)]
     imported: Vec<(InstanceAddr, String)>,
+    /// By module call path (`module.svc`); absent in plan files of earlier versions.
+    #[serde(default)]
+    module_instances: BTreeMap<String, J>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -219,6 +222,11 @@ pub fn encode(plan: &Plan) -> String {
         notes: plan.notes.clone(),
         regions: plan.regions.clone(),
         usage: plan.usage.clone(),
+        module_instances: plan
+            .module_instances
+            .iter()
+            .map(|(k, v)| (k.to_string(), encode_value(v)))
+            .collect(),
     };
     serde_json::to_string(&f).expect("plan serializes")
 }
@@ -241,6 +249,11 @@ pub fn decode(text: &str, path: &str) -> Result<Plan, PlanFileError> {
     }
     let f: PlanFileV1 = serde_json::from_value(head).map_err(|e| invalid(e.to_string()))?;
     let prior = statefile::decode(&f.prior_state.to_string(), path).map_err(|e| invalid(e.to_string()))?;
+    let mut module_instances = BTreeMap::new();
+    for (k, v) in &f.module_instances {
+        let call: crate::addrs::ModulePath = k.parse().map_err(|e| invalid(format!("module_instances: {e}")))?;
+        module_instances.insert(call, decode_value(v));
+    }
     Ok(Plan {
         mode: f.mode,
         env: f.env,
@@ -295,6 +308,7 @@ pub fn decode(text: &str, path: &str) -> Result<Plan, PlanFileError> {
         moved: f.moved,
         forgotten: f.forgotten,
         imported: f.imported,
+        module_instances,
     })
 }
 

@@ -20,6 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod deferred;
+
 /// How to plan.
 #[derive(Clone, Debug)]
 pub struct PlanOptions {
@@ -156,6 +158,8 @@ struct Planner<'a> {
     forgotten: Vec<InstanceAddr>,
     /// Objects `import` blocks read into the state: (address, cloud ID).
     imported: Vec<(InstanceAddr, String)>,
+    /// The values of deferred module calls' `count`/`for_each` (see `deferred`).
+    module_instances: crate::config::ModuleInstances,
 }
 
 /// Makes a plan. Returns the plan (when there were no errors) and every diagnostic.
@@ -175,7 +179,9 @@ pub async fn plan(
     if diags.has_errors() {
         return (None, diags);
     }
-    // Every module instance, now that the variables are known.
+    // Every module instance, now that the variables are known (calls whose count/for_each depends on
+    // resources or data sources later: `deferred`).
+    let unexpanded = cfg.clone();
     let (cfg, d) = crate::config::expand(&cfg, Some(&vars), env);
     diags.extend(d);
     if diags.has_errors() {
@@ -187,6 +193,7 @@ pub async fn plan(
             .resources
             .get(&imp.to.resource)
             .is_none_or(|r| r.addr.mode != Mode::Managed)
+            && !cfg.in_deferred_call(&imp.to.resource.module)
         {
             diags.error(
                 Some(imp.span),
@@ -209,7 +216,7 @@ pub async fn plan(
                 .filter(|a| a.resource.module.within(m))
                 .map(|a| a.resource.clone()),
         );
-        if found.is_empty() {
+        if found.is_empty() && !cfg.deferred_may_add(m) {
             diags.error(
                 None,
                 "Invalid --target",
@@ -231,7 +238,10 @@ pub async fn plan(
     // A --target or --replace that names nothing is a typo, not an empty plan.
     for (flag, list) in [("target", &opts.targets), ("replace", &opts.replace)] {
         for t in list.iter() {
-            if cfg.resources.contains_key(&t.resource) || state.resources.keys().any(|a| a.resource == t.resource) {
+            if cfg.resources.contains_key(&t.resource)
+                || state.resources.keys().any(|a| a.resource == t.resource)
+                || cfg.in_deferred_call(&t.resource.module)
+            {
                 continue;
             }
             let names: Vec<String> = cfg.resources.keys().map(|a| a.to_string()).collect();
@@ -277,6 +287,7 @@ pub async fn plan(
         moved: Vec::new(),
         forgotten: Vec::new(),
         imported: Vec::new(),
+        module_instances: Default::default(),
     };
     p.normalize_state();
     p.refactor_state();
@@ -325,6 +336,11 @@ pub async fn plan(
         }
     }
     p.register_state_values();
+    // Module calls whose count/for_each depends on resources or data sources: planned from what that
+    // depends on, then expanded (the graph and order are the final configuration's).
+    let Some((graph, order)) = p.expand_deferred(&unexpanded, graph, order, &mut pre).await else {
+        return (None, p.diags);
+    };
     // Phase 3: everything else, dependencies first.
     for n in order.iter().filter(|n| !pre.contains(n)) {
         p.visit(&graph, n).await;
@@ -365,6 +381,7 @@ pub async fn plan(
         moved,
         forgotten,
         imported,
+        module_instances,
         ..
     } = p;
     let plan = Plan {
@@ -391,6 +408,7 @@ pub async fn plan(
         moved,
         forgotten,
         imported,
+        module_instances,
     };
     (Some(plan), diags)
 }
@@ -427,6 +445,10 @@ impl Planner<'_> {
                 .get(&imp.to.resource)
                 .filter(|r| r.addr.mode == Mode::Managed)
             else {
+                if cfg.in_deferred_call(&imp.to.resource.module) {
+                    // Imported once the call is expanded (`deferred`).
+                    continue;
+                }
                 self.diags.error(
                     Some(imp.span),
                     "Configuration for import target does not exist",

@@ -86,6 +86,7 @@ fn plan_of(tf: &str, env: &str) -> Plan {
         moved: vec![],
         forgotten: vec![],
         imported: vec![],
+        module_instances: BTreeMap::new(),
     }
 }
 

@@ -28,7 +28,7 @@ pub struct World {
 
 impl World {
     /// The world after `plan` is applied. The configuration is reloaded from the plan's sources and
-    /// expanded with its variables, as apply does.
+    /// expanded with its variables and module instances, as apply does.
     pub fn from_plan(plan: &Plan) -> Result<World, Diagnostics> {
         let (cfg, d) = Config::load_saved(&plan.config_dir, &plan.sources);
         if d.has_errors() {
@@ -38,7 +38,7 @@ impl World {
         if d.has_errors() {
             return Err(d);
         }
-        let (cfg, d) = crate::config::expand(&Arc::new(cfg), Some(&vars), &plan.env);
+        let (cfg, d) = crate::config::expand_with(&Arc::new(cfg), Some(&vars), &plan.module_instances, &plan.env);
         if d.has_errors() {
             return Err(d);
         }
