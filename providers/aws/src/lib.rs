@@ -18,7 +18,7 @@
 //!   many resources in one call (Resource Groups Tagging API) for batched refreshes; [`s3`]: bucket tags and
 //!   S3 read-after-write waits; [`efs`]: EFS tags and names; [`ecs`] and [`elbv2`]: those of the ECS and
 //!   load balancing types; [`servicediscovery`]: Cloud Map operations and tags;
-//! - [`resources`] and [`data_sources`]: one file per type;
+//! - [`resources`], [`data_sources`] and [`ephemeral`] (ephemeral resource types): one file per type;
 //! - [`backend`]: Terraform's `backend "s3"` (also for DigitalOcean Spaces) and OpenTofu's
 //!   `key_provider "aws_kms"`, which the binary hands to the engine beside the provider.
 
@@ -30,6 +30,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod efs;
 pub mod elbv2;
+pub mod ephemeral;
 pub mod errors;
 pub mod iam;
 pub mod interceptor;
@@ -58,7 +59,7 @@ pub struct AwsProvider {
 
 impl AwsProvider {
     pub fn new() -> AwsProvider {
-        let registry = data_sources::register(resources::register(Registry::new()))
+        let registry = ephemeral::register(data_sources::register(resources::register(Registry::new())))
             .refresh_scope(|c: &AwsClient, r| c.for_refresh(r));
         let schema = registry.schema(config::provider_block());
         AwsProvider {

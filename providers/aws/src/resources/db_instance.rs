@@ -14,6 +14,10 @@
 //! Import ID: the identifier, as Terraform. An interrupted create is found by its identifier (given, or
 //! derived from the client token) when the instance carries this operation's ownership tags.
 //! The password is never read back (RDS does not return it) and never appears in an error.
+//! `password_wo` (write-only, Terraform 1.11) is a password sent and never kept: on create, and on an
+//! update when `password_wo_version` (kept from the prior state) changes (hashicorp/aws 5.100: it conflicts
+//! with `password` and `manage_master_user_password`; `password_wo` and `password_wo_version` each require
+//! the other).
 
 use crate::client::AwsClient;
 use crate::errors::{aws_err, code_of};
@@ -159,6 +163,16 @@ fn block() -> Block {
         .attr("parameter_group_name", oc(Type::String))
         .attr("password", Attribute::optional(Type::String).sensitive())
         .attr(
+            "password_wo",
+            Attribute::optional(Type::String)
+                .write_only()
+                .conflicts_with(&["manage_master_user_password", "password"]),
+        )
+        .attr(
+            "password_wo_version",
+            Attribute::optional(Type::Number).check(Check::IntRange(i64::MIN, i64::MAX)),
+        )
+        .attr(
             "performance_insights_enabled",
             Attribute::optional(Type::Bool).default(false),
         )
@@ -196,6 +210,7 @@ const CARRIED: &[(&str, Option<bool>)] = &[
     ("final_snapshot_identifier", None),
     ("skip_final_snapshot", Some(false)),
     ("password", None),
+    ("password_wo_version", None),
     ("identifier_prefix", None),
 ];
 
@@ -474,6 +489,12 @@ fn identifier_for(ctx: &OpContext, planned: &Value) -> String {
         .to_ascii_lowercase()
 }
 
+/// The master password to send: the write-only `password_wo` when set (only an apply's planned object
+/// has it), else `password`.
+fn password_of(planned: &Value) -> Option<String> {
+    str_attr(planned, "password_wo").or_else(|| str_attr(planned, "password"))
+}
+
 fn int(v: &Value, k: &str) -> Option<i32> {
     v.get_i64(k).map(|n| n as i32)
 }
@@ -520,6 +541,18 @@ impl ResourceType<AwsClient> for DbInstance {
                 "password",
                 "password and manage_master_user_password = true cannot both be set",
             ));
+        }
+        // Terraform's RequiredWith, both ways.
+        for (k, other) in [
+            ("password_wo", "password_wo_version"),
+            ("password_wo_version", "password_wo"),
+        ] {
+            if set(k) && !set(other) {
+                out.push(Invalid::at(
+                    k,
+                    "all of password_wo, password_wo_version must be specified",
+                ));
+            }
         }
         if let Some(Err(e)) = cfg.get("identifier").map(identifier) {
             out.push(Invalid::at("identifier", e));
@@ -630,7 +663,7 @@ impl ResourceType<AwsClient> for DbInstance {
             .set_db_parameter_group_name(str_attr(planned, "parameter_group_name"))
             .set_option_group_name(str_attr(planned, "option_group_name"))
             .set_master_username(str_attr(planned, "username"))
-            .set_master_user_password(if manage { None } else { str_attr(planned, "password") })
+            .set_master_user_password(if manage { None } else { password_of(planned) })
             .set_manage_master_user_password(if manage { Some(true) } else { None })
             .set_master_user_secret_kms_key_id(str_attr(planned, "master_user_secret_kms_key_id"))
             .set_publicly_accessible(planned.get_bool("publicly_accessible"))
@@ -657,7 +690,11 @@ impl ResourceType<AwsClient> for DbInstance {
             .await
             .map_err(aws_err(format!("creating RDS DB instance {identifier}")))?;
         wait_available(c, ctx, &identifier, planned).await.map_err(|e| {
-            let partial = planned.clone().with("identifier", Value::string(&identifier));
+            // Never a write-only value in what is stored.
+            let partial = planned
+                .clone()
+                .with("identifier", Value::string(&identifier))
+                .with("password_wo", Value::Null);
             e.with_partial(partial_object(&block(), &partial, &identifier))
         })
     }
@@ -810,9 +847,14 @@ impl ResourceType<AwsClient> for DbInstance {
             req = req.manage_master_user_password(manage);
             if manage {
                 req = req.set_master_user_secret_kms_key_id(str_attr(planned, "master_user_secret_kms_key_id"));
-            } else if let Some(p) = str_attr(planned, "password") {
+            } else if let Some(p) = password_of(planned) {
                 req = req.master_user_password(p);
             }
+            any = true;
+        } else if ch("password_wo_version") && !manage && str_attr(planned, "password_wo").is_some() {
+            // Only a new version says the write-only password changed (it is null in every prior). Checked
+            // first: moving from `password` to `password_wo` changes both.
+            req = req.set_master_user_password(str_attr(planned, "password_wo"));
             any = true;
         } else if ch("password") && !manage {
             req = req.set_master_user_password(str_attr(planned, "password"));

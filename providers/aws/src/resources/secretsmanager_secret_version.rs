@@ -1,5 +1,10 @@
 //! `aws_secretsmanager_secret_version`: one version of a secret's value. As in Terraform, a new
 //! `secret_string`/`secret_binary` replaces the resource (a new version); `version_stages` change in place.
+//! `secret_string_wo` (write-only, Terraform 1.11) is the string sent instead of `secret_string` and never
+//! kept: `secret_string_wo_version` (kept from the prior state, as the API knows nothing of it) says when
+//! it changed, and, like `secret_string`, a new one replaces the resource (hashicorp/aws 5.100,
+//! `internal/service/secretsmanager/secret_version.go`: `ForceNew`). While it is in use, `secret_string`
+//! reads as null.
 //! `id` is `secret_id|version_id`. The version ID is derived from the operation's client token, so a rerun
 //! of an interrupted create writes (and finds) the same version. A version left with no staging label
 //! reads as gone: Secrets Manager deletes such versions on its own.
@@ -43,7 +48,7 @@ fn block() -> Block {
             Attribute::optional(Type::String)
                 .sensitive()
                 .force_new()
-                .conflicts_with(&["secret_binary"]),
+                .conflicts_with(&["secret_binary", "secret_string_wo"]),
         )
         .attr(
             "secret_binary",
@@ -51,7 +56,19 @@ fn block() -> Block {
                 .sensitive()
                 .force_new()
                 .check(Check::Fn(base64_text))
-                .conflicts_with(&["secret_string"]),
+                .conflicts_with(&["secret_string", "secret_string_wo"]),
+        )
+        .attr(
+            "secret_string_wo",
+            Attribute::optional(Type::String)
+                .write_only()
+                .conflicts_with(&["secret_binary", "secret_string"]),
+        )
+        .attr(
+            "secret_string_wo_version",
+            Attribute::optional(Type::Number)
+                .force_new()
+                .check(Check::IntRange(i64::MIN, i64::MAX)),
         )
         .attr("version_id", Attribute::computed(Type::String))
         .attr("version_stages", Attribute::optional_computed(Type::string_set()))
@@ -73,23 +90,44 @@ struct Read {
     stages: Vec<String>,
 }
 
-fn flatten(secret_id: &str, r: &Read) -> Option<Value> {
+/// True when the object's string is the write-only `secret_string_wo` (its version is set: the two go
+/// together).
+fn write_only(v: &Value) -> bool {
+    v.get("secret_string_wo_version")
+        .is_some_and(|x| !x.is_null() && !x.is_unknown())
+}
+
+/// The object as read; `prior` (the state, or the planned object after a create) gives what the API does
+/// not return: `secret_string_wo_version`, and whether the string is write-only.
+fn flatten(secret_id: &str, r: &Read, prior: &Value) -> Option<Value> {
     if r.stages.is_empty() {
         return None;
     }
+    let wo = write_only(prior);
     Some(complete(
         &block(),
         Value::map([
             ("id", Value::string(format!("{secret_id}|{}", r.version_id))),
             ("arn", Value::string(&r.arn)),
             ("secret_id", Value::string(secret_id)),
-            ("secret_string", Value::opt_string(r.string.clone())),
+            (
+                "secret_string",
+                if wo {
+                    Value::Null
+                } else {
+                    Value::opt_string(r.string.clone())
+                },
+            ),
             (
                 "secret_binary",
                 Value::opt_string(r.binary.as_ref().map(base64::encode)),
             ),
             ("version_id", Value::string(&r.version_id)),
             ("version_stages", Value::string_set(&r.stages)),
+            (
+                "secret_string_wo_version",
+                crate::values::carry(prior, "secret_string_wo_version", Value::Null),
+            ),
         ]),
     ))
 }
@@ -160,46 +198,47 @@ async fn current_versions(c: &AwsClient, secret_ids: &[String]) -> Result<HashMa
 }
 
 async fn read_versions(c: &AwsClient, priors: &[Value]) -> Result<ReadResults> {
-    let keys: Vec<(String, String, String)> = priors
+    let keys: Vec<(String, String, String, &Value)> = priors
         .iter()
-        .filter_map(|p| str_attr(p, "id"))
-        .filter_map(|id| split_id(&id).ok().map(|(s, v)| (id, s, v)))
+        .filter_map(|p| str_attr(p, "id").map(|id| (id, p)))
+        .filter_map(|(id, p)| split_id(&id).ok().map(|(s, v)| (id, s, v, p)))
         .collect();
     let secrets: Vec<String> = keys
         .iter()
-        .map(|(_, s, _)| s.clone())
+        .map(|(_, s, _, _)| s.clone())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     let current = current_versions(c, &secrets).await?;
     let mut results = ReadResults::new();
     let mut rest = Vec::new();
-    for (id, secret, version) in &keys {
+    for (id, secret, version, prior) in &keys {
         match current.get(secret) {
             Some(r) if &r.version_id == version => {
-                if let Some(v) = flatten(secret, r) {
+                if let Some(v) = flatten(secret, r, prior) {
                     results.insert(id.clone(), v);
                 }
             }
             // The secret is gone: so is the version.
             None => {}
-            Some(_) => rest.push((id, secret, version)),
+            Some(_) => rest.push((id, secret, version, *prior)),
         }
     }
-    let others = futures::future::join_all(rest.iter().map(|(_, s, v)| get_version(c, s, v))).await;
-    for ((id, secret, _), r) in rest.iter().zip(others) {
-        if let Some(v) = r?.as_ref().and_then(|r| flatten(secret, r)) {
+    let others = futures::future::join_all(rest.iter().map(|(_, s, v, _)| get_version(c, s, v))).await;
+    for ((id, secret, _, prior), r) in rest.iter().zip(others) {
+        if let Some(v) = r?.as_ref().and_then(|r| flatten(secret, r, prior)) {
             results.insert((*id).clone(), v);
         }
     }
     Ok(results)
 }
 
-async fn read_one(c: &AwsClient, id: &str) -> Result<Option<Value>> {
+/// Reads one version; `prior` as in [`flatten`].
+async fn read_one(c: &AwsClient, id: &str, prior: &Value) -> Result<Option<Value>> {
     let (secret, version) = split_id(id)?;
     Ok(get_version(c, &secret, &version)
         .await?
-        .and_then(|r| flatten(&secret, &r)))
+        .and_then(|r| flatten(&secret, &r, prior)))
 }
 
 /// Moves or removes staging labels so that the version has exactly `want` (AWSCURRENT can only be moved
@@ -257,17 +296,30 @@ impl ResourceType<AwsClient> for SecretsmanagerSecretVersion {
 
     fn validate(&self, config: &Value) -> Vec<Invalid> {
         let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
+        let mut out = Vec::new();
         if set("secret_string") && set("secret_binary") {
-            return vec![Invalid::at(
+            out.push(Invalid::at(
                 "secret_binary",
                 "only one of secret_string or secret_binary may be set",
-            )];
+            ));
         }
-        Vec::new()
+        // Terraform's RequiredWith, both ways.
+        for (k, other) in [
+            ("secret_string_wo", "secret_string_wo_version"),
+            ("secret_string_wo_version", "secret_string_wo"),
+        ] {
+            if set(k) && !set(other) {
+                out.push(Invalid::at(
+                    k,
+                    "all of secret_string_wo, secret_string_wo_version must be specified",
+                ));
+            }
+        }
+        out
     }
 
     async fn read(&self, c: &AwsClient, prior: &Value) -> Result<Option<Value>> {
-        read_one(c, &crate::values::id_of(prior)?).await
+        read_one(c, &crate::values::id_of(prior)?, prior).await
     }
 
     async fn read_many(&self, c: &AwsClient, priors: &[Value]) -> Vec<Result<Option<Value>>> {
@@ -296,7 +348,13 @@ impl ResourceType<AwsClient> for SecretsmanagerSecretVersion {
             .put_secret_value()
             .secret_id(&secret)
             .client_request_token(idempotency_token(&ctx.client_token, 32, 64))
-            .set_secret_string(planned.get_str("secret_string").map(str::to_string))
+            // The write-only string when set (validate keeps the two apart).
+            .set_secret_string(
+                planned
+                    .get_str("secret_string_wo")
+                    .or_else(|| planned.get_str("secret_string"))
+                    .map(str::to_string),
+            )
             .set_secret_binary(binary)
             .set_version_stages(stages)
             .send()
@@ -306,9 +364,11 @@ impl ResourceType<AwsClient> for SecretsmanagerSecretVersion {
             .version_id()
             .ok_or_else(|| ProviderError::new("PutSecretValue returned no version ID"))?;
         let id = format!("{secret}|{version}");
-        read_one(c, &id).await?.ok_or_else(|| {
+        read_one(c, &id, planned).await?.ok_or_else(|| {
+            // Never a write-only value in what is stored.
+            let planned = planned.clone().with("secret_string_wo", Value::Null);
             ProviderError::new(format!("the new version of Secrets Manager secret {secret} vanished"))
-                .with_partial(crate::values::partial_object(&block(), planned, &id))
+                .with_partial(crate::values::partial_object(&block(), &planned, &id))
         })
     }
 
@@ -328,7 +388,7 @@ impl ResourceType<AwsClient> for SecretsmanagerSecretVersion {
             )
             .await?;
         }
-        read_one(c, &id)
+        read_one(c, &id, planned)
             .await?
             .ok_or_else(|| ProviderError::not_found(format!("secret version {id} not found")))
     }
@@ -363,7 +423,7 @@ impl ResourceType<AwsClient> for SecretsmanagerSecretVersion {
     }
 
     async fn import(&self, c: &AwsClient, id: &str) -> Result<Option<Value>> {
-        read_one(c, id).await
+        read_one(c, id, &Value::Null).await
     }
 
     /// The version ID is the idempotency token derived from the client token.
@@ -371,6 +431,11 @@ impl ResourceType<AwsClient> for SecretsmanagerSecretVersion {
         let Some(secret) = str_attr(planned, "secret_id") else {
             return Ok(None);
         };
-        read_one(c, &format!("{secret}|{}", idempotency_token(&ctx.client_token, 32, 64))).await
+        read_one(
+            c,
+            &format!("{secret}|{}", idempotency_token(&ctx.client_token, 32, 64)),
+            planned,
+        )
+        .await
     }
 }

@@ -1,6 +1,10 @@
 //! `aws_ssm_parameter`: a Systems Manager parameter. `value` (sensitive) or `insecure_value` changes in
 //! place with `PutParameter` (overwrite), which bumps `version`: the plan marks `version` unknown for every
-//! change that rewrites the parameter.
+//! change that rewrites the parameter. `value_wo` (write-only, Terraform 1.11) is the value sent instead
+//! and never kept: a new `value_wo_version` (kept from the prior state: the API knows nothing of it)
+//! rewrites the parameter in place, and while it is in use `value` reads as null (hashicorp/aws 5.100,
+//! `internal/service/ssm/parameter.go`: exactly one of `value`, `insecure_value`, `value_wo`;
+//! `value_wo` and `value_wo_version` each require the other).
 //!
 //! Batched read: `GetParameters` (10 names per call, decrypted; names in `InvalidParameters` are gone) and
 //! `DescribeParameters` filtered on the names (50 per call, paginated) for the metadata. SSM's own tag
@@ -42,6 +46,8 @@ const REWRITING: &[&str] = &[
     "key_id",
     "data_type",
     "allowed_pattern",
+    // Never `value_wo` itself: it is null in every plan and prior, and only the apply sees it.
+    "value_wo_version",
 ];
 
 fn block() -> Block {
@@ -61,11 +67,21 @@ fn block() -> Block {
             "value",
             Attribute::optional_computed(Type::String)
                 .sensitive()
-                .conflicts_with(&["insecure_value"]),
+                .conflicts_with(&["insecure_value", "value_wo"]),
         )
         .attr(
             "insecure_value",
-            Attribute::optional_computed(Type::String).conflicts_with(&["value"]),
+            Attribute::optional_computed(Type::String).conflicts_with(&["value", "value_wo"]),
+        )
+        .attr(
+            "value_wo",
+            Attribute::optional(Type::String)
+                .write_only()
+                .conflicts_with(&["insecure_value", "value"]),
+        )
+        .attr(
+            "value_wo_version",
+            Attribute::optional(Type::Number).check(Check::IntRange(i64::MIN, i64::MAX)),
         )
         .attr(
             "description",
@@ -94,6 +110,12 @@ fn block() -> Block {
         .tags()
 }
 
+/// True when the parameter's value is the write-only `value_wo` (its version is set: the two go together).
+fn write_only(v: &Value) -> bool {
+    v.get("value_wo_version")
+        .is_some_and(|x| !x.is_null() && !x.is_unknown())
+}
+
 fn flatten(
     c: &AwsClient,
     p: &Parameter,
@@ -103,13 +125,19 @@ fn flatten(
 ) -> Value {
     let ty = p.r#type().map(|t| t.as_str()).unwrap_or("String");
     let insecure = prior.get("insecure_value").is_some_and(|v| !v.is_null()) && ty != "SecureString";
+    // The value is write-only (`value_wo_version` goes with `value_wo`): shown in neither attribute.
+    let wo = write_only(prior);
     let value = Value::opt_string(p.value());
     let mut obj = Value::map([
         ("id", Value::opt_string(p.name())),
         ("name", Value::opt_string(p.name())),
         ("type", Value::string(ty)),
-        ("value", if insecure { Value::Null } else { value.clone() }),
-        ("insecure_value", if insecure { value } else { Value::Null }),
+        ("value", if insecure || wo { Value::Null } else { value.clone() }),
+        ("insecure_value", if insecure && !wo { value } else { Value::Null }),
+        (
+            "value_wo_version",
+            crate::values::carry(prior, "value_wo_version", Value::Null),
+        ),
         ("arn", Value::opt_string(p.arn())),
         ("version", Value::int(p.version())),
         ("data_type", Value::opt_string(p.data_type())),
@@ -273,9 +301,11 @@ async fn update_tags(c: &AwsClient, name: &str, ch: &TagChanges) -> Result<()> {
     Ok(())
 }
 
-/// The value to write: `insecure_value` when set, else `value`.
+/// The value to write: the write-only `value_wo` when set (only an apply's planned object has it), else
+/// `insecure_value` when set, else `value`.
 fn value_of(v: &Value) -> Option<String> {
-    v.get_str("insecure_value")
+    v.get_str("value_wo")
+        .or_else(|| v.get_str("insecure_value"))
         .or_else(|| v.get_str("value"))
         .map(str::to_string)
 }
@@ -337,13 +367,29 @@ impl ResourceType<AwsClient> for SsmParameter {
     fn validate(&self, config: &Value) -> Vec<Invalid> {
         let set = |k: &str| config.get(k).is_some_and(|v| !v.is_null());
         let mut out = Vec::new();
-        match (set("value"), set("insecure_value")) {
-            (true, true) => out.push(Invalid::at(
-                "insecure_value",
-                "only one of value or insecure_value may be set",
+        // Terraform's ExactlyOneOf.
+        let given: Vec<&str> = ["value", "insecure_value", "value_wo"]
+            .into_iter()
+            .filter(|k| set(k))
+            .collect();
+        match given.as_slice() {
+            [] => out.push(Invalid::new(
+                "exactly one of value, insecure_value or value_wo must be set",
             )),
-            (false, false) => out.push(Invalid::new("one of value or insecure_value must be set")),
-            _ => {}
+            [_] => {}
+            [_, second, ..] => out.push(Invalid::at(
+                second,
+                format!(
+                    "only one of value, insecure_value or value_wo may be set ({})",
+                    given.join(", ")
+                ),
+            )),
+        }
+        // Terraform's RequiredWith, both ways.
+        for (k, other) in [("value_wo", "value_wo_version"), ("value_wo_version", "value_wo")] {
+            if set(k) && !set(other) {
+                out.push(Invalid::at(k, "all of value_wo, value_wo_version must be specified"));
+            }
         }
         if config.get_str("type") == Some("SecureString") && set("insecure_value") {
             out.push(Invalid::at(
@@ -357,8 +403,12 @@ impl ResourceType<AwsClient> for SsmParameter {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         let set = |k: &str| req.config.get(k).is_some_and(|v| !v.is_null());
-        // A read puts the value in one attribute only (validate made sure exactly one is set).
-        if set("value") {
+        // A read puts the value in one attribute only (validate made sure exactly one is set), and in
+        // none when it is write-only.
+        if set("value_wo") || set("value_wo_version") {
+            req.planned.set_attr("value", Value::Null);
+            req.planned.set_attr("insecure_value", Value::Null);
+        } else if set("value") {
             req.planned.set_attr("insecure_value", Value::Null);
         } else {
             req.planned.set_attr("value", Value::Null);
@@ -421,8 +471,11 @@ impl ResourceType<AwsClient> for SsmParameter {
                 .await?
                 .ok_or_else(|| ProviderError::new(format!("SSM parameter {name} vanished after create")))
         };
-        rest.await
-            .map_err(|e| e.with_partial(crate::values::partial_object(&block(), planned, &name)))
+        rest.await.map_err(|e| {
+            // Never a write-only value in what is stored.
+            let planned = planned.clone().with("value_wo", Value::Null);
+            e.with_partial(crate::values::partial_object(&block(), &planned, &name))
+        })
     }
 
     async fn update(&self, c: &AwsClient, _ctx: &OpContext, prior: &Value, planned: &Value) -> Result<Value> {
@@ -517,7 +570,12 @@ mod check_tests {
         assert!(e.contains("Did you mean \"Advanced\""), "{e}");
         assert!(attr_check("data_type", Value::string("aws:ec2:image")).is_ok());
         let s = SsmParameter.schema();
-        assert_eq!(s.block.attributes["value"].conflicts_with, &["insecure_value"]);
+        assert_eq!(
+            s.block.attributes["value"].conflicts_with,
+            &["insecure_value", "value_wo"]
+        );
+        assert!(s.block.attributes["value_wo"].write_only);
+        assert!(!s.block.attributes["value_wo_version"].force_new);
     }
 
     #[test]

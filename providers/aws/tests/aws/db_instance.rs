@@ -216,3 +216,94 @@ async fn db_instance_managed_password_and_find_created() {
     // Both a password and a managed password is refused.
     assert!(plan(&w, T, None, &cfg.clone().with("password", Value::from(PASSWORD))).is_err());
 }
+
+#[tokio::test]
+async fn db_instance_write_only_password() {
+    let w = world().await;
+    groups(&w).await;
+    let schema = schema_of(&w, T);
+    let wo = &schema.block.attributes["password_wo"];
+    assert!(wo.write_only && wo.sensitive && !wo.force_new);
+    assert_eq!(wo.conflicts_with, &["manage_master_user_password", "password"]);
+    let cfg = |password: &str, version: i64| {
+        config("wo-db")
+            .with("password", Value::Null)
+            .with("password_wo", Value::from(password))
+            .with("password_wo_version", Value::int(version))
+    };
+
+    // The rules: password_wo conflicts with password and manage_master_user_password; it and its
+    // version each need the other.
+    let invalid = |c: &Value| w.provider.validate_resource(T, c);
+    assert!(invalid(&cfg(PASSWORD, 1)).is_empty());
+    let only_wo = cfg(PASSWORD, 1).with("password_wo_version", Value::Null);
+    assert_eq!(invalid(&only_wo)[0].attribute.as_deref(), Some("password_wo"));
+    let only_version = cfg(PASSWORD, 1).with("password_wo", Value::Null);
+    assert_eq!(
+        invalid(&only_version)[0].attribute.as_deref(),
+        Some("password_wo_version")
+    );
+    for bad in [
+        only_wo,
+        only_version,
+        cfg(PASSWORD, 1).with("password", Value::from(PASSWORD)),
+        cfg(PASSWORD, 1).with("manage_master_user_password", Value::Bool(true)),
+    ] {
+        let e = plan(&w, T, None, &bad).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid, "{e}");
+        assert!(!e.to_string().contains(PASSWORD), "{e}");
+    }
+
+    // Create with the write-only password (sent as MasterUserPassword; moto never reveals a password, so
+    // only the call's success shows it was accepted). The object holds no password at all.
+    let calls = ApiCalls::record();
+    let a = create(&w, T, "aws_db_instance.wo", &cfg(PASSWORD, 1)).await;
+    let made = calls.take();
+    assert_eq!(
+        made.iter().filter(|(_, o)| o == "CreateDBInstance").count(),
+        1,
+        "{made:?}"
+    );
+    assert_eq!(a.get_str("status"), Some("available"));
+    assert_eq!(a.get("password_wo"), Some(&Value::Null));
+    assert_eq!(a.get("password"), Some(&Value::Null));
+    assert_eq!(a.get_i64("password_wo_version"), Some(1));
+    assert!(!format!("{a:?}").contains(PASSWORD));
+    // A refresh keeps the version (RDS knows nothing of it) and plans nothing.
+    assert_eq!(read(&w, T, &a).await.as_ref(), Some(&a));
+    crate::ephemeral::assert_no_diff_write_only(&w, T, &a, &cfg(PASSWORD, 1));
+
+    // The same version with another password changes nothing and calls nothing.
+    let (_, replace) = crate::ephemeral::plan_as_engine(&w, T, &a, &cfg("0ther-Passw0rd!", 1));
+    assert!(replace.is_empty());
+    crate::ephemeral::assert_no_diff_write_only(&w, T, &a, &cfg("0ther-Passw0rd!", 1));
+    // A new version sends the new password with ModifyDBInstance, in place.
+    let calls = ApiCalls::record();
+    let b = update(&w, T, "aws_db_instance.wo", &a, &cfg("N3w-Passw0rd!", 2)).await;
+    let made = calls.take();
+    assert_eq!(
+        made.iter().filter(|(_, o)| o == "ModifyDBInstance").count(),
+        1,
+        "{made:?}"
+    );
+    assert_eq!(b.get("password_wo"), Some(&Value::Null));
+    assert_eq!(b.get_i64("password_wo_version"), Some(2));
+    assert_eq!(id(&b), id(&a));
+    // Tags alone do not send the password again.
+    let calls = ApiCalls::record();
+    let c = update(
+        &w,
+        T,
+        "aws_db_instance.wo",
+        &b,
+        &cfg("N3w-Passw0rd!", 2).with("tags", Value::string_map([("env", "prod")])),
+    )
+    .await;
+    let made = calls.take();
+    assert_eq!(
+        made.iter().filter(|(_, o)| o == "ModifyDBInstance").count(),
+        0,
+        "{made:?}"
+    );
+    assert_eq!(c.get("password_wo"), Some(&Value::Null));
+}

@@ -13,6 +13,7 @@ mod ecr;
 mod ecs;
 mod efs;
 mod eip;
+mod ephemeral;
 mod iam;
 mod iam_policy;
 mod internet_gateway;

@@ -422,3 +422,105 @@ async fn secret_version_find_created_uses_the_client_token() {
         .unwrap();
     assert_eq!(versions.versions().len(), 1);
 }
+
+/// The current value of a secret, straight from the SDK.
+async fn current_string(w: &World, secret: &str) -> String {
+    w.aws
+        .secretsmanager()
+        .get_secret_value()
+        .secret_id(secret)
+        .send()
+        .await
+        .unwrap()
+        .secret_string()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn secret_version_write_only_string() {
+    let w = world().await;
+    let t = "aws_secretsmanager_secret_version";
+    let db = secret(&w, "db").await;
+    let schema = schema_of(&w, t);
+    let wo = &schema.block.attributes["secret_string_wo"];
+    assert!(wo.write_only && wo.sensitive && !wo.force_new);
+    assert_eq!(wo.conflicts_with, &["secret_binary", "secret_string"]);
+    assert!(
+        schema.block.attributes["secret_string_wo_version"].force_new,
+        "as secret_string, a new write-only string is a new version"
+    );
+    let cfg = |value: &str, version: i64| {
+        Value::map([
+            ("secret_id", Value::from(db.as_str())),
+            ("secret_string_wo", Value::from(value)),
+            ("secret_string_wo_version", Value::int(version)),
+        ])
+    };
+
+    // The rules: each of the pair needs the other; it conflicts with secret_string and secret_binary.
+    let invalid = |c: &Value| w.provider.validate_resource(t, c);
+    let only_wo = cfg("x", 1).with("secret_string_wo_version", Value::Null);
+    assert_eq!(invalid(&only_wo)[0].attribute.as_deref(), Some("secret_string_wo"));
+    let only_version = cfg("x", 1).with("secret_string_wo", Value::Null);
+    assert_eq!(
+        invalid(&only_version)[0].attribute.as_deref(),
+        Some("secret_string_wo_version")
+    );
+    assert!(invalid(&cfg("x", 1)).is_empty());
+    for bad in [
+        only_wo,
+        only_version,
+        cfg("x", 1).with("secret_string", Value::from("y")),
+        cfg("x", 1).with("secret_binary", Value::from("AAECAwQ=")),
+    ] {
+        let e = plan(&w, t, None, &bad).unwrap_err();
+        assert_eq!(e.kind, infra_provider::ErrorKind::Invalid, "{e}");
+    }
+
+    // Create: the write-only string is the version's value, and nowhere in the object.
+    let v1 = create(&w, t, "aws_secretsmanager_secret_version.db", &cfg("first-s3cr3t", 1)).await;
+    assert_eq!(current_string(&w, &db).await, "first-s3cr3t");
+    assert_eq!(v1.get("secret_string_wo"), Some(&Value::Null));
+    assert_eq!(v1.get("secret_string"), Some(&Value::Null), "write-only: not read back");
+    assert_eq!(v1.get_i64("secret_string_wo_version"), Some(1));
+    assert_eq!(v1.get_strings("version_stages"), vec!["AWSCURRENT"]);
+    assert!(!format!("{v1:?}").contains("first-s3cr3t"));
+    // The ephemeral type reads it.
+    let opened = w
+        .client
+        .open_ephemeral(t, &Value::map([("secret_id", Value::from(db.as_str()))]))
+        .await
+        .unwrap();
+    assert_eq!(opened.get_str("secret_string"), Some("first-s3cr3t"));
+    // A refresh keeps it so (the version is not in the API: it comes from the state) and plans nothing.
+    let refreshed = read(&w, t, &v1).await.unwrap();
+    assert_eq!(refreshed, v1);
+    crate::ephemeral::assert_no_diff_write_only(&w, t, &v1, &cfg("first-s3cr3t", 1));
+
+    // A new version number replaces: a new version holding the new string becomes current.
+    let (_, replace) = crate::ephemeral::plan_as_engine(&w, t, &v1, &cfg("second-s3cr3t", 2));
+    assert_eq!(replace, vec![Path::attr("secret_string_wo_version")]);
+    let (planned, _) = plan(&w, t, None, &cfg("second-s3cr3t", 2)).unwrap();
+    let v2 = w
+        .client
+        .create(
+            &ctx_with_token("aws_secretsmanager_secret_version.db", "replace"),
+            t,
+            &planned,
+        )
+        .await
+        .unwrap();
+    assert_ne!(v2.get_str("version_id"), v1.get_str("version_id"));
+    assert_eq!(current_string(&w, &db).await, "second-s3cr3t");
+    assert_eq!(v2.get("secret_string_wo"), Some(&Value::Null));
+    assert_eq!(v2.get("secret_string"), Some(&Value::Null));
+    assert_eq!(v2.get_i64("secret_string_wo_version"), Some(2));
+    let old = read(&w, t, &v1).await.unwrap();
+    assert_eq!(old.get_strings("version_stages"), vec!["AWSPREVIOUS"]);
+    assert_eq!(old.get("secret_string"), Some(&Value::Null));
+    // The batched read (both current and not) leaves the string out too.
+    let got = w.client.read(t, &[v2.clone(), v1.clone()]).await;
+    assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&v2));
+    assert_eq!(got[1].as_ref().unwrap().as_ref(), Some(&old));
+}

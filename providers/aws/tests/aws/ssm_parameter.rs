@@ -204,3 +204,115 @@ async fn ssm_parameter_find_created_and_errors() {
     assert_eq!(e.code.as_deref(), Some("ParameterAlreadyExists"), "{e}");
     assert!(!e.to_string().contains("s3cr3t"), "{e}");
 }
+
+/// A parameter's value, decrypted, straight from the SDK.
+async fn cloud_value(w: &World, name: &str) -> (String, i64) {
+    let out = w
+        .aws
+        .ssm()
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
+    let p = out.parameter().unwrap();
+    (p.value().unwrap().to_string(), p.version())
+}
+
+#[tokio::test]
+async fn ssm_parameter_write_only_value() {
+    let w = world().await;
+    let t = "aws_ssm_parameter";
+    let schema = schema_of(&w, t);
+    let wo = &schema.block.attributes["value_wo"];
+    assert!(wo.write_only && wo.sensitive);
+    assert_eq!(wo.conflicts_with, &["insecure_value", "value"]);
+    assert!(
+        !schema.block.attributes["value_wo_version"].force_new,
+        "a new version updates in place"
+    );
+    let cfg = |value: &str, version: i64| {
+        Value::map([
+            ("name", Value::from("/app/api/key")),
+            ("type", Value::from("SecureString")),
+            ("value_wo", Value::from(value)),
+            ("value_wo_version", Value::int(version)),
+        ])
+    };
+
+    // The rules: exactly one of value, insecure_value, value_wo; value_wo and its version together.
+    let invalid = |c: &Value| w.provider.validate_resource(t, c);
+    assert!(invalid(&cfg("k1", 1)).is_empty());
+    let only_wo = cfg("k1", 1).with("value_wo_version", Value::Null);
+    assert_eq!(invalid(&only_wo)[0].attribute.as_deref(), Some("value_wo"));
+    let none = cfg("k1", 1).with("value_wo", Value::Null);
+    let found = invalid(&none);
+    assert!(
+        found
+            .iter()
+            .any(|i| i.attribute.is_none() && i.message.contains("value_wo")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|i| i.attribute.as_deref() == Some("value_wo_version")),
+        "{found:?}"
+    );
+    let both = cfg("k1", 1).with("value", Value::from("plain"));
+    assert!(!invalid(&both).is_empty());
+    for bad in [
+        only_wo,
+        none,
+        both,
+        cfg("k1", 1).with("insecure_value", Value::from("x")),
+    ] {
+        let e = plan(&w, t, None, &bad).unwrap_err();
+        assert_eq!(e.kind, infra_provider::ErrorKind::Invalid, "{e}");
+    }
+
+    // Create: the parameter holds the write-only value; the object shows it nowhere.
+    let p1 = create(&w, t, "aws_ssm_parameter.key", &cfg("k1-s3cr3t", 1)).await;
+    assert_eq!(cloud_value(&w, "/app/api/key").await, ("k1-s3cr3t".to_string(), 1));
+    assert_eq!(p1.get("value_wo"), Some(&Value::Null));
+    assert_eq!(p1.get("value"), Some(&Value::Null), "write-only: not read back");
+    assert_eq!(p1.get("insecure_value"), Some(&Value::Null));
+    assert_eq!(p1.get_i64("value_wo_version"), Some(1));
+    assert_eq!(p1.get_i64("version"), Some(1));
+    assert!(!format!("{p1:?}").contains("k1-s3cr3t"));
+    // A refresh (batched) keeps it so and plans nothing.
+    let got = w.client.read(t, std::slice::from_ref(&p1)).await;
+    assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&p1));
+    crate::ephemeral::assert_no_diff_write_only(&w, t, &p1, &cfg("k1-s3cr3t", 1));
+
+    // A new version number overwrites the value in place and bumps the parameter's version.
+    let (planned, replace) = crate::ephemeral::plan_as_engine(&w, t, &p1, &cfg("k2-s3cr3t", 2));
+    assert!(replace.is_empty(), "{replace:?}");
+    assert!(planned.get("version").unwrap().is_unknown());
+    assert_eq!(planned.get("value"), Some(&Value::Null));
+    let p2 = update(&w, t, "aws_ssm_parameter.key", &p1, &cfg("k2-s3cr3t", 2)).await;
+    assert_eq!(cloud_value(&w, "/app/api/key").await, ("k2-s3cr3t".to_string(), 2));
+    assert_eq!(p2.get_i64("version"), Some(2));
+    assert_eq!(p2.get_i64("value_wo_version"), Some(2));
+    assert_eq!(p2.get("value_wo"), Some(&Value::Null));
+    assert_eq!(p2.get("value"), Some(&Value::Null));
+    // Another change that rewrites the parameter sends the write-only value again, not an empty one.
+    let described = cfg("k2-s3cr3t", 2).with("description", Value::from("api key"));
+    let p3 = update(&w, t, "aws_ssm_parameter.key", &p2, &described).await;
+    assert_eq!(p3.get_str("description"), Some("api key"));
+    assert_eq!(cloud_value(&w, "/app/api/key").await, ("k2-s3cr3t".to_string(), 3));
+    assert_eq!(p3.get("value"), Some(&Value::Null));
+    // The same version number with another value changes nothing: Terraform cannot see the value.
+    let (_, replace) =
+        crate::ephemeral::plan_as_engine(&w, t, &p3, &described.clone().with("value_wo", Value::from("k3")));
+    assert!(replace.is_empty());
+    crate::ephemeral::assert_no_diff_write_only(&w, t, &p3, &described.with("value_wo", Value::from("k3")));
+
+    // The ephemeral type reads it by ARN.
+    let opened = w
+        .client
+        .open_ephemeral(t, &Value::map([("arn", Value::from(p3.get_str("arn").unwrap()))]))
+        .await
+        .unwrap();
+    assert_eq!(opened.get_str("value"), Some("k2-s3cr3t"));
+    assert_eq!(opened.get_i64("version"), Some(3));
+}
