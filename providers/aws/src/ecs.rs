@@ -1,6 +1,9 @@
-//! ECS helpers shared by `aws_ecs_cluster`, `aws_ecs_task_definition` and `aws_ecs_service`:
+//! ECS helpers shared by `aws_ecs_cluster`, `aws_ecs_cluster_capacity_providers`, `aws_ecs_task_definition`
+//! and `aws_ecs_service`:
 //!
 //! - tags: ECS tags from/to pairs, `TagResource`/`UntagResource` updates;
+//! - capacity provider strategies ([`strategy_block`], [`strategy_items`], [`flatten_strategy`]): a
+//!   service's `capacity_provider_strategy` and a cluster's `default_capacity_provider_strategy`;
 //! - [`RawJson`]: container definitions travel as the user's JSON document, untouched. The SDK models
 //!   them as typed structs without a JSON form, so `RegisterTaskDefinition` is sent with the document
 //!   spliced into the request body ([`RawJson::splice`], before signing), and `DescribeTaskDefinition`'s
@@ -13,7 +16,7 @@
 use crate::client::AwsClient;
 use crate::errors::aws_err;
 use crate::tags::TagChanges;
-use aws_sdk_ecs::types::Tag;
+use aws_sdk_ecs::types::{CapacityProviderStrategyItem, Tag};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -22,7 +25,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
-use infra_provider::Result;
+use infra_provider::{Attribute, Block, Check, ProviderError, Result, Type, Value};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -67,6 +70,61 @@ pub async fn update_tags(c: &AwsClient, arn: &str, ch: &TagChanges) -> Result<()
             .map_err(aws_err(format!("tagging {arn}")))?;
     }
     Ok(())
+}
+
+/// One capacity provider strategy item, as hashicorp/aws has it (`capacity_provider_strategy` of
+/// `aws_ecs_service`, `default_capacity_provider_strategy` of `aws_ecs_cluster_capacity_providers`, both sets):
+/// `capacity_provider` (required), `weight` 0..=1000 and `base` 0..=100000.
+///
+/// `weight` and `base` default to 0, the API's default: ECS reports both for every item, and Terraform
+/// stores an unset one as 0 (a `Default` of the cluster's block; the SDK's zero value in the service's), so an
+/// item written without them plans no change against what was read back.
+pub fn strategy_block() -> Block {
+    Block::new()
+        .attr("capacity_provider", Attribute::required(Type::String))
+        .attr(
+            "weight",
+            Attribute::optional(Type::Number)
+                .default(0)
+                .check(Check::IntRange(0, 1000)),
+        )
+        .attr(
+            "base",
+            Attribute::optional(Type::Number)
+                .default(0)
+                .check(Check::IntRange(0, 100_000)),
+        )
+}
+
+/// The items of a strategy block (a set) as the API's strategy.
+pub fn strategy_items(items: &[Value]) -> Result<Vec<CapacityProviderStrategyItem>> {
+    items
+        .iter()
+        .map(|i| {
+            CapacityProviderStrategyItem::builder()
+                .set_capacity_provider(i.get_str("capacity_provider").map(str::to_string))
+                .weight(i.get_i64("weight").unwrap_or(0) as i32)
+                .base(i.get_i64("base").unwrap_or(0) as i32)
+                .build()
+                .map_err(|e| ProviderError::invalid(format!("capacity provider strategy: {e}")))
+        })
+        .collect()
+}
+
+/// The API's strategy as a strategy block (a set; empty when there is none).
+pub fn flatten_strategy(items: &[CapacityProviderStrategyItem]) -> Value {
+    Value::set(
+        items
+            .iter()
+            .map(|i| {
+                Value::map([
+                    ("capacity_provider", Value::string(i.capacity_provider())),
+                    ("weight", Value::int(i.weight() as i64)),
+                    ("base", Value::int(i.base() as i64)),
+                ])
+            })
+            .collect(),
+    )
 }
 
 /// A JSON document carried past the SDK's typed model (see the module documentation).

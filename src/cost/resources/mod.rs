@@ -81,6 +81,7 @@ pub static FREE: &[&str] = &[
     "aws_db_subnet_group",
     "aws_db_parameter_group",
     "aws_ecs_cluster",
+    "aws_ecs_cluster_capacity_providers",
     "aws_ecs_task_definition",
     "aws_efs_mount_target",
     "aws_efs_access_point",

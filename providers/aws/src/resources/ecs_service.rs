@@ -3,6 +3,12 @@
 //! balancers, service registries (Cloud Map), grace period, execute command and tag propagation change
 //! in place with `UpdateService`;
 //! name, cluster, launch type, scheduling strategy and IAM role force a new service, as in Terraform.
+//! `capacity_provider_strategy` (a set, sent instead of a launch type) follows hashicorp/aws 5.100's
+//! custom diff: a change replaces the service, unless `force_new_deployment = true` and neither the old nor
+//! the new strategy is empty — then `UpdateService` changes it in place with a new deployment. Terraform does
+//! not refuse a launch type next to a strategy at plan time (its documentation says they conflict); ECS
+//! refuses the create. With a strategy and no launch type, `launch_type` is unknown until ECS answers
+//! (none, for a service on a strategy).
 //! The create passes a client token and waits for `ACTIVE` (or for a steady state with
 //! `wait_for_steady_state`); the delete scales a replica service to 0, deletes it and waits until it is
 //! `INACTIVE`, as Terraform does.
@@ -13,7 +19,7 @@
 //! Import ID: `CLUSTER/SERVICE` (names), as in Terraform.
 
 use crate::client::AwsClient;
-use crate::ecs::{tag_list, tag_pairs, update_tags};
+use crate::ecs::{flatten_strategy, strategy_block, strategy_items, tag_list, tag_pairs, update_tags};
 use crate::elbv2::owned;
 use crate::errors::{aws_err, code_of};
 use crate::tags;
@@ -25,8 +31,8 @@ use aws_sdk_ecs::types::{
     Service, ServiceField, ServiceRegistry,
 };
 use infra_provider::{
-    Attribute, Block, Check, NestedBlock, OpContext, PlanRequest, Poll, ProviderError, ResourceType, Result, Schema,
-    Timeouts, Type, Value, wait_for,
+    Attribute, Block, Check, NestedBlock, OpContext, Path, PlanRequest, Poll, ProviderError, ResourceType, Result,
+    Schema, Timeouts, Type, Value, wait_for,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -100,6 +106,7 @@ fn block() -> Block {
             )
             .max(1),
         )
+        .block("capacity_provider_strategy", NestedBlock::set(strategy_block()))
         .block(
             "load_balancer",
             NestedBlock::set(
@@ -328,6 +335,10 @@ fn flatten(c: &AwsClient, s: &Service, prior: &Value) -> Value {
         ("triggers", carry(prior, "triggers", Value::Null)),
         ("network_configuration", Value::List(network.into_iter().collect())),
         ("load_balancer", Value::set(lbs)),
+        (
+            "capacity_provider_strategy",
+            flatten_strategy(s.capacity_provider_strategy()),
+        ),
         ("service_registries", Value::List(registries)),
         (
             "deployment_controller",
@@ -541,6 +552,37 @@ async fn wait_ready(c: &AwsClient, ctx: &OpContext, cluster: &str, arn: &str, st
     .await
 }
 
+/// The items of a strategy, sorted; `None` while unknown.
+fn strategy_of(v: &Value) -> Option<Vec<Value>> {
+    match v.get("capacity_provider_strategy") {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Unknown) => None,
+        Some(x) => x.as_list().map(|items| {
+            let mut items = items.to_vec();
+            items.sort();
+            items
+        }),
+    }
+}
+
+/// hashicorp/aws 5.100's `capacityProviderStrategyCustomizeDiff` (internal/service/ecs/service.go): a
+/// changed strategy forces a new service unless `force_new_deployment` is true and the strategy is not
+/// added or removed (neither the old nor the new set is empty). A strategy not known yet counts as possibly
+/// empty.
+fn strategy_forces_new(prior: &Value, planned: &Value) -> bool {
+    let (old, new) = (strategy_of(prior), strategy_of(planned));
+    if old.is_some() && old == new {
+        return false;
+    }
+    if planned.get_bool("force_new_deployment") != Some(true) {
+        return true;
+    }
+    match (old, new) {
+        (Some(old), Some(new)) => old.is_empty() != new.is_empty(),
+        _ => true,
+    }
+}
+
 fn planned_cluster(planned: &Value) -> String {
     str_attr(planned, "cluster").unwrap_or_else(|| "default".to_string())
 }
@@ -560,6 +602,10 @@ impl ResourceType<AwsClient> for EcsService {
     fn plan(&self, c: &AwsClient, req: &mut PlanRequest<'_>) -> Result<()> {
         tags::plan_tags_all(c, req);
         if let Some(prior) = req.prior {
+            let path = Path::attr("capacity_provider_strategy");
+            if strategy_forces_new(prior, req.planned) && !req.requires_replace.contains(&path) {
+                req.requires_replace.push(path);
+            }
             // As Terraform: a DAEMON service has no desired count to change.
             if req.planned.get_str("scheduling_strategy") == Some("DAEMON") {
                 for k in ["desired_count", "deployment_maximum_percent"] {
@@ -594,6 +640,7 @@ impl ResourceType<AwsClient> for EcsService {
         let replica = planned.get_str("scheduling_strategy") != Some("DAEMON");
         let lbs = load_balancers(planned);
         let registries = service_registries(planned);
+        let strategy = strategy_items(planned.get_list("capacity_provider_strategy"))?;
         let controller = planned.get_block("deployment_controller").and_then(|d| {
             DeploymentController::builder()
                 .r#type(DeploymentControllerType::from(d.get_str("type").unwrap_or("ECS")))
@@ -609,6 +656,7 @@ impl ResourceType<AwsClient> for EcsService {
             .set_task_definition(str_attr(planned, "task_definition"))
             .set_desired_count(replica.then(|| planned.get_i64("desired_count").unwrap_or(0) as i32))
             .set_launch_type(str_attr(planned, "launch_type").map(|l| LaunchType::from(l.as_str())))
+            .set_capacity_provider_strategy((!strategy.is_empty()).then_some(strategy))
             .set_platform_version(str_attr(planned, "platform_version"))
             .scheduling_strategy(SchedulingStrategy::from(
                 planned.get_str("scheduling_strategy").unwrap_or("REPLICA"),
@@ -667,7 +715,9 @@ impl ResourceType<AwsClient> for EcsService {
             "triggers",
         ];
         let force = planned.get_bool("force_new_deployment") == Some(true);
-        if settings.iter().any(|k| changed(prior, planned, k)) {
+        // Null and empty are the same strategy (none).
+        let strategy_changed = strategy_of(prior) != strategy_of(planned);
+        if strategy_changed || settings.iter().any(|k| changed(prior, planned, k)) {
             let mut req = c
                 .ecs()
                 .update_service()
@@ -695,6 +745,12 @@ impl ResourceType<AwsClient> for EcsService {
             }
             if ch("load_balancer") {
                 req = req.set_load_balancers(Some(load_balancers(planned)));
+            }
+            if strategy_changed {
+                // In place only with force_new_deployment (see `strategy_forces_new`), which the call carries.
+                req = req.set_capacity_provider_strategy(Some(strategy_items(
+                    planned.get_list("capacity_provider_strategy"),
+                )?));
             }
             if ch("service_registries") {
                 // An empty list removes the registry.
@@ -827,6 +883,61 @@ impl ResourceType<AwsClient> for EcsService {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strategy_changes_as_terraform_decides() {
+        let item = |p: &str, w: i64| {
+            Value::map([
+                ("capacity_provider", Value::from(p)),
+                ("weight", Value::int(w)),
+                ("base", Value::int(0)),
+            ])
+        };
+        let obj = |items: Value, fnd: Option<bool>| {
+            Value::map([
+                ("capacity_provider_strategy", items),
+                ("force_new_deployment", fnd.map(Value::Bool).unwrap_or(Value::Null)),
+            ])
+        };
+        let one = Value::set(vec![item("FARGATE", 1)]);
+        let two = Value::set(vec![item("FARGATE", 1), item("FARGATE_SPOT", 3)]);
+        // Unchanged (null and empty are both none): no replacement, whatever force_new_deployment says.
+        assert!(!strategy_forces_new(&obj(one.clone(), None), &obj(one.clone(), None)));
+        assert!(!strategy_forces_new(
+            &obj(Value::Null, None),
+            &obj(Value::Set(vec![]), None)
+        ));
+        // Changed: replaced, unless force_new_deployment and non-empty on both sides.
+        assert!(strategy_forces_new(&obj(one.clone(), None), &obj(two.clone(), None)));
+        assert!(strategy_forces_new(
+            &obj(one.clone(), None),
+            &obj(two.clone(), Some(false))
+        ));
+        assert!(!strategy_forces_new(
+            &obj(one.clone(), None),
+            &obj(two.clone(), Some(true))
+        ));
+        assert!(strategy_forces_new(
+            &obj(Value::Set(vec![]), None),
+            &obj(two.clone(), Some(true))
+        ));
+        assert!(strategy_forces_new(
+            &obj(two.clone(), None),
+            &obj(Value::Null, Some(true))
+        ));
+        // Not known yet: it may turn out empty.
+        assert!(strategy_forces_new(
+            &obj(two.clone(), None),
+            &obj(Value::Unknown, Some(true))
+        ));
+        // Known length, unknown provider: in place with force_new_deployment, as in Terraform.
+        let unknown_item = Value::set(vec![Value::map([
+            ("capacity_provider", Value::Unknown),
+            ("weight", Value::int(1)),
+            ("base", Value::int(0)),
+        ])]);
+        assert!(!strategy_forces_new(&obj(two, None), &obj(unknown_item, Some(true))));
+    }
 
     #[test]
     fn names_out_of_arns() {

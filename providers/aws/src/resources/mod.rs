@@ -14,6 +14,7 @@ pub mod ebs_volume;
 pub mod ecr_lifecycle_policy;
 pub mod ecr_repository;
 pub mod ecs_cluster;
+pub mod ecs_cluster_capacity_providers;
 pub mod ecs_service;
 pub mod ecs_task_definition;
 pub mod efs_access_point;
@@ -87,6 +88,7 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .resource(s3_bucket_lifecycle_configuration::S3BucketLifecycleConfiguration)
         // Stage B: ECS and load balancing.
         .resource(ecs_cluster::EcsCluster)
+        .resource(ecs_cluster_capacity_providers::EcsClusterCapacityProviders)
         .resource(ecs_task_definition::EcsTaskDefinition)
         .resource(ecs_service::EcsService)
         .resource(lb::Lb)

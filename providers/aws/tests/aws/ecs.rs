@@ -1,8 +1,12 @@
-//! `aws_ecs_cluster`, `aws_ecs_task_definition` and `aws_ecs_service` against moto.
+//! `aws_ecs_cluster`, `aws_ecs_cluster_capacity_providers`, `aws_ecs_task_definition` and `aws_ecs_service`
+//! against moto.
 
 use crate::common::*;
 use infra_provider::{Path, Value};
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
 
 async fn ecs_tags(w: &World, arn: &str) -> BTreeMap<String, String> {
     let out = w
@@ -418,7 +422,11 @@ async fn task_definition_find_created() {
 
 /// A cluster, a task definition and a network for services.
 async fn service_world() -> (World, String, String, Vec<String>, String) {
-    let w = world().await;
+    service_world_in(world().await).await
+}
+
+/// [`service_world`] in a given world.
+async fn service_world_in(w: World) -> (World, String, String, Vec<String>, String) {
     create(
         &w,
         "aws_ecs_cluster",
@@ -815,4 +823,481 @@ async fn service_registries_change_in_place() {
     let port = &schema.block.blocks["service_registries"].block.attributes["port"];
     assert!(port.check.as_ref().unwrap().check(&Value::int(70000)).is_err());
     assert!(!schema.block.blocks["service_registries"].force_new);
+}
+
+/// A TCP relay on loopback in front of moto that keeps every byte a client sends through it, so a test can
+/// read the requests the provider made. Needed where moto drops what the real API keeps: moto's
+/// `CreateService` (moto 5.1) never reads `capacityProviderStrategy`, so the created service shows none and
+/// only the request can prove the strategy was sent.
+struct RecordingProxy {
+    port: u16,
+    /// What clients sent, one buffer per connection.
+    sent: Arc<Mutex<Vec<Connection>>>,
+}
+
+/// The bytes a client sent on one connection.
+type Connection = Arc<Mutex<Vec<u8>>>;
+
+impl RecordingProxy {
+    fn start(upstream: u16) -> RecordingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let sent: Arc<Mutex<Vec<Connection>>> = Arc::default();
+        let all = sent.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut client) = conn else { continue };
+                let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                };
+                let buf: Connection = Arc::default();
+                all.lock().unwrap().push(buf.clone());
+                let (mut client_w, mut server_r) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let mut chunk = [0u8; 16 * 1024];
+                    loop {
+                        match client.read(&mut chunk) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                buf.lock().unwrap().extend_from_slice(&chunk[..n]);
+                                if server.write_all(&chunk[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = server.shutdown(Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut server_r, &mut client_w);
+                    let _ = client_w.shutdown(Shutdown::Write);
+                });
+            }
+        });
+        RecordingProxy { port, sent }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The JSON bodies of the ECS requests for `operation` (by `X-Amz-Target`), in the order sent on each
+    /// connection.
+    fn bodies(&self, operation: &str) -> Vec<serde_json::Value> {
+        let target = format!("amazonec2containerservicev20141113.{}", operation.to_ascii_lowercase());
+        let mut out = Vec::new();
+        for buf in self.sent.lock().unwrap().iter() {
+            let bytes = buf.lock().unwrap().clone();
+            let mut rest = &bytes[..];
+            while let Some(end) = rest.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&rest[..end]).to_ascii_lowercase();
+                let header = |name: &str| {
+                    head.lines()
+                        .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+                };
+                let len: usize = header("content-length:").and_then(|n| n.parse().ok()).unwrap_or(0);
+                let body = &rest[end + 4..(end + 4 + len).min(rest.len())];
+                if header("x-amz-target:").as_deref() == Some(target.as_str()) {
+                    out.push(serde_json::from_slice(body).expect("a JSON request body"));
+                }
+                rest = &rest[(end + 4 + len).min(rest.len())..];
+            }
+        }
+        out
+    }
+}
+
+/// A world whose provider reaches ECS through a [`RecordingProxy`]; `w.aws` (direct calls) does not.
+async fn recorded_world() -> (World, RecordingProxy) {
+    let moto = infra_testkit::Moto::start();
+    let proxy = RecordingProxy::start(moto.port);
+    let direct = provider_config(&moto, &[]);
+    let mut config = direct.clone();
+    let mut endpoints = config.get_list("endpoints")[0].clone();
+    endpoints.set_attr("ecs", Value::string(proxy.endpoint()));
+    config.set_attr("endpoints", Value::List(vec![endpoints]));
+    let provider = infra_aws::provider();
+    let client = provider.configure(&config).await.expect("configure the provider");
+    let aws = infra_aws::config::AwsConfig::from_value(&direct)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let w = World {
+        moto,
+        provider,
+        client,
+        aws,
+    };
+    (w, proxy)
+}
+
+/// A strategy item as configured: `base`/`weight` left out when `None`.
+fn strategy_item(provider: &str, weight: Option<i64>, base: Option<i64>) -> Value {
+    let mut m = Value::map([("capacity_provider", Value::from(provider))]);
+    if let Some(w) = weight {
+        m.set_attr("weight", Value::int(w));
+    }
+    if let Some(b) = base {
+        m.set_attr("base", Value::int(b));
+    }
+    m
+}
+
+/// A strategy as (provider, weight, base) triples, sorted: from a stored set or from an API request body
+/// (where a left-out `weight`/`base` is 0, the API's default).
+fn triples(v: &Value) -> Vec<(String, i64, i64)> {
+    let mut out: Vec<_> = v
+        .as_list()
+        .unwrap_or(&[])
+        .iter()
+        .map(|i| {
+            (
+                i.get_str("capacity_provider").unwrap().to_string(),
+                i.get_i64("weight").unwrap(),
+                i.get_i64("base").unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn json_triples(v: &serde_json::Value) -> Vec<(String, i64, i64)> {
+    let mut out: Vec<_> = v
+        .as_array()
+        .expect("a strategy array")
+        .iter()
+        .map(|i| {
+            (
+                i["capacityProvider"].as_str().unwrap().to_string(),
+                i.get("weight").and_then(serde_json::Value::as_i64).unwrap_or(0),
+                i.get("base").and_then(serde_json::Value::as_i64).unwrap_or(0),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn triple(p: &str, weight: i64, base: i64) -> (String, i64, i64) {
+    (p.to_string(), weight, base)
+}
+
+fn capacity_providers_config(cluster: &str, providers: &[&str], strategy: Vec<Value>) -> Value {
+    Value::map([
+        ("cluster_name", Value::from(cluster)),
+        ("capacity_providers", Value::string_set(providers)),
+        ("default_capacity_provider_strategy", Value::List(strategy)),
+    ])
+}
+
+/// A cluster's capacity providers and default strategy (sorted) and its status, as ECS has them.
+async fn cluster_lists(w: &World, name: &str) -> (Vec<String>, Vec<(String, i64, i64)>, String) {
+    let out = w.aws.ecs().describe_clusters().clusters(name).send().await.unwrap();
+    let cl = &out.clusters()[0];
+    let mut providers = cl.capacity_providers().to_vec();
+    providers.sort();
+    let mut strategy: Vec<_> = cl
+        .default_capacity_provider_strategy()
+        .iter()
+        .map(|i| (i.capacity_provider().to_string(), i.weight() as i64, i.base() as i64))
+        .collect();
+    strategy.sort();
+    (providers, strategy, cl.status().unwrap_or_default().to_string())
+}
+
+/// `aws_ecs_cluster_capacity_providers`: PutClusterCapacityProviders on create and update, read back from
+/// DescribeClusters (batched), imported by cluster name, adopted by find_created only when the cluster
+/// holds the planned lists, and deleted by putting empty lists (the cluster stays).
+#[tokio::test]
+async fn cluster_capacity_providers_lifecycle() {
+    let w = world().await;
+    const T: &str = "aws_ecs_cluster_capacity_providers";
+    for name in ["stage", "other"] {
+        create(
+            &w,
+            "aws_ecs_cluster",
+            &format!("aws_ecs_cluster.{name}"),
+            &cluster_config(name, "disabled"),
+        )
+        .await;
+    }
+    let cfg = capacity_providers_config(
+        "stage",
+        &["FARGATE", "FARGATE_SPOT"],
+        vec![strategy_item("FARGATE", Some(1), Some(1))],
+    );
+    let c1 = create(&w, T, "aws_ecs_cluster_capacity_providers.this", &cfg).await;
+    assert_eq!(id(&c1), "stage");
+    assert_eq!(c1.get_str("cluster_name"), Some("stage"));
+    assert_eq!(
+        c1.get("capacity_providers"),
+        Some(&Value::string_set(["FARGATE", "FARGATE_SPOT"]))
+    );
+    assert_eq!(
+        triples(c1.get("default_capacity_provider_strategy").unwrap()),
+        vec![triple("FARGATE", 1, 1)]
+    );
+    assert_eq!(
+        cluster_lists(&w, "stage").await,
+        (
+            vec!["FARGATE".to_string(), "FARGATE_SPOT".to_string()],
+            vec![triple("FARGATE", 1, 1)],
+            "ACTIVE".to_string()
+        )
+    );
+    assert_eq!(read(&w, T, &c1).await.as_ref(), Some(&c1));
+    assert_no_diff(&w, T, &c1, &cfg);
+
+    // In place: another provider in the default strategy (its base left out: 0), a provider dropped.
+    let cfg2 = capacity_providers_config(
+        "stage",
+        &["FARGATE_SPOT"],
+        vec![strategy_item("FARGATE_SPOT", Some(3), None)],
+    );
+    let c2 = update(&w, T, "aws_ecs_cluster_capacity_providers.this", &c1, &cfg2).await;
+    assert_eq!(id(&c2), "stage");
+    assert_eq!(
+        cluster_lists(&w, "stage").await,
+        (
+            vec!["FARGATE_SPOT".to_string()],
+            vec![triple("FARGATE_SPOT", 3, 0)],
+            "ACTIVE".to_string()
+        )
+    );
+    assert_eq!(read(&w, T, &c2).await.as_ref(), Some(&c2));
+    assert_no_diff(&w, T, &c2, &cfg2);
+    // The same strategy with the default written out is no change.
+    let explicit = capacity_providers_config(
+        "stage",
+        &["FARGATE_SPOT"],
+        vec![strategy_item("FARGATE_SPOT", Some(3), Some(0))],
+    );
+    assert_no_diff(&w, T, &c2, &explicit);
+    // Another cluster replaces; a cluster ARN (or any non-name) is refused at plan time; so is a weight
+    // above 1000.
+    let (_, replace) = plan(&w, T, Some(&c2), &capacity_providers_config("other", &[], vec![])).unwrap();
+    assert_eq!(replace, vec![Path::attr("cluster_name")]);
+    let schema = schema_of(&w, T);
+    let name_check = schema.block.attributes["cluster_name"].check.as_ref().unwrap();
+    assert!(
+        name_check
+            .check(&Value::from("arn:aws:ecs:us-east-1:123456789012:cluster/stage"))
+            .is_err()
+    );
+    let strategy = &schema.block.blocks["default_capacity_provider_strategy"].block;
+    assert!(
+        strategy.attributes["weight"]
+            .check
+            .as_ref()
+            .unwrap()
+            .check(&Value::int(1001))
+            .is_err()
+    );
+    assert!(strategy.attributes["capacity_provider"].required);
+
+    // Import by cluster name; find_created adopts only a cluster already holding the planned lists.
+    let imported = w.client.import(T, "stage").await.unwrap().unwrap();
+    assert_eq!(imported, c2);
+    let (planned2, _) = plan(&w, T, None, &cfg2).unwrap();
+    let c = ctx("aws_ecs_cluster_capacity_providers.this");
+    assert_eq!(
+        w.client.find_created(&c, T, &planned2).await.unwrap().as_ref(),
+        Some(&c2)
+    );
+    let (planned1, _) = plan(&w, T, None, &cfg).unwrap();
+    assert!(w.client.find_created(&c, T, &planned1).await.unwrap().is_none());
+
+    // Batched read: one DescribeClusters for all; a cluster that never existed reads as gone.
+    let other = create(
+        &w,
+        T,
+        "aws_ecs_cluster_capacity_providers.other",
+        &capacity_providers_config("other", &["FARGATE"], vec![]),
+    )
+    .await;
+    assert_eq!(other.get_list("default_capacity_provider_strategy").len(), 0);
+    let nope = c2.clone().with("id", Value::from("nope"));
+    let calls = ApiCalls::record();
+    let got = w.client.read(T, &[other.clone(), nope.clone(), c2.clone()]).await;
+    let made = calls.take();
+    assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&other));
+    assert!(got[1].as_ref().unwrap().is_none());
+    assert_eq!(got[2].as_ref().unwrap().as_ref(), Some(&c2));
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(made[0].1, "DescribeClusters");
+
+    // Delete: both lists emptied, the cluster kept; a cluster that is gone is a delete done.
+    w.client
+        .delete(&ctx("aws_ecs_cluster_capacity_providers.this"), T, &c2)
+        .await
+        .unwrap();
+    assert_eq!(cluster_lists(&w, "stage").await, (vec![], vec![], "ACTIVE".to_string()));
+    w.client
+        .delete(&ctx("aws_ecs_cluster_capacity_providers.nope"), T, &nope)
+        .await
+        .unwrap();
+}
+
+/// `capacity_provider_strategy` of `aws_ecs_service`: sent on create (checked on the wire: moto's
+/// CreateService drops it), read back, changed in place with `force_new_deployment`, and replaced otherwise,
+/// as hashicorp/aws 5.100's custom diff decides.
+#[tokio::test]
+async fn service_capacity_provider_strategy() {
+    let (w, proxy) = recorded_world().await;
+    let (w, cluster, td, subnets, sg) = service_world_in(w).await;
+    create(
+        &w,
+        "aws_ecs_cluster_capacity_providers",
+        "aws_ecs_cluster_capacity_providers.this",
+        &capacity_providers_config(
+            "stage",
+            &["FARGATE", "FARGATE_SPOT"],
+            vec![strategy_item("FARGATE", Some(1), Some(1))],
+        ),
+    )
+    .await;
+    let with_strategy = |spot_weight: i64| {
+        let mut c = service_config("api", &cluster, &td, &subnets, &sg, 2);
+        c.set_attr("launch_type", Value::Null);
+        c.set_attr(
+            "capacity_provider_strategy",
+            Value::List(vec![
+                strategy_item("FARGATE_SPOT", Some(spot_weight), None),
+                strategy_item("FARGATE", Some(1), Some(1)),
+            ]),
+        );
+        c
+    };
+    let cfg = with_strategy(3);
+    let (planned, _) = plan(&w, "aws_ecs_service", None, &cfg).unwrap();
+    assert!(
+        planned.get("launch_type").is_some_and(Value::is_unknown),
+        "ECS decides: {:?}",
+        planned.get("launch_type")
+    );
+    assert_eq!(
+        triples(planned.get("capacity_provider_strategy").unwrap()),
+        vec![triple("FARGATE", 1, 1), triple("FARGATE_SPOT", 3, 0)],
+        "an unset base is 0"
+    );
+    let s1 = w
+        .client
+        .create(&ctx("aws_ecs_service.api"), "aws_ecs_service", &planned)
+        .await
+        .unwrap();
+    let sent = proxy.bodies("CreateService");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        json_triples(&sent[0]["capacityProviderStrategy"]),
+        vec![triple("FARGATE", 1, 1), triple("FARGATE_SPOT", 3, 0)],
+        "{}",
+        sent[0]
+    );
+    assert!(sent[0].get("launchType").is_none(), "{}", sent[0]);
+
+    // moto's CreateService dropped the strategy (and reports launch type EC2, its default). Give moto the
+    // strategy the create sent, out of band, so it holds what ECS holds after this create.
+    let arn = id(&s1);
+    assert!(s1.get_list("capacity_provider_strategy").is_empty(), "moto keeps none");
+    w.aws
+        .ecs()
+        .update_service()
+        .cluster("stage")
+        .service(&arn)
+        .set_capacity_provider_strategy(Some(
+            infra_aws::ecs::strategy_items(planned.get_list("capacity_provider_strategy")).unwrap(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let s1 = read(&w, "aws_ecs_service", &s1).await.unwrap();
+    assert_eq!(
+        triples(s1.get("capacity_provider_strategy").unwrap()),
+        vec![triple("FARGATE", 1, 1), triple("FARGATE_SPOT", 3, 0)]
+    );
+    assert_no_diff(&w, "aws_ecs_service", &s1, &cfg);
+    // The same strategy in another order, with the default base written out: no change.
+    let mut reordered = cfg.clone();
+    reordered.set_attr(
+        "capacity_provider_strategy",
+        Value::List(vec![
+            strategy_item("FARGATE", Some(1), Some(1)),
+            strategy_item("FARGATE_SPOT", Some(3), Some(0)),
+        ]),
+    );
+    assert_no_diff(&w, "aws_ecs_service", &s1, &reordered);
+
+    // Without force_new_deployment a changed strategy replaces the service.
+    let (_, replace) = plan(&w, "aws_ecs_service", Some(&s1), &with_strategy(4)).unwrap();
+    assert_eq!(replace, vec![Path::attr("capacity_provider_strategy")]);
+    // With it, a strategy that stays non-empty changes in place: UpdateService with the new strategy and
+    // a new deployment.
+    let mut cfg2 = with_strategy(4);
+    cfg2.set_attr("force_new_deployment", Value::Bool(true));
+    let s2 = update(&w, "aws_ecs_service", "aws_ecs_service.api", &s1, &cfg2).await;
+    assert_eq!(id(&s2), arn);
+    let sent = proxy.bodies("UpdateService");
+    let last = sent.last().expect("an UpdateService call");
+    assert_eq!(
+        json_triples(&last["capacityProviderStrategy"]),
+        vec![triple("FARGATE", 1, 1), triple("FARGATE_SPOT", 4, 0)],
+        "{last}"
+    );
+    assert_eq!(last["forceNewDeployment"], serde_json::Value::Bool(true), "{last}");
+    let described = w
+        .aws
+        .ecs()
+        .describe_services()
+        .cluster("stage")
+        .services(&arn)
+        .send()
+        .await
+        .unwrap();
+    let spot = described.services()[0]
+        .capacity_provider_strategy()
+        .iter()
+        .find(|i| i.capacity_provider() == "FARGATE_SPOT")
+        .map(|i| i.weight());
+    assert_eq!(spot, Some(4));
+    assert_eq!(
+        triples(s2.get("capacity_provider_strategy").unwrap()),
+        vec![triple("FARGATE", 1, 1), triple("FARGATE_SPOT", 4, 0)]
+    );
+    assert_eq!(read(&w, "aws_ecs_service", &s2).await.as_ref(), Some(&s2));
+    assert_no_diff(&w, "aws_ecs_service", &s2, &cfg2);
+
+    // Even with force_new_deployment, adding a strategy to a service without one, or removing it,
+    // replaces the service.
+    let mut removed = cfg2.clone();
+    removed.set_attr("capacity_provider_strategy", Value::Null);
+    let (_, replace) = plan(&w, "aws_ecs_service", Some(&s2), &removed).unwrap();
+    assert_eq!(replace, vec![Path::attr("capacity_provider_strategy")]);
+    let without = s2.clone().with("capacity_provider_strategy", Value::Set(vec![]));
+    let (_, replace) = plan(&w, "aws_ecs_service", Some(&without), &cfg2).unwrap();
+    assert_eq!(replace, vec![Path::attr("capacity_provider_strategy")]);
+    // A weight or base out of range is refused at plan time; the provider is required.
+    let schema = schema_of(&w, "aws_ecs_service");
+    let item = &schema.block.blocks["capacity_provider_strategy"];
+    assert_eq!(item.nesting, infra_provider::Nesting::Set);
+    assert!(!item.force_new);
+    let check = |k: &str, n: i64| item.block.attributes[k].check.as_ref().unwrap().check(&Value::int(n));
+    assert!(check("weight", 1001).is_err());
+    assert!(check("weight", 1000).is_ok());
+    assert!(check("base", 100_001).is_err());
+    assert!(item.block.attributes["capacity_provider"].required);
+
+    // Import reads the strategy; the delete works as for any service.
+    let imported = w.client.import("aws_ecs_service", "stage/api").await.unwrap().unwrap();
+    assert_eq!(
+        triples(imported.get("capacity_provider_strategy").unwrap()),
+        vec![triple("FARGATE", 1, 1), triple("FARGATE_SPOT", 4, 0)]
+    );
+    w.client
+        .delete(&ctx("aws_ecs_service.api"), "aws_ecs_service", &s2)
+        .await
+        .unwrap();
+    assert_eq!(read(&w, "aws_ecs_service", &s2).await, None);
 }
