@@ -325,7 +325,9 @@ pub async fn apply(
     opts: ApplyOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<(State, Outcome), Diagnostics> {
-    let (vars, d) = crate::plan::vars::finalize(&cfg, &plan.variables, &plan.env);
+    let mut raw = plan.variables.clone();
+    raw.extend(plan.ephemeral_variables.clone());
+    let (vars, d) = crate::plan::vars::finalize(&cfg, &raw, &plan.env);
     if d.has_errors() {
         return Err(d);
     }

@@ -1476,12 +1476,12 @@ resource "fake_login" "l" {
   password_wo_version = 1
 }
 "#;
-        let p = w.plan(&text).await;
+        let p = w.plan(text).await;
         // Its configuration is unknown at plan time: not opened yet.
         assert_eq!(w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst), 0);
         let login = p.changes.iter().find(|c| c.addr.to_string() == "fake_login.l").unwrap();
         assert_eq!(login.dependencies, vec![ResourceAddr::managed("fake_network", "main")]);
-        w.apply(&text).await;
+        w.apply(text).await;
         let id_len = w
             .state()
             .resources

@@ -747,7 +747,7 @@ async fn apply_saved(
     t: &Tools<'_>,
 ) -> Result<(), CliError> {
     let ui = t.ui;
-    let plan = load_plan_file(dir, file, t).await?;
+    let mut plan = load_plan_file(dir, file, t).await?;
     if env_given && a.env.env != plan.env {
         return Err(CliError::usage(format!(
             "the saved plan {} was made for environment {:?}, not {:?}: a saved plan applies to the environment it was made for",
@@ -769,6 +769,7 @@ async fn apply_saved(
         report(&d, &cfg, ui)?;
         let differing: Vec<String> = given
             .iter()
+            .filter(|(k, _)| !cfg.variables.get(*k).is_some_and(|v| v.ephemeral))
             .filter(|(k, v)| !plan.variables.get(*k).is_some_and(|p| same_value(p, v)))
             .map(|(k, _)| k.clone())
             .collect();
@@ -779,6 +780,18 @@ async fn apply_saved(
                 differing.join(", ")
             ))
             .with_hint("plan again with these values, or apply the plan without --var/--var-file"));
+        }
+    }
+    // Ephemeral variables are not in the plan file: they are given again, from the same sources as for
+    // a plan (TF_VAR_*, the .tfvars files, --var and --var-file).
+    if cfg.variables.values().any(|v| v.ephemeral) {
+        let env_vars: Vec<(String, String)> = std::env::vars().collect();
+        let (raw, d) = vars::collect(&mut cfg, &plan.env, &flags, &env_vars);
+        report(&d, &cfg, ui)?;
+        for (k, v) in raw {
+            if cfg.variables.get(&k).is_some_and(|d| d.ephemeral) {
+                plan.ephemeral_variables.insert(k, v);
+            }
         }
     }
     // The plan's own environment and configuration directory, unless given explicitly.

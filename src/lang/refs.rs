@@ -40,9 +40,12 @@ pub fn body_refs(b: &Body, skip: &[&str]) -> Vec<(Ref, Span)> {
     w.out
 }
 
+/// A reference to a local value: its name, the attribute read from it (if one follows), where.
+pub type LocalAttr = (String, Option<String>, Span);
+
 /// References of one expression (as [`expr_refs`]), each reference to a local value with the attribute
 /// read from it when one follows: `local.x.y` and `local.x[0].y` give (`x`, `Some("y")`).
-pub fn expr_refs_detailed(e: &Expr) -> (Vec<(Ref, Span)>, Vec<(String, Option<String>, Span)>) {
+pub fn expr_refs_detailed(e: &Expr) -> (Vec<(Ref, Span)>, Vec<LocalAttr>) {
     let mut w = Walker {
         bound: Vec::new(),
         out: Vec::new(),
@@ -97,7 +100,7 @@ struct Walker<'a> {
     attrs: Option<&'a mut Vec<AttrRef>>,
     /// Each reference to a local value with the attribute read from it, if one follows (after an
     /// optional index or splat): `local.x.y` → (`x`, `y`).
-    local_attrs: Vec<(String, Option<String>, Span)>,
+    local_attrs: Vec<LocalAttr>,
 }
 
 impl Walker<'_> {

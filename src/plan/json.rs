@@ -617,10 +617,11 @@ pub fn plan_json(plan: &Plan, providers: &ProviderSet) -> J {
         })
         .collect();
     // Every declared variable with the value the plan used (given, else its default), as Terraform
-    // writes them; a sensitive one without its value.
+    // writes them; a sensitive one without its value; an ephemeral one not at all.
     let variables: Map<String, J> = cfg
         .variables
         .values()
+        .filter(|d| !d.ephemeral)
         .map(|d| {
             let v = plan.variables.get(&d.name).or(d.default.as_ref());
             let j = match v {

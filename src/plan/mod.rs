@@ -182,6 +182,9 @@ pub struct Plan {
     /// The `count`/`for_each` values of module calls that depend on resources or data sources, as planned:
     /// apply and policy expand the configuration with them, so they see the planned module instances.
     pub module_instances: crate::config::ModuleInstances,
+    /// Values of input variables declared `ephemeral = true`: used by an apply in the same run, never
+    /// written to a plan file (applying a saved plan asks for them again).
+    pub ephemeral_variables: BTreeMap<String, Value>,
 }
 
 /// Counts for the summary line.

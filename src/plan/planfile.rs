@@ -309,6 +309,7 @@ pub fn decode(text: &str, path: &str) -> Result<Plan, PlanFileError> {
         forgotten: f.forgotten,
         imported: f.imported,
         module_instances,
+        ephemeral_variables: BTreeMap::new(),
     })
 }
 

@@ -394,7 +394,16 @@ pub async fn plan(
         drift,
         outputs,
         notes,
-        variables: raw_vars,
+        variables: raw_vars
+            .iter()
+            .filter(|(k, _)| !cfg.variables.get(*k).is_some_and(|v| v.ephemeral))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        ephemeral_variables: raw_vars
+            .iter()
+            .filter(|(k, _)| cfg.variables.get(*k).is_some_and(|v| v.ephemeral))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         sources: cfg.source_files(),
         config_dir: cfg.dir.clone(),
         targets: opts

@@ -87,6 +87,7 @@ fn plan_of(tf: &str, env: &str) -> Plan {
         forgotten: vec![],
         imported: vec![],
         module_instances: BTreeMap::new(),
+        ephemeral_variables: BTreeMap::new(),
     }
 }
 

@@ -34,7 +34,13 @@ impl World {
         if d.has_errors() {
             return Err(d);
         }
-        let (vars, d) = crate::plan::vars::finalize(&cfg, &plan.variables, &plan.env);
+        // Ephemeral variables a saved plan does not carry are unknown to the rules.
+        let mut raw = plan.variables.clone();
+        raw.extend(plan.ephemeral_variables.clone());
+        for v in cfg.variables.values().filter(|v| v.ephemeral) {
+            raw.entry(v.name.clone()).or_insert(Value::Unknown);
+        }
+        let (vars, d) = crate::plan::vars::finalize(&cfg, &raw, &plan.env);
         if d.has_errors() {
             return Err(d);
         }

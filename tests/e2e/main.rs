@@ -10,6 +10,7 @@ mod cost_refresh;
 mod crash;
 mod differential;
 mod digitalocean;
+mod ephemeral;
 mod faults;
 mod foundation;
 mod json_plan;
