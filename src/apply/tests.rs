@@ -1430,6 +1430,12 @@ resource "fake_login" "db" {
         assert_eq!(after.get("password_wo_version").and_then(Value::as_i64), Some(1));
         let saved = crate::plan::planfile::encode(&p);
         assert!(!saved.contains("pw1x"), "the saved plan holds the ephemeral value");
+        let shown = crate::plan::render::render_plan(&p, &w.providers, crate::plan::render::Style { color: false });
+        assert!(
+            shown.contains("+ password_wo         = (write-only attribute)"),
+            "{shown}"
+        );
+        assert!(!shown.contains("pw1x") && !shown.contains("ephemeral."), "{shown}");
 
         w.apply(&login(1)).await;
         // Opened again by the apply (the plan's value is not kept), and sent on create.
@@ -1544,6 +1550,67 @@ output "leak" {
         assert!(all.contains("26: ") && all.contains("Output \"leak\""), "{all}");
         // The write-only argument takes the same local without complaint.
         assert!(!all.contains("password_wo"), "{all}");
+    }
+
+    fn module_tree(w: &World, output_ephemeral: bool) -> Arc<Config> {
+        let base = w.dir.path().join("cfg");
+        let decl = if output_ephemeral { "\n  ephemeral = true" } else { "" };
+        for (p, t) in [
+            (
+                "main.tf",
+                "module \"pw\" {\n  source = \"./modules/pw\"\n}\n\nresource \"fake_login\" \"l\" {\n  name                = \"m\"\n  password_wo         = module.pw.value\n  password_wo_version = 1\n}\n\nresource \"fake_secret\" \"s\" {\n  name  = \"plain\"\n  value = module.pw.label\n}\n".to_string(),
+            ),
+            (
+                "modules/pw/main.tf",
+                format!("ephemeral \"fake_password\" \"p\" {{\n  length = 10\n}}\n\noutput \"value\" {{\n  value = ephemeral.fake_password.p.result{decl}\n}}\n\noutput \"label\" {{\n  value = \"not-secret\"\n}}\n"),
+            ),
+        ] {
+            let f = base.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, t).unwrap();
+        }
+        let (cfg, d) = Config::load(&base);
+        assert!(!d.has_errors(), "{d:?}");
+        Arc::new(cfg)
+    }
+
+    #[tokio::test]
+    async fn a_module_passes_an_ephemeral_value_only_through_an_output_declared_ephemeral() {
+        let w = World::new();
+        let cfg = module_tree(&w, true);
+        // The module's other output is an ordinary value: usable anywhere.
+        let (p, d) = plan(
+            cfg.clone(),
+            &w.providers,
+            w.state(),
+            BTreeMap::new(),
+            "default",
+            &PlanOptions::default(),
+        )
+        .await;
+        let p = p.unwrap_or_else(|| panic!("{d:?}"));
+        assert_eq!(p.summary().add, 2);
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let opts = ApplyOptions {
+            parallelism: None,
+            progress_interval: Duration::from_secs(3600),
+            poll_interval: Duration::from_millis(10),
+            cancel: rx,
+        };
+        let (_, o) = apply(p, cfg, &w.providers, w.store.clone(), opts, Arc::new(Quiet))
+            .await
+            .unwrap();
+        assert!(o.ok(), "{o:?}");
+        assert_eq!(cloud_password(&w).map(|s| s.len()), Some(10));
+
+        let cfg = module_tree(&w, false);
+        let d = crate::validate::validate(cfg, &w.providers, false);
+        let all: Vec<String> = d.errors().map(|e| e.to_string()).collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(
+            all[0].contains("Output \"value\" of module.pw") && all[0].contains("ephemeral = true"),
+            "{all:?}"
+        );
     }
 
     fn cfg_line(w: &World, span: crate::diag::Span) -> String {

@@ -1087,6 +1087,13 @@ fn depends_on(a: &Attr, diags: &mut Diagnostics) -> DependsOnLists {
         match parts.as_slice() {
             ["module", m, ..] => modules.push((m.to_string(), i.span())),
             ["data", t, n, ..] => out.push((ResourceAddr::data(t, n), i.span())),
+            ["ephemeral", t, n, ..] => out.push((
+                ResourceAddr {
+                    mode: Mode::Ephemeral,
+                    ..ResourceAddr::managed(t, n)
+                },
+                i.span(),
+            )),
             [t, n, ..] if !["var", "local", "module", "count", "each", "path"].contains(t) => {
                 out.push((ResourceAddr::managed(t, n), i.span()))
             }

@@ -1093,6 +1093,14 @@ impl Planner<'_> {
                 continue;
             }
             crate::ephemeral::clear_write_only(&schema.block, &mut proposal.planned);
+            // Which write-only arguments are set: shown as such, never with their value.
+            let write_only_set: Vec<Path> = schema
+                .block
+                .attributes
+                .iter()
+                .filter(|(k, a)| a.write_only && config.get(k).is_some_and(|v| !v.is_null()))
+                .map(|(k, _)| Path::root().key(k))
+                .collect();
             let tainted = prior_inst.as_ref().is_some_and(|p| p.status == InstanceStatus::Tainted);
             let requested = self.opts.replace.iter().any(|a| a == &addr);
             let (action, reason) = match prior {
@@ -1145,6 +1153,7 @@ impl Planner<'_> {
             }
             let mut after_sensitive = config_sensitive;
             after_sensitive.extend(copies);
+            after_sensitive.extend(write_only_set);
             after_sensitive.extend(sensitive_paths(&schema.block, &planned));
             after_sensitive.sort();
             after_sensitive.dedup();

@@ -52,6 +52,7 @@ impl Style {
 }
 
 const UNKNOWN: &str = "(known after apply)";
+const WRITE_ONLY: &str = "(write-only attribute)";
 const SENSITIVE: &str = "(sensitive value)";
 
 /// Renders the whole plan (without the cost line, which the caller adds).
@@ -391,21 +392,34 @@ impl Ctx<'_> {
             .unwrap_or_default()
     }
 
+    /// A write-only argument the configuration sets: planned as null, shown as Terraform shows it.
+    fn write_only_set(&self, block: &Block, k: &str, at: &Path) -> bool {
+        block.attributes.get(k).is_some_and(|a| a.write_only) && self.after_sensitive.contains(&at.key(k))
+    }
+
     fn object_added(&self, out: &mut String, block: &Block, v: &Value, at: &Path, indent: usize) {
         let names: Vec<&String> = Self::attr_names(block, v)
             .into_iter()
-            .filter(|k| !is_absent(v.get(k).unwrap_or(&Value::Null)) || v.get(k).is_some_and(Value::is_unknown))
+            .filter(|k| {
+                !is_absent(v.get(k).unwrap_or(&Value::Null))
+                    || v.get(k).is_some_and(Value::is_unknown)
+                    || self.write_only_set(block, k, at)
+            })
             .collect();
         let w = Self::width(block, &names);
         for k in names {
             let val = v.get(k).unwrap_or(&Value::Null);
             let p = at.key(k);
+            let shown = if self.write_only_set(block, k, at) {
+                WRITE_ONLY.to_string()
+            } else {
+                self.val(val, &p, self.after_sensitive, indent + 2)
+            };
             let _ = writeln!(
                 out,
-                "{:indent$}{} {k:w$} = {}",
+                "{:indent$}{} {k:w$} = {shown}",
                 "",
                 self.style.sym("+"),
-                self.val(val, &p, self.after_sensitive, indent + 2),
                 indent = indent
             );
         }
