@@ -971,8 +971,11 @@ impl Config {
 
     /// The text of every source file, for saving with a plan.
     pub fn source_files(&self) -> Vec<(String, String)> {
+        // A module called from several places is in the source map once per call: one copy is kept.
+        let mut seen = BTreeSet::new();
         self.sources
             .files()
+            .filter(|(_, f)| seen.insert(f.name.clone()))
             .map(|(_, f)| (f.name.clone(), f.text.clone()))
             .collect()
     }

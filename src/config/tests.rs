@@ -177,3 +177,22 @@ fn a_connection_block_is_not_called_a_provisioner() {
     let e = d.errors().next().expect("an error");
     assert!(e.detail.starts_with("Connection blocks"), "{e:?}");
 }
+
+#[test]
+fn a_module_called_twice_is_saved_once_and_loads_from_a_saved_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("modules/sg")).unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "module \"a\" {\n  source = \"./modules/sg\"\n}\nmodule \"b\" {\n  source = \"./modules/sg\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("modules/sg/main.tf"), "output \"id\" {\n  value = \"x\"\n}\n").unwrap();
+    let (cfg, d) = Config::load(dir.path());
+    assert!(!d.has_errors(), "{d:?}");
+    let files = cfg.source_files();
+    assert_eq!(files.iter().filter(|(n, _)| n.ends_with("modules/sg/main.tf")).count(), 1, "{files:?}");
+    let (saved, d) = Config::load_saved(dir.path(), &files);
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(saved.module_calls.len(), 2);
+}
