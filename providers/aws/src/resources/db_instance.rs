@@ -189,7 +189,8 @@ fn block() -> Block {
         .attr("status", Attribute::computed(Type::String))
         .attr(
             "storage_encrypted",
-            Attribute::optional(Type::Bool).default(false).force_new(),
+            // No default: Terraform plans null when it is left out, and stores the `false` it reads back.
+            Attribute::optional(Type::Bool).force_new(),
         )
         .attr("storage_throughput", oc(Type::Number))
         .attr(
@@ -362,7 +363,10 @@ fn flatten(c: &AwsClient, d: &RdsInstance, prior: &Value) -> Value {
         ),
         ("replicas", Value::string_list(d.read_replica_db_instance_identifiers())),
         ("status", Value::opt_string(d.db_instance_status())),
-        ("storage_encrypted", Value::Bool(d.storage_encrypted().unwrap_or(false))),
+        (
+            "storage_encrypted",
+            false_as_prior(prior, "storage_encrypted", d.storage_encrypted()),
+        ),
         (
             "storage_throughput",
             Value::opt_int(d.storage_throughput().map(i64::from)),
@@ -570,6 +574,17 @@ impl ResourceType<AwsClient> for DbInstance {
             }
             return Ok(());
         };
+        // Unset and `false` are one thing to the API (SDKv2's zero value): neither replaces the database
+        // when the other is stored (a state written when infra planned `false` by default, say).
+        let unencrypted = |v: Option<&Value>| v.is_none_or(|v| v.is_null() || v.as_bool() == Some(false));
+        if unencrypted(prior.get("storage_encrypted")) && unencrypted(req.planned.get("storage_encrypted")) {
+            req.planned.set_attr(
+                "storage_encrypted",
+                prior.get("storage_encrypted").cloned().unwrap_or_default(),
+            );
+            req.requires_replace
+                .retain(|p| p != &infra_provider::Path::attr("storage_encrypted"));
+        }
         // A version prefix in the configuration matching what runs is no change.
         if let (Some(want), Some(have)) = (cfg.get_str("engine_version"), prior.get_str("engine_version_actual"))
             && (have == want || have.starts_with(&format!("{want}.")))

@@ -144,6 +144,11 @@ async fn db_instance_lifecycle() {
     )
     .unwrap();
     assert_eq!(replace, vec![Path::attr("storage_encrypted")]);
+    // Left out, it is planned as Terraform plans it (null) and stored as read back; `false` written
+    // out, or a state holding `false` (an older infra planned it by default), is the same thing.
+    assert_eq!(a2.get("storage_encrypted"), Some(&Value::Null));
+    assert_no_diff(&w, T, &a2, &cfg2.clone().with("storage_encrypted", Value::Bool(false)));
+    assert_no_diff(&w, T, &a2.clone().with("storage_encrypted", Value::Bool(false)), &cfg2);
 
     // A new password is sent, and never shows in errors.
     let a3 = update(
