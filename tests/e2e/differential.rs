@@ -40,6 +40,14 @@ const CASES: &[Case] = &[
         edit: Some(include_str!("../fixtures/modular/edit.tfvars")),
     },
     Case {
+        name: "tests/fixtures/ephemeral (a password through ephemeral resources into write-only arguments, modules whose for_each/count depend on a resource and a data source)",
+        dir: "tests/fixtures/ephemeral",
+        env: "stage",
+        vars: &[],
+        apply: true,
+        edit: Some(include_str!("../fixtures/ephemeral/edit.tfvars")),
+    },
+    Case {
         name: "plans/stage-modules",
         dir: "plans/stage-modules",
         env: "stage",
