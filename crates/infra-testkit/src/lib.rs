@@ -5,6 +5,8 @@
 //! - [`digitalocean::DoApi`]: the DigitalOcean test double behind one Prism validating proxy, shared by
 //!   all tests of a process; every test gets a token of its own (its own tenant of the double).
 //! - [`price_list::PriceListFake`]: a local fake of the AWS Price List API (`GetProducts`), which moto lacks.
+//! - [`rds_engine_versions::RdsEngineVersionsFake`]: a local fake of RDS `DescribeDBEngineVersions` (query
+//!   protocol, XML), which moto lacks, serving a fixed catalog of engine versions.
 //! - [`proxy::LatencyProxy`]: a loopback proxy that delays every request (a remote backend's latency) and
 //!   records which access keys signed them.
 //! - [`fault_proxy::FaultProxy`]: a loopback HTTP proxy that injects seeded, reproducible faults (throttling,
@@ -20,6 +22,7 @@ pub mod fault_proxy;
 pub mod postgres;
 pub mod price_list;
 pub mod proxy;
+pub mod rds_engine_versions;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

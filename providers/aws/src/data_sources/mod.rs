@@ -8,6 +8,7 @@ pub mod caller_identity;
 pub mod ecr;
 pub mod iam_policy_document;
 pub mod partition;
+pub mod rds_engine_version;
 pub mod rds_orderable_db_instance;
 pub mod region;
 pub mod secrets;
@@ -29,4 +30,5 @@ pub fn register(r: Registry<AwsClient>) -> Registry<AwsClient> {
         .data_source(vpc::SecurityGroup)
         .data_source(secrets::SecretsmanagerSecret)
         .data_source(rds_orderable_db_instance::RdsOrderableDbInstance)
+        .data_source(rds_engine_version::RdsEngineVersion)
 }

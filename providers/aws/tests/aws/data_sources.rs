@@ -698,3 +698,448 @@ async fn rds_orderable_db_instance_data_source() {
     );
     assert!(w.provider.schema().data_sources.contains_key(T));
 }
+
+/// `data "aws_rds_engine_version"` against `RdsEngineVersionsFake` (moto has no DescribeDBEngineVersions):
+/// STS and the rest at moto, RDS at the fake. Its catalog, available unless said: postgres 15.4
+/// (deprecated), 15.7, 15.8 (default of 15), 16.3, 16.4 (the default; created with 15.8); mysql 5.7.44,
+/// 8.0.36, 8.0.39 (the default, created after 8.4.2), 8.4.2 (default of 8.4); oracle-ee and sqlserver-ex.
+mod rds_engine_version {
+    use crate::common::provider_config;
+    use infra_provider::{ProviderClient, Result, Value};
+    use infra_testkit::Moto;
+    use infra_testkit::rds_engine_versions::RdsEngineVersionsFake;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    const T: &str = "aws_rds_engine_version";
+
+    struct Rds {
+        _moto: Moto,
+        fake: RdsEngineVersionsFake,
+        client: Arc<dyn ProviderClient>,
+    }
+
+    impl Rds {
+        async fn start(page_size: usize) -> Rds {
+            let moto = Moto::start();
+            let fake = RdsEngineVersionsFake::start(page_size);
+            let mut config = provider_config(&moto, &[]);
+            let mut endpoints = config.get_block("endpoints").unwrap().clone();
+            endpoints.set_attr("rds", Value::string(fake.url()));
+            config.set_attr("endpoints", Value::List(vec![endpoints]));
+            let client = infra_aws::provider()
+                .configure(&config)
+                .await
+                .expect("configure the provider");
+            Rds {
+                _moto: moto,
+                fake,
+                client,
+            }
+        }
+
+        async fn read(&self, engine: &str, cfg: Value) -> Result<Value> {
+            self.client.read_data(T, &cfg.with("engine", Value::from(engine))).await
+        }
+
+        async fn version(&self, engine: &str, cfg: Value) -> String {
+            let v = self.read(engine, cfg).await.unwrap();
+            v.get_str("version_actual").unwrap().to_string()
+        }
+
+        /// The requests since the last call.
+        fn sent(&self, from: &mut usize) -> Vec<BTreeMap<String, String>> {
+            let all = self.fake.requests();
+            let new = all[*from..].to_vec();
+            *from = all.len();
+            new
+        }
+    }
+
+    fn param<'a>(r: &'a BTreeMap<String, String>, k: &str) -> Option<&'a str> {
+        r.get(k).map(String::as_str)
+    }
+
+    fn set(items: &[&str]) -> Value {
+        Value::string_set(items)
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_default_of_the_engine() {
+        let rds = Rds::start(100).await;
+        let mut n = 0;
+        let pg = rds.read("postgres", Value::empty_map()).await.unwrap();
+        // No criterion: only the default version is asked for, with character sets and time zones.
+        let sent = rds.sent(&mut n);
+        assert_eq!(sent.len(), 1);
+        let r = &sent[0];
+        assert_eq!(param(r, "Action"), Some("DescribeDBEngineVersions"));
+        assert_eq!(param(r, "Engine"), Some("postgres"));
+        assert_eq!(param(r, "DefaultOnly"), Some("true"));
+        assert_eq!(param(r, "ListSupportedCharacterSets"), Some("true"));
+        assert_eq!(param(r, "ListSupportedTimezones"), Some("true"));
+        assert_eq!(param(r, "EngineVersion"), None);
+        assert_eq!(param(r, "IncludeAll"), None);
+        assert_eq!(pg.get_str("id"), Some("16.4"));
+        assert_eq!(pg.get_str("version"), Some("16.4"));
+        assert_eq!(pg.get_str("version_actual"), Some("16.4"));
+        assert_eq!(pg.get_str("engine"), Some("postgres"));
+        assert_eq!(pg.get_str("parameter_group_family"), Some("postgres16"));
+        assert_eq!(pg.get_str("status"), Some("available"));
+        assert_eq!(pg.get_str("engine_description"), Some("PostgreSQL"));
+        assert_eq!(pg.get_str("version_description"), Some("PostgreSQL 16.4-R1"));
+        assert_eq!(pg.get("exportable_log_types"), Some(&set(&["postgresql", "upgrade"])));
+        assert_eq!(
+            pg.get("supported_feature_names"),
+            Some(&set(&["Lambda", "s3Export", "s3Import"]))
+        );
+        assert_eq!(pg.get("supported_modes"), Some(&set(&["provisioned"])));
+        assert_eq!(pg.get("valid_upgrade_targets"), Some(&set(&[])));
+        assert_eq!(pg.get("default_character_set"), Some(&Value::Null));
+        assert_eq!(pg.get("supported_character_sets"), Some(&set(&[])));
+        assert_eq!(pg.get_bool("supports_read_replica"), Some(true));
+        assert_eq!(pg.get_bool("supports_log_exports_to_cloudwatch"), Some(true));
+        assert_eq!(pg.get_bool("supports_certificate_rotation_without_restart"), Some(true));
+        assert_eq!(pg.get_bool("supports_local_write_forwarding"), Some(false));
+        assert_eq!(pg.get_bool("supports_global_databases"), Some(false));
+        assert_eq!(pg.get_bool("supports_parallel_query"), Some(false));
+        assert_eq!(pg.get_bool("supports_limitless_database"), Some(false));
+        assert_eq!(pg.get_bool("supports_integrations"), Some(false));
+
+        let my = rds.read("mysql", Value::empty_map()).await.unwrap();
+        assert_eq!(my.get_str("version"), Some("8.0.39"));
+        assert_eq!(my.get_str("parameter_group_family"), Some("mysql8.0"));
+        assert_eq!(my.get("valid_upgrade_targets"), Some(&set(&["8.4.2"])));
+        assert_eq!(my.get("valid_major_targets"), Some(&set(&["8.4.2"])));
+        assert_eq!(my.get("valid_minor_targets"), Some(&set(&[])));
+        assert_eq!(
+            my.get_bool("supports_local_write_forwarding"),
+            None,
+            "not in the answer"
+        );
+        assert_eq!(my.get_bool("supports_integrations"), Some(true));
+
+        // Character sets and time zones come because they were asked for.
+        let oracle = rds.read("oracle-ee", Value::empty_map()).await.unwrap();
+        assert_eq!(oracle.get_str("default_character_set"), Some("AL32UTF8"));
+        assert_eq!(
+            oracle.get("supported_character_sets"),
+            Some(&set(&["AL32UTF8", "WE8ISO8859P1", "WE8MSWIN1252"]))
+        );
+        let sql = rds.read("sqlserver-ex", Value::empty_map()).await.unwrap();
+        assert_eq!(
+            sql.get("supported_timezones"),
+            Some(&set(&[
+                "Central European Standard Time",
+                "Pacific Standard Time",
+                "UTC"
+            ]))
+        );
+
+        // parameter_group_family is not a criterion: still the default, of that family's major version.
+        let pg15 = rds
+            .read(
+                "postgres",
+                Value::map([("parameter_group_family", Value::from("postgres15"))]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(pg15.get_str("version"), Some("15.8"));
+        let r = rds.sent(&mut n).pop().unwrap();
+        assert_eq!(param(&r, "DBParameterGroupFamily"), Some("postgres15"));
+        assert_eq!(param(&r, "DefaultOnly"), Some("true"));
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_partial_version() {
+        let rds = Rds::start(100).await;
+        let mut n = 0;
+        // A partial version matches every 16.x: more than one is an error without `latest`.
+        let many = rds
+            .read("postgres", Value::map([("version", Value::from("16"))]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            many.message,
+            "multiple RDS engine versions (16.3, 16.4) match the criteria: engine = \"postgres\", version = \"16\""
+        );
+        let r = rds.sent(&mut n).pop().unwrap();
+        assert_eq!(param(&r, "EngineVersion"), Some("16"));
+        assert_eq!(param(&r, "DefaultOnly"), None, "version is a criterion");
+        let latest = rds
+            .read(
+                "postgres",
+                Value::map([("version", Value::from("16")), ("latest", Value::Bool(true))]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(latest.get_str("version"), Some("16.4"));
+        assert_eq!(latest.get_str("version_actual"), Some("16.4"));
+        assert_eq!(latest.get("valid_upgrade_targets"), Some(&set(&[])));
+        // The newest 15.x, deprecated ones included.
+        let v15 = Value::map([
+            ("version", Value::from("15")),
+            ("latest", Value::Bool(true)),
+            ("include_all", Value::Bool(true)),
+        ]);
+        assert_eq!(rds.version("postgres", v15).await, "15.8");
+        assert_eq!(param(&rds.sent(&mut n).pop().unwrap(), "IncludeAll"), Some("true"));
+        let exact = rds
+            .read("postgres", Value::map([("version", Value::from("16.3"))]))
+            .await
+            .unwrap();
+        assert_eq!(exact.get_str("version"), Some("16.3"));
+        assert_eq!(exact.get("valid_minor_targets"), Some(&set(&["16.4"])));
+        assert_eq!(exact.get("valid_major_targets"), Some(&set(&[])));
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_preferred_versions_in_order() {
+        let rds = Rds::start(100).await;
+        let mut n = 0;
+        // The first one listed that is offered, not the default nor the newest.
+        let pv = |l: &[&str]| Value::map([("preferred_versions", Value::string_list(l))]);
+        assert_eq!(rds.version("postgres", pv(&["17.2", "15.7", "16.4"])).await, "15.7");
+        let r = rds.sent(&mut n).pop().unwrap();
+        assert_eq!(param(&r, "DefaultOnly"), None);
+        assert_eq!(param(&r, "EngineVersion"), None);
+        // 15.4 is deprecated: listed only with include_all.
+        assert_eq!(rds.version("postgres", pv(&["15.4", "16.3"])).await, "16.3");
+        let all = rds
+            .read("postgres", pv(&["15.4", "16.3"]).with("include_all", Value::Bool(true)))
+            .await
+            .unwrap();
+        assert_eq!(all.get_str("version"), Some("15.4"));
+        assert_eq!(all.get_str("status"), Some("deprecated"));
+        assert_eq!(all.get("valid_major_targets"), Some(&set(&["16.3", "16.4"])));
+        assert_eq!(all.get("valid_minor_targets"), Some(&set(&["15.7", "15.8"])));
+        assert_eq!(
+            all.get_strings("preferred_versions"),
+            ["15.4", "16.3"],
+            "arguments kept"
+        );
+        let none = rds.read("postgres", pv(&["17.1", "14.12"])).await.unwrap_err();
+        assert_eq!(
+            none.message,
+            "no RDS engine versions match the criteria and preferred versions [\"17.1\", \"14.12\"]: engine = \"postgres\""
+        );
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_latest() {
+        let rds = Rds::start(100).await;
+        let mut n = 0;
+        let latest = || Value::map([("latest", Value::Bool(true))]);
+        // By creation time first, as Terraform: 8.0.39 was created after 8.4.2.
+        assert_eq!(rds.version("mysql", latest()).await, "8.0.39");
+        let r = rds.sent(&mut n).pop().unwrap();
+        assert_eq!(param(&r, "DefaultOnly"), None, "latest is a criterion");
+        // 15.8 and 16.4 were created together: the version decides.
+        assert_eq!(rds.version("postgres", latest()).await, "16.4");
+        // latest among preferred versions.
+        let among = latest().with("preferred_versions", Value::string_list(["15.7", "16.3", "15.8"]));
+        assert_eq!(rds.version("postgres", among).await, "15.8");
+        // latest with default_only: the defaults of every major version.
+        let defaults = latest()
+            .with("default_only", Value::Bool(true))
+            .with("version", Value::from("8"));
+        assert_eq!(rds.version("mysql", defaults).await, "8.0.39");
+        assert_eq!(param(&rds.sent(&mut n).pop().unwrap(), "DefaultOnly"), Some("true"));
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_default_only() {
+        let rds = Rds::start(100).await;
+        let mut n = 0;
+        let only = |version: &str| Value::map([("default_only", Value::Bool(true)), ("version", Value::from(version))]);
+        assert_eq!(rds.version("postgres", only("15")).await, "15.8");
+        let r = rds.sent(&mut n).pop().unwrap();
+        assert_eq!(param(&r, "DefaultOnly"), Some("true"));
+        assert_eq!(param(&r, "EngineVersion"), Some("15"));
+        // mysql 8 has two defaults (8.0 and 8.4): default_only does not prevent the error.
+        let two = rds.read("mysql", only("8")).await.unwrap_err();
+        assert_eq!(
+            two.message,
+            "multiple RDS engine versions (8.0.39, 8.4.2) match the criteria: engine = \"mysql\", version = \"8\", default_only = true"
+        );
+        // default_only = false is not a criterion either: the default is still asked for.
+        let f = rds
+            .read("postgres", Value::map([("default_only", Value::Bool(false))]))
+            .await
+            .unwrap();
+        assert_eq!(f.get_str("version"), Some("16.4"));
+        assert_eq!(param(&rds.sent(&mut n).pop().unwrap(), "DefaultOnly"), Some("true"));
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_filters_are_sent() {
+        let rds = Rds::start(100).await;
+        let mut n = 0;
+        let filter = |name: &str, values: &[&str]| {
+            Value::set(vec![Value::map([
+                ("name", Value::from(name)),
+                ("values", Value::string_set(values)),
+            ])])
+        };
+        let family = Value::map([
+            ("filter", filter("db-parameter-group-family", &["postgres15"])),
+            ("latest", Value::Bool(true)),
+        ]);
+        let v = rds.read("postgres", family).await.unwrap();
+        assert_eq!(v.get_str("version"), Some("15.8"));
+        assert_eq!(v.get_list("filter").len(), 1, "arguments kept");
+        let r = rds.sent(&mut n).pop().unwrap();
+        assert_eq!(param(&r, "Filters.Filter.1.Name"), Some("db-parameter-group-family"));
+        assert_eq!(param(&r, "Filters.Filter.1.Values.Value.1"), Some("postgres15"));
+        assert_eq!(param(&r, "DefaultOnly"), None, "a filter is a criterion");
+        // Two values: either matches.
+        let two = rds
+            .read(
+                "mysql",
+                Value::map([
+                    ("filter", filter("engine-version", &["5.7.44", "8.4.2"])),
+                    ("latest", Value::Bool(true)),
+                ]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(two.get_str("version"), Some("8.4.2"));
+        let r = rds.sent(&mut n).pop().unwrap();
+        let mut values = [
+            param(&r, "Filters.Filter.1.Values.Value.1").unwrap(),
+            param(&r, "Filters.Filter.1.Values.Value.2").unwrap(),
+        ];
+        values.sort();
+        assert_eq!(values, ["5.7.44", "8.4.2"]);
+        let none = rds
+            .read(
+                "postgres",
+                Value::map([("filter", filter("engine-mode", &["serverless"]))]),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            none.message,
+            "no RDS engine versions found: engine = \"postgres\", filter \"engine-mode\" = [\"serverless\"]"
+        );
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_upgrade_targets() {
+        let rds = Rds::start(100).await;
+        let yes = Value::Bool(true);
+        // 15.7 and 15.8 have a major target: two, so an error without a preference or latest.
+        let major = rds
+            .read("postgres", Value::map([("has_major_target", yes.clone())]))
+            .await
+            .unwrap_err();
+        assert!(
+            major
+                .message
+                .starts_with("multiple RDS engine versions (15.7, 15.8) match the criteria: engine = \"postgres\""),
+            "{major}"
+        );
+        let latest = Value::map([("has_major_target", yes.clone()), ("latest", yes.clone())]);
+        assert_eq!(rds.version("postgres", latest).await, "15.8");
+        // Both kinds of target: 15.7 only.
+        let both = Value::map([("has_major_target", yes.clone()), ("has_minor_target", yes.clone())]);
+        assert_eq!(rds.version("postgres", both).await, "15.7");
+        // Preferred upgrade targets: the versions that can upgrade to one, the first of the answer.
+        let ut = |l: &[&str]| Value::map([("preferred_upgrade_targets", Value::string_list(l))]);
+        assert_eq!(rds.version("postgres", ut(&["16.3"])).await, "15.7");
+        assert_eq!(rds.version("postgres", ut(&["17.0", "16.4"])).await, "15.7");
+        // With latest: the newest of 15.7, 15.8 and 16.3 by creation time.
+        assert_eq!(
+            rds.version("postgres", ut(&["16.4"]).with("latest", yes.clone())).await,
+            "15.8"
+        );
+        // Preferred major targets: only major upgrades count (16.3 -> 16.4 is minor).
+        let mt = |l: &[&str]| Value::map([("preferred_major_targets", Value::string_list(l))]);
+        assert_eq!(rds.version("postgres", mt(&["16.4"])).await, "15.7");
+        let my = rds.read("mysql", mt(&["8.4.2"])).await.unwrap();
+        assert_eq!(my.get_str("version"), Some("8.0.36"));
+        assert_eq!(my.get("valid_major_targets"), Some(&set(&["8.4.2"])));
+        assert_eq!(my.get("valid_minor_targets"), Some(&set(&["8.0.39"])));
+        let narrowed = mt(&["16.4"]).with("preferred_versions", Value::string_list(["16.3"]));
+        let e = rds.read("postgres", narrowed).await.unwrap_err();
+        assert_eq!(
+            e.message,
+            "no RDS engine versions match the criteria and preferred major targets [\"16.4\"]: engine = \"postgres\""
+        );
+        let e = rds.read("postgres", ut(&["17.0"])).await.unwrap_err();
+        assert!(
+            e.message
+                .contains("no RDS engine versions match the criteria and preferred upgrade targets [\"17.0\"]"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_nothing_matches() {
+        let rds = Rds::start(100).await;
+        let none = rds
+            .read("postgres", Value::map([("version", Value::from("17"))]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            none.message,
+            "no RDS engine versions found: engine = \"postgres\", version = \"17\""
+        );
+        let engine = rds.read("aurora-postgresql", Value::empty_map()).await.unwrap_err();
+        assert_eq!(
+            engine.message,
+            "no RDS engine versions found: engine = \"aurora-postgresql\", default_only = true"
+        );
+        let minor = rds
+            .read(
+                "postgres",
+                Value::map([
+                    ("version", Value::from("16.4")),
+                    ("has_minor_target", Value::Bool(true)),
+                ]),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            minor.message,
+            "no RDS engine versions match the criteria and have a minor target: engine = \"postgres\", version = \"16.4\""
+        );
+        let family = rds
+            .read(
+                "mysql",
+                Value::map([
+                    ("parameter_group_family", Value::from("mysql8.0")),
+                    ("version", Value::from("5.7")),
+                ]),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            family.message,
+            "no RDS engine versions found: engine = \"mysql\", version = \"5.7\", parameter_group_family = \"mysql8.0\""
+        );
+    }
+
+    #[tokio::test]
+    async fn rds_engine_version_follows_pages() {
+        // Two versions a page: postgres with deprecated versions is five, in three pages.
+        let rds = Rds::start(2).await;
+        let mut n = 0;
+        let all = Value::map([("include_all", Value::Bool(true)), ("latest", Value::Bool(true))]);
+        assert_eq!(rds.version("postgres", all).await, "16.4");
+        let sent = rds.sent(&mut n);
+        let markers: Vec<Option<&str>> = sent.iter().map(|r| param(r, "Marker")).collect();
+        assert_eq!(markers, [None, Some("marker-2"), Some("marker-4")]);
+        assert!(
+            sent.iter()
+                .all(|r| param(r, "Engine") == Some("postgres") && param(r, "IncludeAll") == Some("true"))
+        );
+        // The oldest version is on the first page: a preference for it is found; one on the last page too.
+        let pv = Value::map([
+            ("include_all", Value::Bool(true)),
+            ("preferred_versions", Value::string_list(["16.4", "15.4"])),
+        ]);
+        assert_eq!(rds.version("postgres", pv).await, "16.4");
+        assert_eq!(rds.sent(&mut n).len(), 3);
+    }
+}
