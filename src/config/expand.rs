@@ -421,7 +421,7 @@ pub fn expand_with(
         diags: Diagnostics::new(),
         module_deps,
     };
-    for call in cfg.module_calls.values() {
+    for call in call_order(cfg) {
         ex.call(&root, cfg, call, &ProviderMap::default(), &[], &[]);
     }
     let Expander {
@@ -880,7 +880,7 @@ impl Expander<'_> {
                     span: r.span,
                 });
             }
-            for nested in child.module_calls.values() {
+            for nested in call_order(&child) {
                 self.call(&path, &child, nested, &cmap, &deps, &module_deps);
             }
         }
@@ -920,4 +920,51 @@ impl Expander<'_> {
             },
         );
     }
+}
+
+/// A module's calls in the order they are expanded: a call whose `count`/`for_each` refers to another
+/// call's outputs (directly or through the module's locals) after that call, so its value is there
+/// (`count = length(module.net.subnet_ids)` in a call named before `net`); otherwise by name.
+fn call_order(cfg: &Config) -> Vec<&ModuleCall> {
+    fn modules_of(cfg: &Config, e: &Expr, seen: &mut std::collections::BTreeSet<String>, out: &mut Vec<String>) {
+        for (r, _) in crate::lang::refs::expr_refs(e) {
+            match r {
+                crate::lang::refs::Ref::Module(m) => out.push(m),
+                crate::lang::refs::Ref::Local(l) if seen.insert(l.clone()) => {
+                    if let Some(local) = cfg.locals.get(&l) {
+                        modules_of(cfg, &local.expr, seen, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    fn visit<'c>(
+        cfg: &'c Config,
+        call: &'c ModuleCall,
+        state: &mut BTreeMap<String, bool>,
+        out: &mut Vec<&'c ModuleCall>,
+    ) {
+        if state.contains_key(&call.name) {
+            return;
+        }
+        state.insert(call.name.clone(), false);
+        let mut deps = Vec::new();
+        for e in [&call.count, &call.for_each].into_iter().flatten() {
+            modules_of(cfg, e, &mut Default::default(), &mut deps);
+        }
+        for d in deps {
+            if let Some(c) = cfg.module_calls.get(&d) {
+                visit(cfg, c, state, out);
+            }
+        }
+        state.insert(call.name.clone(), true);
+        out.push(call);
+    }
+    let mut state = BTreeMap::new();
+    let mut out = Vec::new();
+    for call in cfg.module_calls.values() {
+        visit(cfg, call, &mut state, &mut out);
+    }
+    out
 }

@@ -187,11 +187,19 @@ fn a_module_called_twice_is_saved_once_and_loads_from_a_saved_plan() {
         "module \"a\" {\n  source = \"./modules/sg\"\n}\nmodule \"b\" {\n  source = \"./modules/sg\"\n}\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("modules/sg/main.tf"), "output \"id\" {\n  value = \"x\"\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("modules/sg/main.tf"),
+        "output \"id\" {\n  value = \"x\"\n}\n",
+    )
+    .unwrap();
     let (cfg, d) = Config::load(dir.path());
     assert!(!d.has_errors(), "{d:?}");
     let files = cfg.source_files();
-    assert_eq!(files.iter().filter(|(n, _)| n.ends_with("modules/sg/main.tf")).count(), 1, "{files:?}");
+    assert_eq!(
+        files.iter().filter(|(n, _)| n.ends_with("modules/sg/main.tf")).count(),
+        1,
+        "{files:?}"
+    );
     let (saved, d) = Config::load_saved(dir.path(), &files);
     assert!(!d.has_errors(), "{d:?}");
     assert_eq!(saved.module_calls.len(), 2);

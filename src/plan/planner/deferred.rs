@@ -70,8 +70,25 @@ impl Planner<'_> {
             if self.diags.has_errors() {
                 return None;
             }
+            // A call whose value reads the outputs of another call still deferred (`count =
+            // length(module.zones.names)` where `module.zones` holds a deferred call) waits for that one
+            // to be expanded; unless every call waits, which is a cycle, reported as unknown.
+            let blocked: BTreeSet<crate::addrs::ModulePath> = pending
+                .iter()
+                .filter(|d| {
+                    let anc = graph.ancestors(&Node::Local(d.local.clone()));
+                    pending
+                        .iter()
+                        .any(|e| e.path != d.path && anc.contains(&Node::Local(e.local.clone())))
+                })
+                .map(|d| d.path.clone())
+                .collect();
+            let every_call_waits = blocked.len() == pending.len();
             let mut progressed = false;
-            for d in &pending {
+            for d in pending
+                .iter()
+                .filter(|d| every_call_waits || !blocked.contains(&d.path))
+            {
                 match self.deferred_value(d) {
                     Some(v) => {
                         known.insert(d.path.clone(), v);

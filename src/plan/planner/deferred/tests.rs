@@ -726,3 +726,42 @@ async fn import_blocks_into_a_deferred_module_instance() {
     assert!(w.state().resources.contains_key(&addr));
     assert_eq!(w.fake.cloud.count("net-"), 3, "imported, not created again");
 }
+
+/// A call whose count reads the outputs of a call named after it (`app` before `zones`): expanded after
+/// it, as Terraform orders them by reference, not by name.
+#[tokio::test]
+async fn a_count_from_the_outputs_of_a_module_named_after_it() {
+    let w = World::new();
+    let cfg = w.config(
+        r#"
+module "app" {
+  source    = "./modules/svc"
+  count     = length(module.zones.zones)
+  subnet_id = module.zones.zones[count.index]
+  name      = "app-${count.index}"
+}
+module "zones" {
+  source = "./modules/outer"
+  region = "r1"
+}
+"#,
+    );
+    let p = w.plan(&cfg, PlanOptions::default()).await.expect("plan");
+    assert_eq!(
+        changed(&p),
+        [
+            "module.app[0].fake_network.this",
+            "module.app[1].fake_network.this",
+            "module.zones.data.fake_zones.z",
+            "module.zones.module.az[0].fake_network.this",
+            "module.zones.module.az[1].fake_network.this",
+        ]
+        .iter()
+        .filter(|a| !a.contains("data."))
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+    );
+    w.apply(&cfg, p).await;
+    let again = w.plan(&cfg, PlanOptions::default()).await.expect("plan");
+    assert!(changed(&again).is_empty(), "{:?}", changed(&again));
+}
