@@ -167,3 +167,137 @@ async fn a_module_based_stack_plans_applies_and_moves_between_terraform_and_infr
     assert!(ecr_repositories(&w).await.is_empty());
     assert!(w.infra(&["state", "list", "--env", ENV]).ok().trim().is_empty());
 }
+
+const DEFERRED_ROOT: &str = r#"
+variable "subnets" {
+  type    = map(string)
+  default = { a = "10.0.1.0/24", b = "10.0.2.0/24" }
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "this" {
+  for_each   = var.subnets
+  vpc_id     = aws_vpc.main.id
+  cidr_block = each.value
+}
+
+data "aws_availability_zones" "az" {}
+
+# Named before "zones": expanded after it all the same.
+module "app" {
+  source = "./modules/sg"
+  count  = length(module.zones.names)
+  name   = "app-${count.index}"
+  vpc_id = aws_vpc.main.id
+  tag    = module.zones.names[count.index]
+}
+
+module "per_subnet" {
+  source   = "./modules/sg"
+  for_each = { for k, s in aws_subnet.this : k => s.id }
+  name     = "sg-${each.key}"
+  vpc_id   = aws_vpc.main.id
+  tag      = each.value
+}
+
+module "zones" {
+  source = "./modules/zones"
+  names  = data.aws_availability_zones.az.names
+}
+"#;
+
+const SG_MOD: &str = r#"
+variable "name" { type = string }
+variable "vpc_id" { type = string }
+variable "tag" { type = string }
+resource "aws_security_group" "this" {
+  name   = var.name
+  vpc_id = var.vpc_id
+  tags   = { Tag = var.tag }
+}
+"#;
+
+const ZONES_MOD: &str = r#"
+variable "names" { type = list(string) }
+output "names" { value = slice(var.names, 0, 2) }
+"#;
+
+/// Module calls whose count/for_each depend on a resource's instances, a data source and another
+/// module's outputs, through the CLI: planned and applied, saved plans included, and a for_each of values
+/// known only after apply refused at its line with the state untouched.
+#[test]
+fn module_instances_from_resources_and_data_sources() {
+    let w = World::aws();
+    let files = |root: &str| {
+        w.write(&[
+            ("main.tf", root),
+            ("modules/sg/main.tf", SG_MOD),
+            ("modules/zones/main.tf", ZONES_MOD),
+        ])
+    };
+    files(DEFERRED_ROOT);
+    let r = w.infra(&["plan", "--out", "first.tfplan"]);
+    let out = r.ok();
+    for a in [
+        "module.per_subnet[\"a\"].aws_security_group.this will be created",
+        "module.per_subnet[\"b\"].aws_security_group.this will be created",
+        "module.app[0].aws_security_group.this will be created",
+        "module.app[1].aws_security_group.this will be created",
+        "Plan: 7 to add, 0 to change, 0 to destroy.",
+    ] {
+        assert!(out.contains(a), "{a}\n{out}");
+    }
+    w.infra(&["apply", "first.tfplan"]).ok();
+    let again = w.infra(&["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+
+    // An edit, saved and applied: one subnet's module instance goes, another comes.
+    let r = w.infra(&[
+        "plan",
+        "--var",
+        "subnets={b=\"10.0.2.0/24\",c=\"10.0.3.0/24\"}",
+        "--out",
+        "edit.tfplan",
+    ]);
+    let out = r.ok();
+    assert!(
+        out.contains("module.per_subnet[\"c\"].aws_security_group.this will be created"),
+        "{out}"
+    );
+    assert!(
+        out.contains("module.per_subnet[\"a\"].aws_security_group.this will be destroyed"),
+        "{out}"
+    );
+    assert!(out.contains("Plan: 2 to add, 0 to change, 2 to destroy."), "{out}");
+    w.infra(&["apply", "edit.tfplan"]).ok();
+    let again = w.infra(&[
+        "plan",
+        "--var",
+        "subnets={b=\"10.0.2.0/24\",c=\"10.0.3.0/24\"}",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(again.code, 0, "{}", again.all());
+
+    // Keys known only after apply: Terraform's error, at the line, nothing changed.
+    let before = std::fs::read(w.state_file("default")).unwrap();
+    files(
+        &DEFERRED_ROOT
+            .replace(
+                "for_each = { for k, s in aws_subnet.this : k => s.id }",
+                "for_each = toset([for s in aws_subnet.this : s.id if s.cidr_block != \"x\"])",
+            )
+            .replace(
+                "default = { a = \"10.0.1.0/24\", b = \"10.0.2.0/24\" }",
+                "default = { d = \"10.0.4.0/24\" }",
+            ),
+    );
+    let r = w.infra(&["plan"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("Invalid for_each argument"), "{}", r.stderr);
+    assert!(r.stderr.contains("main.tf:30:"), "{}", r.stderr);
+    assert!(r.stderr.contains("--target"), "{}", r.stderr);
+    assert_eq!(std::fs::read(w.state_file("default")).unwrap(), before);
+}
