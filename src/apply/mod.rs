@@ -396,6 +396,10 @@ pub async fn apply(
         })
         .collect();
     let needs = |n: &CfgNode| -> Vec<ResourceAddr> {
+        // Most configurations have none: no graph walk per change then.
+        if ephemeral_order.is_empty() {
+            return Vec::new();
+        }
         let anc = graph.ancestors(n);
         ephemeral_order
             .iter()

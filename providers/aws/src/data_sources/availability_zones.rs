@@ -7,7 +7,7 @@ use crate::ec2::filter;
 use crate::errors::aws_err;
 use crate::values::complete;
 use async_trait::async_trait;
-use infra_provider::{Attribute, Block, DataSourceType, NestedBlock, Result, Schema, Type, Value};
+use infra_provider::{Attribute, Block, DataSourceType, Result, Schema, Type, Value};
 use std::collections::BTreeSet;
 
 pub struct AvailabilityZones;
@@ -22,14 +22,7 @@ fn block() -> Block {
         .attr("group_names", Attribute::computed(Type::string_set()))
         .attr("names", Attribute::computed(Type::string_list()))
         .attr("zone_ids", Attribute::computed(Type::string_list()))
-        .block(
-            "filter",
-            NestedBlock::set(
-                Block::new()
-                    .attr("name", Attribute::required(Type::String))
-                    .attr("values", Attribute::required(Type::string_set())),
-            ),
-        )
+        .block("filter", super::vpc::filter_block())
 }
 
 #[async_trait]

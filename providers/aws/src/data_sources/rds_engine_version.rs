@@ -19,7 +19,7 @@ use crate::errors::aws_err;
 use crate::values::{complete, str_attr};
 use async_trait::async_trait;
 use aws_sdk_rds::types::{DbEngineVersion, Filter};
-use infra_provider::{Attribute, Block, DataSourceType, NestedBlock, ProviderError, Result, Schema, Type, Value};
+use infra_provider::{Attribute, Block, DataSourceType, ProviderError, Result, Schema, Type, Value};
 use std::cmp::Ordering;
 
 pub struct RdsEngineVersion;
@@ -77,14 +77,7 @@ fn block() -> Block {
         .attr("version", Attribute::optional_computed(Type::String))
         .attr("version_actual", Attribute::computed(Type::String))
         .attr("version_description", Attribute::computed(Type::String))
-        .block(
-            "filter",
-            NestedBlock::set(
-                Block::new()
-                    .attr("name", Attribute::required(Type::String))
-                    .attr("values", Attribute::required(Type::string_set())),
-            ),
-        );
+        .block("filter", super::vpc::filter_block());
     for (name, _) in FLAGS {
         b = b.attr(name, Attribute::computed(Type::Bool));
     }

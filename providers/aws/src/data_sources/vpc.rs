@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::Filter;
 use infra_provider::{Attribute, Block, DataSourceType, NestedBlock, ProviderError, Result, Schema, Type, Value};
 
-/// The `filter` blocks every EC2 data source takes.
-fn filter_block() -> NestedBlock {
+/// The `filter` blocks (`name`, `values`) every EC2 data source takes, and RDS's too.
+pub(crate) fn filter_block() -> NestedBlock {
     NestedBlock::set(
         Block::new()
             .attr("name", Attribute::required(Type::String))

@@ -276,12 +276,12 @@ async fn db_instance_write_only_password() {
     assert!(!format!("{a:?}").contains(PASSWORD));
     // A refresh keeps the version (RDS knows nothing of it) and plans nothing.
     assert_eq!(read(&w, T, &a).await.as_ref(), Some(&a));
-    crate::ephemeral::assert_no_diff_write_only(&w, T, &a, &cfg(PASSWORD, 1));
+    assert_no_diff_write_only(&w, T, &a, &cfg(PASSWORD, 1));
 
     // The same version with another password changes nothing and calls nothing.
-    let (_, replace) = crate::ephemeral::plan_as_engine(&w, T, &a, &cfg("0ther-Passw0rd!", 1));
+    let (_, replace) = plan_as_engine(&w, T, &a, &cfg("0ther-Passw0rd!", 1));
     assert!(replace.is_empty());
-    crate::ephemeral::assert_no_diff_write_only(&w, T, &a, &cfg("0ther-Passw0rd!", 1));
+    assert_no_diff_write_only(&w, T, &a, &cfg("0ther-Passw0rd!", 1));
     // A new version sends the new password with ModifyDBInstance, in place.
     let calls = ApiCalls::record();
     let b = update(&w, T, "aws_db_instance.wo", &a, &cfg("N3w-Passw0rd!", 2)).await;

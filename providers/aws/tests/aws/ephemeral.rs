@@ -1,40 +1,7 @@
-//! The ephemeral resource types, opened through the `ProviderClient` against moto, and a helper for the
-//! write-only arguments' tests of the resource modules.
+//! The ephemeral resource types, opened through the `ProviderClient` against moto.
 
 use crate::common::*;
 use infra_provider::{Schema, Value};
-
-/// The planned object as the engine plans it: `config` through the test planner, every write-only
-/// attribute null (the engine never plans or stores one).
-pub fn plan_as_engine(w: &World, type_name: &str, prior: &Value, config: &Value) -> (Value, Vec<infra_provider::Path>) {
-    let (mut planned, replace) = plan(w, type_name, Some(prior), config).expect("plan");
-    for (name, a) in &schema_of(w, type_name).block.attributes {
-        if a.write_only {
-            planned.set_attr(name, Value::Null);
-        }
-    }
-    (planned, replace)
-}
-
-/// Asserts that a configuration with write-only arguments plans no change against `current`.
-pub fn assert_no_diff_write_only(w: &World, type_name: &str, current: &Value, config: &Value) {
-    let (planned, replace) = plan_as_engine(w, type_name, current, config);
-    assert!(replace.is_empty(), "unexpected replacement: {replace:?}");
-    let norm = |v: &Value| {
-        Value::Map(
-            v.as_map()
-                .unwrap()
-                .iter()
-                .map(|(k, x)| {
-                    let empty = matches!(x, Value::Map(m) if m.is_empty())
-                        || matches!(x, Value::List(l) | Value::Set(l) if l.is_empty());
-                    (k.clone(), if empty { Value::Null } else { x.clone() })
-                })
-                .collect(),
-        )
-    };
-    assert_eq!(norm(&planned), norm(current), "planned differs from current");
-}
 
 fn ephemeral_schema(w: &World, type_name: &str) -> Schema {
     w.provider

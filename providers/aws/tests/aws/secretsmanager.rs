@@ -496,10 +496,10 @@ async fn secret_version_write_only_string() {
     // A refresh keeps it so (the version is not in the API: it comes from the state) and plans nothing.
     let refreshed = read(&w, t, &v1).await.unwrap();
     assert_eq!(refreshed, v1);
-    crate::ephemeral::assert_no_diff_write_only(&w, t, &v1, &cfg("first-s3cr3t", 1));
+    assert_no_diff_write_only(&w, t, &v1, &cfg("first-s3cr3t", 1));
 
     // A new version number replaces: a new version holding the new string becomes current.
-    let (_, replace) = crate::ephemeral::plan_as_engine(&w, t, &v1, &cfg("second-s3cr3t", 2));
+    let (_, replace) = plan_as_engine(&w, t, &v1, &cfg("second-s3cr3t", 2));
     assert_eq!(replace, vec![Path::attr("secret_string_wo_version")]);
     let (planned, _) = plan(&w, t, None, &cfg("second-s3cr3t", 2)).unwrap();
     let v2 = w

@@ -282,10 +282,10 @@ async fn ssm_parameter_write_only_value() {
     // A refresh (batched) keeps it so and plans nothing.
     let got = w.client.read(t, std::slice::from_ref(&p1)).await;
     assert_eq!(got[0].as_ref().unwrap().as_ref(), Some(&p1));
-    crate::ephemeral::assert_no_diff_write_only(&w, t, &p1, &cfg("k1-s3cr3t", 1));
+    assert_no_diff_write_only(&w, t, &p1, &cfg("k1-s3cr3t", 1));
 
     // A new version number overwrites the value in place and bumps the parameter's version.
-    let (planned, replace) = crate::ephemeral::plan_as_engine(&w, t, &p1, &cfg("k2-s3cr3t", 2));
+    let (planned, replace) = plan_as_engine(&w, t, &p1, &cfg("k2-s3cr3t", 2));
     assert!(replace.is_empty(), "{replace:?}");
     assert!(planned.get("version").unwrap().is_unknown());
     assert_eq!(planned.get("value"), Some(&Value::Null));
@@ -302,10 +302,9 @@ async fn ssm_parameter_write_only_value() {
     assert_eq!(cloud_value(&w, "/app/api/key").await, ("k2-s3cr3t".to_string(), 3));
     assert_eq!(p3.get("value"), Some(&Value::Null));
     // The same version number with another value changes nothing: Terraform cannot see the value.
-    let (_, replace) =
-        crate::ephemeral::plan_as_engine(&w, t, &p3, &described.clone().with("value_wo", Value::from("k3")));
+    let (_, replace) = plan_as_engine(&w, t, &p3, &described.clone().with("value_wo", Value::from("k3")));
     assert!(replace.is_empty());
-    crate::ephemeral::assert_no_diff_write_only(&w, t, &p3, &described.with("value_wo", Value::from("k3")));
+    assert_no_diff_write_only(&w, t, &p3, &described.with("value_wo", Value::from("k3")));
 
     // The ephemeral type reads it by ARN.
     let opened = w
