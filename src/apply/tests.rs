@@ -1499,6 +1499,40 @@ resource "fake_login" "l" {
         assert_eq!(w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst), 1);
     }
 
+    /// What an ephemeral resource reads may change in this apply (a secret whose version is made after an
+    /// interrupted apply made the secret): it is opened by the apply, after that change, not by the plan.
+    #[tokio::test]
+    async fn an_ephemeral_resource_whose_inputs_change_is_opened_after_the_change() {
+        let w = World::new();
+        let text = |name: &str| {
+            format!(
+                r#"
+resource "fake_network" "main" {{
+  cidr_block = "10.0.0.0/16"
+  name       = "{name}"
+}}
+
+ephemeral "fake_password" "p" {{
+  length = length(fake_network.main.name)
+}}
+
+resource "fake_login" "l" {{
+  name                = "app"
+  password_wo         = ephemeral.fake_password.p.result
+  password_wo_version = length(fake_network.main.name)
+}}
+"#
+            )
+        };
+        w.apply(&text("abc")).await;
+        let opens = w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst);
+        let p = w.plan(&text("abcdefgh")).await;
+        assert_eq!(w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst), opens, "opened by the plan");
+        assert_eq!(actions(&p).len(), 2, "{:?}", actions(&p));
+        w.apply(&text("abcdefgh")).await;
+        assert_eq!(cloud_password(&w).map(|s| s.len()), Some(8));
+    }
+
     #[tokio::test]
     async fn ephemeral_values_are_refused_where_they_would_be_kept() {
         let w = World::new();

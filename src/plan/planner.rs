@@ -977,7 +977,7 @@ impl Planner<'_> {
                 } else if a.mode == Mode::Data {
                     self.plan_data(&r, graph).await;
                 } else if a.mode == Mode::Ephemeral {
-                    self.plan_ephemeral(&r).await;
+                    self.plan_ephemeral(&r, graph).await;
                 } else if self.opts.mode == PlanMode::Normal {
                     self.plan_resource(&r, graph).await;
                 }
@@ -1308,13 +1308,19 @@ impl Planner<'_> {
             .set_resource(r.addr.clone(), collect_instances(instances, r.for_each.is_some()));
     }
 
-    /// An ephemeral resource: opened now when its configuration is known (its value is never kept);
-    /// unknown otherwise, and apply opens it again when something needs it.
-    async fn plan_ephemeral(&mut self, r: &Resource) {
+    /// An ephemeral resource: opened now when its configuration is known and nothing it depends on has
+    /// changes pending (as a data source is read: what it reads may not exist yet — a secret whose
+    /// version this apply makes); unknown otherwise, and apply opens it again when something needs it.
+    /// Its value is never kept.
+    async fn plan_ephemeral(&mut self, r: &Resource, graph: &ConfigGraph) {
         let Some(schema) = self.schema(&r.provider, &r.addr).cloned() else {
             return;
         };
         let Some(keys) = self.expand(r) else { return };
+        let deps_changing = graph
+            .resource_deps(&Node::Resource(r.addr.clone()))
+            .iter()
+            .any(|d| self.changes.iter().any(|c| &c.addr.resource == d && !c.is_noop()));
         let client = if self.opts.offline || self.opts.mode == PlanMode::Destroy {
             None
         } else {
@@ -1329,17 +1335,19 @@ impl Planner<'_> {
                 continue;
             }
             let value = match &client {
-                Some(c) if config.is_wholly_known() => match c.open_ephemeral(&r.addr.type_name, &config).await {
-                    Ok(v) => conform(&schema.block, &v),
-                    Err(e) => {
-                        self.diags.error(
-                            Some(r.decl_span),
-                            "Error opening ephemeral resource",
-                            format!("{addr}: {e}"),
-                        );
-                        continue;
+                Some(c) if config.is_wholly_known() && !deps_changing => {
+                    match c.open_ephemeral(&r.addr.type_name, &config).await {
+                        Ok(v) => conform(&schema.block, &v),
+                        Err(e) => {
+                            self.diags.error(
+                                Some(r.decl_span),
+                                "Error opening ephemeral resource",
+                                format!("{addr}: {e}"),
+                            );
+                            continue;
+                        }
                     }
-                },
+                }
                 _ => propose(&schema.block, None, &config).planned,
             };
             // Never shown: an ephemeral value is as secret as a sensitive one.
