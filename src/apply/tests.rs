@@ -1527,7 +1527,11 @@ resource "fake_login" "l" {{
         w.apply(&text("abc")).await;
         let opens = w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst);
         let p = w.plan(&text("abcdefgh")).await;
-        assert_eq!(w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst), opens, "opened by the plan");
+        assert_eq!(
+            w.fake.cloud.ephemeral_opens.load(Ordering::SeqCst),
+            opens,
+            "opened by the plan"
+        );
         assert_eq!(actions(&p).len(), 2, "{:?}", actions(&p));
         w.apply(&text("abcdefgh")).await;
         assert_eq!(cloud_password(&w).map(|s| s.len()), Some(8));
